@@ -1,0 +1,133 @@
+"""Answer kinds: reading, comparing and explaining, including malformed answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.answers import (
+    Array, Choice, FreeText, Integer, IntegerList, OptionalInteger, Real, Shape, Tolerance, read_shape,
+)
+
+
+@pytest.mark.parametrize(("given", "expected", "ok"), [
+    (0.193, 0.19315, True),      # correctly rounded to 3 significant figures
+    (0.1932, 0.19315, True),     # more figures, still within rounding
+    (0.194, 0.19315, False),
+    (0.19, 0.19315, False),      # only 2 significant figures
+    (1230, 1234.5, True),
+    (1240, 1234.5, False),
+    (1.00, 0.9996, True),        # rounding across a power of ten
+    (-0.307, -0.30685, True),
+    (1e-7, 0.0, True),           # the true value is zero: the absolute tolerance decides
+    (1e-3, 0.0, False),
+])
+def test_real_accepts_answers_correctly_rounded_to_three_significant_figures(given, expected, ok):
+    assert Real().compare(given, expected).correct is ok
+
+
+def test_tolerance_is_configurable():
+    assert not Real().compare(0.193, 0.19315, Tolerance(sig_figs=4)).correct
+    assert Real().compare(0.1932, 0.19315, Tolerance(sig_figs=4)).correct
+    assert Real().compare(0.2, 0.19315, Tolerance(rtol=0.05)).correct
+
+
+@pytest.mark.parametrize("bad", ["0.5", None, True, float("nan"), float("inf"), [0.5], {"x": 1}])
+def test_real_refuses_what_is_not_a_finite_number_with_a_sentence(bad):
+    verdict = Real().compare(bad, 0.5)
+    assert not verdict.correct and "Expected a number" in verdict.feedback
+
+
+def test_integer_is_exact_and_says_why_a_float_is_wrong():
+    assert Integer().compare(55, 55).correct
+    assert not Integer().compare(54, 55).correct
+    float_verdict = Integer().compare(55.0, 55)
+    assert not float_verdict.correct and "without a decimal point" in float_verdict.feedback
+    assert not Integer().compare(True, 1).correct
+    assert "Expected an integer" in Integer().compare("55", 55).feedback
+
+
+def test_optional_integer_treats_none_as_an_answer():
+    kind = OptionalInteger(none_means="the target cannot be reached")
+    assert kind.compare(None, None).correct
+    assert not kind.compare(None, 4).correct
+    assert not kind.compare(4, None).correct
+    assert "Expected an integer" in kind.compare("never", None).feedback
+
+
+def test_integer_list_gives_credit_per_entry_and_checks_length():
+    kind = IntegerList(2, "sizes")
+    assert kind.compare([55, 55], [55, 55]).correct
+    half = kind.compare([55, 54], [55, 55])
+    assert half.score == 0.5 and "1 of 2 sizes" in half.feedback
+    assert "list of 2 integers" in kind.compare([55], [55, 55]).feedback
+    assert IntegerList(1).compare(7, [7]).correct  # a 1-D size given without its list
+
+
+@pytest.mark.parametrize("given", [[16, 126, 126], [126, 126, 16], "126x126x16", "126 × 126 × 16", "(16, 126, 126)"])
+def test_shape_reads_channels_first_or_last_and_text(given):
+    assert Shape().compare(given, [16, 126, 126]).correct
+
+
+def test_shape_rejects_other_orders_and_explains_malformed_text():
+    assert not Shape().compare([126, 16, 126], [16, 126, 126]).correct
+    assert "dimensions" in Shape().compare([126, 126], [16, 126, 126]).feedback
+    assert "Expected a shape" in Shape().compare("big", [16, 126, 126]).feedback
+    assert read_shape("1" * 40) is None
+
+
+def test_array_checks_shape_then_values_with_partial_credit():
+    truth = [[[1, 2], [3, 4]]]
+    assert Array().compare(truth, truth).correct
+    partial = Array().compare([[[1, 2], [3, 5]]], truth)
+    assert partial.score == 0.75 and "3 of 4 entries" in partial.feedback and "(0, 1, 1)" in partial.feedback
+    wrong_shape = Array().compare([[[1, 2, 0], [3, 4, 0]]], truth)
+    assert wrong_shape.score == 0 and "shape 1x2x3" in wrong_shape.feedback
+
+
+def test_array_names_transposed_flipped_and_off_by_one_answers():
+    truth = [[[1, 2, 3], [4, 5, 6], [7, 8, 10]]]
+    transposed = [[[1, 4, 7], [2, 5, 8], [3, 6, 10]]]
+    flipped = [[[10, 8, 7], [6, 5, 4], [3, 2, 1]]]
+    assert "transpose" in Array().compare(transposed, truth).feedback
+    assert "flipped" in Array().compare(flipped, truth).feedback
+    extra_row = [[[1, 2, 3], [4, 5, 6], [7, 8, 10], [0, 0, 0]]]
+    assert "one row or column too many" in Array().compare(extra_row, truth).feedback
+
+
+def test_array_accepts_a_single_channel_without_its_channel_axis():
+    assert Array().compare([[1, 2], [3, 4]], [[[1, 2], [3, 4]]]).correct
+
+
+def test_array_rounding_applies_to_reals_but_whole_numbers_are_exact():
+    assert Array().compare([[0.333, 2.0]], [[1 / 3, 2.0]]).correct
+    assert not Array().compare([[0.333, 2.001]], [[1 / 3, 2.0]]).correct
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ([[1, 2], [3]], "rectangular"),
+    ([[1, "2"]], "must be a number"),
+    ([[1, True]], "must be a number"),
+    ("[[1, 2]]", "nested list"),
+    ([[0.0] * 1000] * 200, "more than"),
+])
+def test_array_refuses_malformed_answers_with_a_sentence(bad, says):
+    verdict = Array().compare(bad, [[1, 2]])
+    assert verdict.score == 0 and says in verdict.feedback
+
+
+def test_array_survives_a_deeply_nested_answer():
+    deep: list = [1]
+    for _ in range(5000):
+        deep = [deep]
+    verdict = Array().compare(deep, [[1, 2]])
+    assert verdict.score == 0 and verdict.feedback
+
+
+def test_choice_and_free_text():
+    kind = Choice(("max", "avg"))
+    assert kind.compare(" MAX ", "max").correct
+    assert "not one of the options" in kind.compare("min", "max").feedback
+    pending = FreeText().compare("Mode collapse means ...", None)
+    assert pending.pending and not pending.correct
+    assert FreeText().compare("  ", None).score == 0
+    assert "Expected a written answer" in FreeText().compare(42, None).feedback
