@@ -1,0 +1,168 @@
+"""Check one answer against a family's reference: per-part verdicts, named mistakes, carried errors.
+
+This is the single place where a student's answer meets the truth; the CLI's ``check``, the
+notebook grader and the pytest harness all call :func:`check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from grader.answers import Tolerance, Verdict
+from grader.problems.base import Mistake, Part
+from grader.problems.registry import Family
+
+__all__ = ["CheckResult", "PartResult", "check", "split_points"]
+
+
+class PartResult(BaseModel):
+    """The outcome of one part, with everything a gradebook or a report needs."""
+
+    correct: bool
+    score: float
+    max_score: float
+    feedback: str
+    answered: bool = True
+    pending: bool = False
+    mistake: str | None = None
+    carried: bool = False
+    given: Any = None
+    expected: Any = None
+
+
+class CheckResult(BaseModel):
+    """The outcome of a whole answer; ``verdict()`` is the JSON printed by ``autograde check``."""
+
+    correct: bool
+    score: float
+    max_score: float
+    feedback: list[str]
+    mistakes: list[str]
+    parts: dict[str, PartResult]
+
+    def verdict(self) -> dict[str, Any]:
+        return {
+            "correct": self.correct,
+            "score": _round(self.score),
+            "max_score": _round(self.max_score),
+            "feedback": self.feedback,
+            "mistakes": self.mistakes,
+            "parts": {
+                name: {"correct": r.correct, "score": _round(r.score), "max_score": _round(r.max_score),
+                       "feedback": r.feedback}
+                for name, r in self.parts.items()
+            },
+        }
+
+
+def _round(x: float) -> float:
+    return round(x, 6)
+
+
+def split_points(parts: Mapping[str, Part], points: float | Mapping[str, float] | None) -> dict[str, float]:
+    """Points per part: the parts' weights, a total shared by weight, or an explicit mapping."""
+    if points is None:
+        return {k: p.weight for k, p in parts.items()}
+    if isinstance(points, Mapping):
+        return {k: float(points.get(k, 0.0)) for k in parts}
+    total = sum(p.weight for p in parts.values())
+    return {k: points * p.weight / total for k, p in parts.items()}
+
+
+def check(
+    family: Family,
+    params: Any,
+    answer: Any,
+    *,
+    points: float | Mapping[str, float] | None = None,
+    tolerance: Tolerance | None = None,
+    carry_forward: float = 1.0,
+    only_given: bool = True,
+) -> CheckResult:
+    """Grade ``answer`` for ``params``.
+
+    Args:
+        points: per-part points (mapping), a total shared by the parts' weights, or ``None`` for
+            the weights themselves.
+        carry_forward: the share of a part's points earned when it is wrong but right given the
+            student's own earlier answers (0 turns error-carried-forward off).
+        only_given: grade only the parts the answer gives (``autograde check``); otherwise an
+            unanswered part scores 0 (grading a submission).
+    """
+    params = family.params(params)
+    tol = tolerance or family.tolerance
+    parts = family.parts(params)
+    given, notes, malformed = family.read(params, answer)
+    shares = split_points(parts, points)
+    mistake_values = [(m, family.read(params, m.answer)[0]) for m in family.mistakes(params)]
+
+    results: dict[str, PartResult] = {}
+    for name, part in parts.items():
+        value = given.get(name)
+        unanswered = value is None and not _none_is_an_answer(family, part)
+        if unanswered and only_given:
+            continue
+        verdict = Verdict(0.0, "Not answered.", answered=False) if unanswered else part.kind.compare(value, part.expected, tol)
+        results[name] = _score(name, part, value, verdict, shares[name], given, mistake_values, tol, carry_forward)
+
+    graded = list(results.values())
+    correct = bool(graded) and not malformed and all(r.correct for r in graded)
+    feedback = notes + [f"{name}: {r.feedback}" for name, r in results.items() if not r.correct]
+    if not graded:
+        feedback.append("Nothing was answered.")
+    elif all(r.correct for r in graded):
+        feedback.append("Every part given is right.")
+    mistakes = list(dict.fromkeys(r.mistake for r in graded if r.mistake))
+    return CheckResult(
+        correct=correct,
+        score=sum(r.score for r in graded),
+        max_score=sum(r.max_score for r in graded),
+        feedback=feedback,
+        mistakes=mistakes,
+        parts=results,
+    )
+
+
+def _none_is_an_answer(family: Family, part: Part) -> bool:
+    # In a one-value answer where None is meaningful (a target that cannot be reached), None is given.
+    return family.layout == "value" and part.kind.name == "optional_integer"
+
+
+def _score(
+    name: str,
+    part: Part,
+    value: Any,
+    verdict: Verdict,
+    points: float,
+    given: Mapping[str, Any],
+    mistake_values: list[tuple[Mistake, dict[str, Any]]],
+    tol: Tolerance,
+    carry_forward: float,
+) -> PartResult:
+    result = PartResult(correct=verdict.correct, score=points * verdict.score, max_score=points,
+                        feedback=verdict.feedback, answered=verdict.answered, pending=verdict.pending,
+                        given=value, expected=part.expected)
+    if verdict.correct or not verdict.answered or verdict.pending:
+        return result
+    if carry_forward > 0 and part.carry is not None:
+        carried = _carried(part, given)
+        if carried is not None and part.kind.matches(value, carried, tol):
+            return result.model_copy(update={
+                "score": max(result.score, points * carry_forward), "carried": True,
+                "feedback": "Right for your own earlier answer, which was wrong: credit carried forward.",
+            })
+    for mistake, values in mistake_values:
+        if part.kind.matches(value, values.get(name), tol):
+            return result.model_copy(update={"mistake": mistake.name,
+                                             "feedback": f"{verdict.feedback} {mistake.message}"})
+    return result
+
+
+def _carried(part: Part, given: Mapping[str, Any]) -> Any:
+    try:
+        return part.carry(given)
+    except Exception:  # noqa: BLE001 - student values of any type reach the family's carry function
+        return None

@@ -1,0 +1,155 @@
+"""What a problem family is made of: parameters, parts with their answer kinds, and mistakes.
+
+A family is one module (see ``conv_output_shape.py`` for the model) defining, in this order:
+``Params`` (a :class:`FamilyParams`), ``Space`` (a :class:`~grader.problems.space.FamilySpace`),
+``generate(rng, space)``, ``ANSWER`` (the layout of the answer JSON), ``solve(params)`` returning
+the graded parts, ``mistakes(params)`` yielding :class:`Mistake`, and the ``STATEMENT`` and
+``SOLUTION`` markdown templates. ``read_answer(raw, params)`` is optional: it accepts other
+spellings of an answer (a whole shape for a shape family, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from grader.answers import AnswerKind
+
+__all__ = [
+    "ANSWER_LAYOUTS",
+    "Dims",
+    "FamilyParams",
+    "Layout",
+    "Mistake",
+    "Part",
+    "Spatial",
+    "SpatialOrZero",
+    "axes",
+]
+
+Layout = Literal["value", "object", "list"]
+ANSWER_LAYOUTS: tuple[str, ...] = ("value", "object", "list")
+"""How the answer JSON holds the parts: one value, an object keyed by part, or a list of parts."""
+
+Dims = Literal[1, 2]
+
+def _spatial(low: int):
+    def check(value: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise ValueError("must be an integer or a list of integers, one per axis")
+        if not all(low <= v <= 100_000 for v in values):
+            raise ValueError(f"must be at least {low} (and at most 100000)")
+        return value
+
+    return Annotated[int | list[int], BeforeValidator(check)]
+
+
+Spatial = _spatial(1)
+"""A spatial value: one int for every axis, or a list with one int per axis (each >= 1)."""
+SpatialOrZero = _spatial(0)
+"""A spatial value that may be 0 (padding)."""
+
+
+def axes(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
+    """Expand a spatial value to one int per axis."""
+    return (value,) * dims if isinstance(value, int) else tuple(value)
+
+
+class FamilyParams(BaseModel):
+    """Base for a family's parameters: frozen, unknown keys refused, spatial lists checked per axis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    spatial_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _one_value_per_axis(self):
+        dims = getattr(self, "dims", None)
+        for name in self.spatial_fields:
+            value = getattr(self, name)
+            if isinstance(value, list) and dims is not None and len(value) != dims:
+                raise ValueError(f"{name}: has {len(value)} values but dims is {dims}")
+        return self
+
+    def axes(self, name: str) -> tuple[int, ...]:
+        return axes(getattr(self, name), getattr(self, "dims", 1))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part: the reference answer, how it is compared, and its share of the points.
+
+    ``carry`` enables error-carried-forward: given the student's own answers to the other parts,
+    it returns what this part should be if those answers were right (or ``None`` when it cannot
+    tell), so a later step done correctly from a wrong earlier value earns its credit.
+    """
+
+    expected: Any
+    kind: AnswerKind
+    weight: float = 1.0
+    carry: Callable[[Mapping[str, Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong-but-common way to compute the answer, with the sentence a student should read."""
+
+    name: str
+    message: str
+    answer: Any  # in the family's answer layout; parts it does not change may equal the truth
+
+
+def split_answer(layout: str, parts: Sequence[str], raw: Any) -> tuple[dict[str, Any], list[str], bool]:
+    """Split a raw answer into ``{part: value}`` (``None`` for unanswered).
+
+    Returns the values, notes on the answer's form for the student, and whether the form was
+    wrong (an answer of the wrong form is never fully correct, whatever its parts score).
+    """
+    if layout == "value":
+        return {parts[0]: raw}, [], False
+    if raw is None:
+        return dict.fromkeys(parts), [], False
+    if layout == "object":
+        if not isinstance(raw, Mapping):
+            return dict.fromkeys(parts), [f"Expected an object with the keys {', '.join(parts)}."], True
+        unknown = [str(k) for k in raw if k not in parts]
+        notes = [f"Ignored unknown key(s) {', '.join(unknown[:5])}; the keys are {', '.join(parts)}."] if unknown else []
+        return {p: raw.get(p) for p in parts}, notes, bool(unknown)
+    if not isinstance(raw, (list, tuple)):
+        return dict.fromkeys(parts), [f"Expected a list with {len(parts)} entries."], True
+    values = {p: (raw[i] if i < len(raw) else None) for i, p in enumerate(parts)}
+    if len(raw) != len(parts):
+        return values, [f"Expected {len(parts)} entries, got {len(raw)}; they were read in order."], True
+    return values, [], False
+
+
+def join_answer(layout: str, values: Mapping[str, Any]) -> Any:
+    """The inverse of :func:`split_answer`: part values back into the answer's JSON layout."""
+    if layout == "value":
+        (value,) = values.values()
+        return value
+    if layout == "object":
+        return dict(values)
+    return list(values.values())
+
+
+def names(prefix: str, count: int) -> list[str]:
+    """Part names for a list layout: ``layer1``, ``layer2``, ..."""
+    return [f"{prefix}{i}" for i in range(1, count + 1)]
+
+
+def first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0].strip() if (doc or "").strip() else ""
+
+
+def unique(items: Iterable[Mistake]) -> list[Mistake]:
+    seen: set[str] = set()
+    out = []
+    for m in items:
+        if m.name not in seen:
+            seen.add(m.name)
+            out.append(m)
+    return out

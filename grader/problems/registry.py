@@ -1,0 +1,218 @@
+"""The family registry: built-in families, third-party ones from entry points, and custom files.
+
+A family module is checked when it is registered, not when it is first used: a missing piece is
+a :class:`~grader.errors.FamilyError` naming the module and what is missing.
+Third-party packages register families under the entry-point group ``autograde.families``
+(name = family name, value = module path).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from grader.answers import DEFAULT_TOLERANCE, Tolerance
+from grader.errors import FamilyError, ParamsError, SpaceError, describe_validation_error
+from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
+from grader.problems.space import FamilySpace
+from grader.problems.text import render
+
+__all__ = ["ENTRY_POINT_GROUP", "Family", "families", "get_family", "load_family_file", "load_family_module"]
+
+ENTRY_POINT_GROUP = "autograde.families"
+INFRASTRUCTURE = frozenset({"base", "registry", "space", "text"})
+"""Modules of ``grader.problems`` that are not families; every other module is one."""
+MAX_DRAWS = 500
+REQUIRED = {
+    "Params": "a pydantic model of the parameters (subclass of FamilyParams)",
+    "Space": "the parameter space (subclass of FamilySpace)",
+    "generate": "generate(rng, space) -> Params",
+    "ANSWER": f"the answer layout, one of {', '.join(ANSWER_LAYOUTS)}",
+    "solve": "solve(params) -> dict of Part",
+    "mistakes": "mistakes(params) -> iterable of Mistake",
+    "STATEMENT": "the statement template (markdown)",
+    "SOLUTION": "the worked-solution template (markdown)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Family:
+    """A registered problem family: a checked module plus the operations built on it."""
+
+    name: str
+    module: ModuleType
+
+    @cached_property
+    def summary(self) -> str:
+        return first_line(self.module.__doc__)
+
+    @property
+    def Params(self) -> type[FamilyParams]:  # noqa: N802 - mirrors the module attribute
+        return self.module.Params
+
+    @property
+    def Space(self) -> type[FamilySpace]:  # noqa: N802
+        return self.module.Space
+
+    @property
+    def layout(self) -> str:
+        return self.module.ANSWER
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return getattr(self.module, "TOLERANCE", DEFAULT_TOLERANCE)
+
+    def params(self, data: Any) -> FamilyParams:
+        """Validate parameters (a mapping or a ``Params``); a bad one is a one-line ``ParamsError``."""
+        if isinstance(data, self.Params):
+            return data
+        try:
+            return self.Params.model_validate(data)
+        except ValidationError as exc:
+            raise ParamsError.from_validation(self.name, exc) from None
+
+    def space(self, overrides: Mapping[str, Any] | None = None) -> FamilySpace:
+        try:
+            return self.Space.model_validate(dict(overrides or {}))
+        except ValidationError as exc:
+            raise ParamsError.from_validation(f"{self.name} space", exc) from None
+
+    def sample(self, rng: np.random.Generator, space: FamilySpace | None = None) -> FamilyParams:
+        """Draw valid parameters, redrawing (from the same ``rng``) whenever a draw is rejected."""
+        space = space if space is not None else self.Space()
+        last = ""
+        for _ in range(MAX_DRAWS):
+            try:
+                return self.params(self.module.generate(rng, space))
+            except ValidationError as exc:  # generate() built a Params that its own rules reject
+                last = describe_validation_error(exc)
+            except ParamsError as exc:
+                last = str(exc)
+        raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
+
+    def parts(self, params: FamilyParams) -> dict[str, Part]:
+        return self.module.solve(params)
+
+    def answer(self, params: FamilyParams) -> Any:
+        """The reference answer, in the family's answer JSON layout."""
+        return join_answer(self.layout, {k: p.expected for k, p in self.parts(params).items()})
+
+    def read(self, params: FamilyParams, raw: Any) -> tuple[dict[str, Any], list[str], bool]:
+        """Split a raw answer into parts (see ``split_answer``), accepting the family's other spellings."""
+        reader = getattr(self.module, "read_answer", None)
+        if reader is not None:
+            raw = reader(raw, params)
+        return split_answer(self.layout, list(self.parts(params)), raw)
+
+    def mistakes(self, params: FamilyParams) -> list[Mistake]:
+        """The known mistakes that are wrong for these params, each with a distinct answer.
+
+        A mistake that gives the right answer here (ignoring dilation when it is 1, say), or the
+        same answer as a mistake listed before it, is left out: it could not be told apart.
+        """
+        parts = self.parts(params)
+        kept: list[tuple[Mistake, dict[str, Any]]] = []
+        truth = {k: p.expected for k, p in parts.items()}
+        for m in unique(self.module.mistakes(params)):
+            values, _, _ = split_answer(self.layout, list(parts), m.answer)
+            if not any(self._same(parts, values, other) for other in [truth, *(v for _, v in kept)]):
+                kept.append((m, values))
+        return [m for m, _ in kept]
+
+    def _same(self, parts: Mapping[str, Part], a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        return all(p.kind.matches(a[k], b[k], self.tolerance) for k, p in parts.items())
+
+    def statement(self, params: FamilyParams, **extra: Any) -> str:
+        return render(self.module.STATEMENT, p=params, **extra)
+
+    def worked_solution(self, params: FamilyParams, **extra: Any) -> str:
+        return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)
+
+
+def load_family_module(module: ModuleType, name: str | None = None) -> Family:
+    """Check that ``module`` has every piece of a family and wrap it; ``FamilyError`` if not."""
+    name = name or module.__name__.rsplit(".", 1)[-1]
+    where = f"family {name!r} ({module.__name__})"
+    missing = [f"{attr} ({what})" for attr, what in REQUIRED.items() if not hasattr(module, attr)]
+    if missing:
+        raise FamilyError(f"{where} is missing {'; '.join(missing)}")
+    if not first_line(module.__doc__):
+        raise FamilyError(f"{where} needs a module docstring: one line saying what the student computes")
+    checks = [
+        (inspect.isclass(module.Params) and issubclass(module.Params, FamilyParams), "Params must subclass FamilyParams"),
+        (inspect.isclass(module.Space) and issubclass(module.Space, BaseModel), "Space must subclass FamilySpace"),
+        (module.ANSWER in ANSWER_LAYOUTS, f"ANSWER must be one of {', '.join(ANSWER_LAYOUTS)}"),
+        (isinstance(module.STATEMENT, str) and isinstance(module.SOLUTION, str), "STATEMENT and SOLUTION must be strings"),
+    ]
+    for fn in ("generate", "solve", "mistakes"):
+        checks.append((callable(getattr(module, fn)), f"{fn} must be a function"))
+    bad = [why for ok, why in checks if not ok]
+    if bad:
+        raise FamilyError(f"{where}: {'; '.join(bad)}")
+    if module.Params.model_config.get("extra") != "forbid" or not module.Params.model_config.get("frozen"):
+        raise FamilyError(f"{where}: Params must be frozen and forbid unknown keys")
+    return Family(name=name, module=module)
+
+
+def load_family_file(path: Path) -> Family:
+    """Load a custom family defined in a single ``.py`` file (beside an assignment, say)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FamilyError(f"custom family file {path} does not exist")
+    module_name = f"autograde_custom_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise FamilyError(f"custom family file {path} cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # an instructor's file: report what broke, in one line
+        raise FamilyError(f"custom family file {path} failed to import: {type(exc).__name__}: {exc}") from None
+    return load_family_module(module, name=path.stem)
+
+
+def _discover() -> Iterator[Family]:
+    import grader.problems as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name not in INFRASTRUCTURE and not info.name.startswith("_"):
+            yield load_family_module(importlib.import_module(f"grader.problems.{info.name}"), info.name)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            module = ep.load()
+        except Exception as exc:
+            raise FamilyError(f"entry point {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+        yield load_family_module(module, ep.name)
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, Family]:
+    """Every registered family by name: built-ins (every module of this package) then entry points."""
+    found: dict[str, Family] = {}
+    for family in _discover():
+        if family.name in found:
+            raise FamilyError(f"two families are named {family.name!r}")
+        found[family.name] = family
+    return found
+
+
+def get_family(name: str) -> Family:
+    """The family called ``name``; ``FamilyError`` listing the known names if there is none."""
+    try:
+        return families()[name]
+    except KeyError:
+        raise FamilyError(f"unknown family {name!r}; known: {', '.join(families())}") from None

@@ -1,0 +1,64 @@
+"""Parameter spaces: what a family draws its parameters from, overridable per assignment.
+
+In a family's ``Space`` and in ``assignment.toml`` each entry is written the same way:
+a scalar is fixed, a list is a choice among its items, and a table ``{min, max, step}`` is a
+range (integers when ``min`` and ``max`` are integers and no ``step`` is given).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Draw", "FamilySpace", "Range", "draw"]
+
+
+class Range(BaseModel):
+    """A range to draw from uniformly, both ends included."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min: float | int = Field(description="Smallest value.")
+    max: float | int = Field(description="Largest value.")
+    step: float | int | None = Field(None, gt=0, description="Spacing of the values; integers by default.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is smaller than min ({self.min})")
+        return self
+
+    def values(self) -> np.ndarray:
+        if self.step is None and isinstance(self.min, int) and isinstance(self.max, int):
+            return np.arange(self.min, self.max + 1)
+        step = self.step if self.step is not None else 0.1
+        count = int(np.floor((self.max - self.min) / step + 1e-9)) + 1
+        return np.round(self.min + step * np.arange(count), 10)
+
+
+Draw = Range | list[Any] | int | float | str | bool | None
+"""One entry of a space: a ``Range``, a list of choices, or a fixed scalar."""
+
+
+def draw(rng: np.random.Generator, spec: Draw) -> Any:
+    """Draw one value from ``spec`` using only ``rng``."""
+    if isinstance(spec, Range):
+        values = spec.values()
+        value = values[rng.integers(len(values))]
+        return int(value) if np.issubdtype(values.dtype, np.integer) else float(value)
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError("an empty list of choices")
+        return spec[int(rng.integers(len(spec)))]
+    return spec
+
+
+class FamilySpace(BaseModel):
+    """Base for a family's parameter space; assignments override its fields by name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def draw(self, rng: np.random.Generator, name: str) -> Any:
+        return draw(rng, getattr(self, name))

@@ -1,0 +1,60 @@
+"""Render a family's statement and worked-solution templates (Jinja2, markdown with LaTeX)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import numpy as np
+
+__all__ = ["bmatrix", "num", "render", "tensor"]
+
+
+def num(x: Any, digits: int = 4) -> str:
+    """A number as a student would write it: integers plain, reals to ``digits`` significant figures."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(x)
+    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
+        return f"{int(x):,}".replace(",", "{,}") if abs(int(x)) >= 10_000 else str(int(x))
+    return f"{float(x):.{digits}g}"
+
+
+def bmatrix(rows: Sequence[Any]) -> str:
+    """A 1-D or 2-D nested list as a LaTeX ``bmatrix``."""
+    array = np.asarray(rows, dtype=float)
+    if array.ndim == 1:
+        array = array[None]
+    body = r" \\ ".join(" & ".join(num(v) for v in row) for row in array)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def tensor(values: Sequence[Any], name: str = "X") -> str:
+    """A channels-first tensor as one displayed ``bmatrix`` per channel."""
+    return "\n".join(f"$$ {name}_{{{c}}} = {bmatrix(channel)} $$" for c, channel in enumerate(values))
+
+
+def vec(values: Sequence[Any]) -> str:
+    """A spatial tuple the way a statement shows it: ``5`` or ``5 \\times 7``."""
+    values = list(values)
+    return r" \times ".join(num(v) for v in values)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=False, autoescape=False)
+    env.filters.update(num=num, bmatrix=bmatrix, tensor=tensor, vec=vec)
+    env.globals.update(zip=zip, enumerate=enumerate, range=range, len=len)
+    return env
+
+
+@lru_cache(maxsize=256)
+def _template(source: str) -> jinja2.Template:
+    return _environment().from_string(source)
+
+
+def render(source: str, **context: Any) -> str:
+    """Render a template string with the given names; an unknown name is an error, not a blank."""
+    return _template(source).render(**context).strip() + "\n"

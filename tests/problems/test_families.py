@@ -1,0 +1,107 @@
+"""One generic test over every registered family x many seeds (a new family is covered at once)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from grader.checking import check
+from grader.problems import families
+from tests.conftest import SEEDS
+
+FAMILIES = sorted(families())
+
+
+def _draws(name: str, count: int = SEEDS):
+    family = families()[name]
+    for seed in range(count):
+        yield seed, family.sample(np.random.default_rng(seed))
+
+
+def test_every_issue_family_is_registered():
+    expected = {
+        "conv_output_shape", "conv_transpose_output_shape", "conv_values", "conv_transpose_values",
+        "pool_values", "param_count", "receptive_field", "kl_gaussian", "kl_derivation",
+        "layers_to_size", "bilinear_weight",
+    }
+    assert expected <= set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_params_validate_and_round_trip_through_json(name):
+    family = families()[name]
+    for seed, params in _draws(name):
+        text = json.dumps(params.model_dump(mode="json"))
+        again = family.params(json.loads(text))
+        assert again == params, f"seed {seed}"
+        assert json.dumps(again.model_dump(mode="json")) == text, f"seed {seed}"
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_generate_is_reproducible_and_leaves_global_random_state_alone(name):
+    family = families()[name]
+    np.random.seed(7)
+    random.seed(7)
+    np_state, py_state = np.random.get_state(), random.getstate()
+    first = [family.sample(np.random.default_rng(s)) for s in range(10)]
+    second = [family.sample(np.random.default_rng(s)) for s in range(10)]
+    assert first == second
+    assert random.getstate() == py_state
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+    assert len({p.model_dump_json() for p in first}) > 1, "every seed drew the same parameters"
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_reference_answer_scores_full_marks(name):
+    family = families()[name]
+    for seed, params in _draws(name):
+        answer = json.loads(json.dumps(family.answer(params)))  # as it would arrive: plain JSON
+        result = check(family, params, answer)
+        assert result.correct and result.score == result.max_score > 0, (seed, result.feedback)
+        assert result.mistakes == []
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_every_mistake_scores_less_and_is_named(name):
+    family = families()[name]
+    for seed, params in _draws(name):
+        for mistake in family.mistakes(params):
+            answer = json.loads(json.dumps(mistake.answer))
+            result = check(family, params, answer, carry_forward=0)
+            assert result.score < result.max_score, (seed, mistake.name)
+            assert mistake.name in result.mistakes, (seed, mistake.name, result.feedback)
+            assert any(mistake.message in text for text in result.feedback), (seed, mistake.name)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_every_mistake_applies_to_some_drawn_variants(name):
+    family = families()[name]
+    declared, applied = set(), set()
+    for _, params in _draws(name, 4 * SEEDS):
+        declared |= {m.name for m in family.module.mistakes(params)}
+        applied |= {m.name for m in family.mistakes(params)}
+    assert declared, f"{name} lists no mistakes"
+    assert declared == applied, f"never distinguishable from the truth: {sorted(declared - applied)}"
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_statement_and_worked_solution_render_with_the_numbers(name):
+    family = families()[name]
+    for _, params in _draws(name, 10):
+        statement = family.statement(params)
+        solution = family.worked_solution(params)
+        for text in (statement, solution):
+            assert len(text) > 40 and "{{" not in text and "{%" not in text
+            assert text.count("$") % 2 == 0, "unbalanced math delimiters"
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_answer_kinds_describe_themselves(name):
+    family = families()[name]
+    params = family.sample(np.random.default_rng(0))
+    for part in family.parts(params).values():
+        assert part.kind.describe()

@@ -1,0 +1,100 @@
+"""The registry checks a family's shape when it loads, and finds families by name or file."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.errors import FamilyError, ParamsError, SpaceError
+from grader.problems import get_family, load_family_file
+from grader.problems.registry import load_family_module
+from tests.problems import fakes
+
+
+def test_a_complete_module_registers():
+    family = load_family_module(fakes.module())
+    assert family.name == "running_sum" and family.summary.startswith("Running sums")
+
+
+@pytest.mark.parametrize("missing", ["Params", "Space", "generate", "ANSWER", "solve", "mistakes", "STATEMENT", "SOLUTION"])
+def test_a_missing_piece_is_an_error_naming_it(missing):
+    with pytest.raises(FamilyError, match=f"running_sum.*missing {missing}"):
+        load_family_module(fakes.module(**{missing: None}))
+
+
+def test_a_malformed_piece_is_an_error_saying_what_is_wrong():
+    with pytest.raises(FamilyError, match="ANSWER must be one of"):
+        load_family_module(fakes.module(ANSWER="table"))
+    with pytest.raises(FamilyError, match="Params must subclass FamilyParams"):
+        load_family_module(fakes.module(Params=dict))
+
+
+def test_unknown_family_lists_the_known_ones():
+    with pytest.raises(FamilyError, match="unknown family 'conv_outptu_shape'; known: .*conv_output_shape"):
+        get_family("conv_outptu_shape")
+
+
+def test_bad_params_are_one_line_errors_naming_the_field():
+    family = get_family("conv_output_shape")
+    with pytest.raises(ParamsError) as info:
+        family.params({"input_size": 8, "kernel_size": 3, "strides": 2})
+    assert str(info.value) == "conv_output_shape: strides: unknown key (check the spelling)"
+    with pytest.raises(ParamsError, match="kernel_size: the dilated kernel"):
+        family.params({"input_size": 4, "kernel_size": 3, "dilation": 2})
+    with pytest.raises(ParamsError, match="stride: must be at least 1"):
+        family.params({"input_size": 8, "kernel_size": 3, "stride": 0})
+
+
+def test_an_impossible_space_is_a_space_error():
+    family = get_family("conv_output_shape")
+    space = family.space({"input_size": 3, "kernel_size": [7], "padding": 0})
+    import numpy as np
+
+    with pytest.raises(SpaceError, match="no valid parameters"):
+        family.sample(np.random.default_rng(0), space)
+
+
+def test_space_overrides_are_validated():
+    with pytest.raises(ParamsError, match="conv_output_shape space: strde: unknown key"):
+        get_family("conv_output_shape").space({"strde": [1, 2]})
+
+
+def test_a_custom_family_file_loads(tmp_path):
+    path = tmp_path / "doubling.py"
+    path.write_text(textwrap.dedent('''
+        """Double a number."""
+        from pydantic import Field
+        from grader.answers import Integer
+        from grader.problems.base import FamilyParams, Mistake, Part
+        from grader.problems.space import Draw, FamilySpace, Range
+
+        class Params(FamilyParams):
+            n: int = Field(description="The number.", ge=0, le=99)
+
+        class Space(FamilySpace):
+            n: Draw = Range(min=1, max=9)
+
+        def generate(rng, space):
+            return Params(n=space.draw(rng, "n"))
+
+        ANSWER = "value"
+
+        def solve(p):
+            return {"double": Part(2 * p.n, Integer())}
+
+        def mistakes(p):
+            yield Mistake("squared", "Doubling is not squaring.", p.n ** 2)
+
+        STATEMENT = "Double {{ p.n }}."
+        SOLUTION = "{{ p.n }} + {{ p.n }} = {{ answer }}."
+    '''))
+    family = load_family_file(path)
+    assert family.name == "doubling" and family.answer(family.params({"n": 4})) == 8
+
+
+def test_a_custom_family_file_that_fails_to_import_is_one_line(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("import not_a_module_anywhere\n")
+    with pytest.raises(FamilyError, match="broken.py failed to import: ModuleNotFoundError"):
+        load_family_file(path)
