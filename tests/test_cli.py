@@ -1,0 +1,88 @@
+"""The command line: families, solve, check, sample, in single and JSON-lines modes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from grader.cli import app
+
+runner = CliRunner()
+ALEXNET = {"input_size": 227, "in_channels": 3, "out_channels": 96, "kernel_size": 11, "stride": 4}
+
+
+def run(*args: str, stdin: str | None = None):
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def test_families_lists_every_family_with_one_line():
+    result = run("families")
+    assert result.exit_code == 0
+    assert "conv_output_shape" in result.output and "output shape of a convolution" in result.output
+
+
+def test_solve_prints_the_answer_json():
+    result = run("solve", "conv_output_shape", "--params", json.dumps(ALEXNET))
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {"out_channels": 96, "out_size": [55, 55]}
+
+
+def test_solve_reads_json_lines_and_keeps_going_after_a_bad_line():
+    lines = "\n".join([json.dumps(ALEXNET), "{not json", json.dumps({"input_size": 3, "kernel_size": 5}),
+                       json.dumps({**ALEXNET, "stride": 2})]) + "\n"
+    result = run("solve", "conv_output_shape", "--params", "-", stdin=lines)
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 0 and len(out) == 4
+    assert out[0]["out_size"] == [55, 55] and out[3]["out_size"] == [109, 109]
+    assert out[1]["error"].startswith("line 2: not valid JSON")
+    assert "line 3: conv_output_shape: kernel_size: the dilated kernel" in out[2]["error"]
+
+
+def test_check_prints_the_documented_verdict():
+    result = run("check", "conv_output_shape", "--params", json.dumps(ALEXNET),
+                 "--answer", json.dumps({"out_channels": 96, "out_size": [54, 54]}))
+    verdict = json.loads(result.output)
+    assert verdict["correct"] is False and verdict["score"] == 1 and verdict["max_score"] == 2
+    assert verdict["mistakes"] == ["forgot_plus_one"]
+    assert verdict["parts"]["out_channels"]["correct"] is True
+
+
+def test_check_batch_mode_one_verdict_per_line_in_order():
+    lines = [
+        {"params": ALEXNET, "answer": {"out_size": [55, 55]}},
+        {"params": ALEXNET},
+        {"params": ALEXNET, "answer": "55x55x96"},
+    ]
+    result = run("check", "conv_output_shape", "--batch", "-", stdin="\n".join(map(json.dumps, lines)))
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o.get("correct") for o in out] == [True, None, True]
+    assert "expected an object" in out[1]["error"]
+
+
+def test_check_sig_figs_option():
+    params = {"input_size": 8, "kernel_size": 3}
+    assert run("check", "conv_output_shape", "--params", json.dumps(params), "--answer", "{}",
+               "--sig-figs", "4").exit_code == 0
+
+
+def test_errors_are_one_line_and_exit_2():
+    bad_family = run("solve", "conv_outptu_shape", "--params", "{}")
+    assert bad_family.exit_code == 2 and "unknown family 'conv_outptu_shape'" in bad_family.output
+    bad_json = run("solve", "conv_output_shape", "--params", "{")
+    assert bad_json.exit_code == 2 and "--params is not valid JSON" in bad_json.output
+    bad_params = run("solve", "conv_output_shape", "--params", '{"input_size": 8}')
+    assert bad_params.exit_code == 2 and "kernel_size: required but missing" in bad_params.output
+
+
+def test_sample_is_reproducible_and_solvable():
+    first = run("sample", "conv_output_shape", "--seed", "3").output
+    assert first == run("sample", "conv_output_shape", "--seed", "3").output
+    assert run("solve", "conv_output_shape", "--params", first.strip()).exit_code == 0
+
+
+def test_the_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "grader", "families"], capture_output=True, text=True, check=True)
+    assert "conv_output_shape" in result.stdout
