@@ -30,6 +30,7 @@ __all__ = [
     "Tolerance",
     "Verdict",
     "read_shape",
+    "split_shape",
 ]
 
 MAX_ANSWER_ENTRIES = 100_000  # an answer bigger than this is refused before numpy sees it
@@ -101,6 +102,11 @@ class AnswerKind:
     def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
         return self.compare(given, value, tol).correct
 
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        """A sentence when ``given`` has the wrong type or shape (never whether it is right), else None."""
+        verdict = self.compare(given, expected)
+        return None if verdict.correct or not verdict.feedback.startswith("Expected") else verdict.feedback
+
 
 @dataclass(frozen=True)
 class Integer(AnswerKind):
@@ -114,6 +120,10 @@ class Integer(AnswerKind):
                 return _wrong(f"Expected an integer, got the float {given!r}: write it without a decimal point.")
             return _wrong(f"Expected an integer, got {_show(given)}.")
         return RIGHT if given == expected else _wrong(f"{given} is not the right value.")
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        typed = Integer.compare(self, given, given)
+        return None if typed.correct else typed.feedback
 
     def describe(self) -> str:
         return "an integer"
@@ -133,6 +143,9 @@ class OptionalInteger(Integer):
             typed = super().compare(given, given, tol)
             return _wrong(f"{given} is not the right value.") if typed.correct else typed
         return super().compare(given, expected, tol)
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        return None if given is None else super().check_form(given, expected)
 
     def describe(self) -> str:
         return f"an integer, or None if {self.none_means}"
@@ -160,6 +173,10 @@ class IntegerList(AnswerKind):
             return RIGHT
         return Verdict(right / self.length, f"{right} of {self.length} {self.what} are right.")
 
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        verdict = self.compare(given, given if isinstance(given, list) else expected)
+        return None if verdict.correct else verdict.feedback
+
     def describe(self) -> str:
         return f"a list of {self.length} integers ({self.what})"
 
@@ -177,6 +194,9 @@ class Real(AnswerKind):
             return RIGHT
         return _wrong(f"{given!r} is not within rounding of the answer "
                       f"({tol.sig_figs} significant figures are enough).")
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        return None if _is_number(given) else f"Expected a number, got {_show(given)}."
 
     def describe(self) -> str:
         return "a number (3 significant figures are enough)"
@@ -196,6 +216,20 @@ def read_shape(value: Any) -> list[int] | None:
     return None
 
 
+def split_shape(raw: Any, channels: int, sizes: list[int]) -> dict[str, Any] | None:
+    """A whole shape (``[C, H, W]``, ``[H, W, C]`` or ``"HxWxC"``) as ``{out_channels, out_size}``.
+
+    Channels-last is chosen only when it reads exactly right; otherwise channels come first.
+    ``None`` when ``raw`` is not a shape with one more axis than ``sizes``.
+    """
+    shape = read_shape(raw) if not isinstance(raw, dict) else None
+    if shape is None or len(shape) != len(sizes) + 1:
+        return None
+    if shape[-1] == channels and shape[:-1] == list(sizes):
+        return {"out_channels": shape[-1], "out_size": shape[:-1]}
+    return {"out_channels": shape[0], "out_size": shape[1:]}
+
+
 @dataclass(frozen=True)
 class Shape(AnswerKind):
     """A tensor shape (channels first); channels-last (``H x W x C``) reads right too."""
@@ -212,6 +246,12 @@ class Shape(AnswerKind):
         if shape == expected or shape == expected[1:] + expected[:1]:
             return RIGHT
         return _wrong(f"{'x'.join(map(str, shape))} is not the right shape.")
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        shape = read_shape(given)
+        if shape is None:
+            return f"Expected a shape such as [16, 126, 126] or '126x126x16', got {_show(given)}."
+        return None if len(shape) == len(expected) else f"The shape has {len(shape)} dimensions; this one needs {len(expected)}."
 
     def describe(self) -> str:
         return "a shape, channels first [C, H, W] (channels last also reads right)"
@@ -268,6 +308,25 @@ class Array(AnswerKind):
         return Verdict(score, f"{int(ok.sum())} of {ok.size} entries are right (wrong at {where})."
                        f"{_value_hint(array, truth, tol)}")
 
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        truth = np.asarray(expected, dtype=float)
+        array = _as_array(given)
+        if isinstance(array, str):
+            return array
+        if array.shape == truth.shape or (truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]):
+            return None
+        return f"The answer has shape {_fmt_shape(array.shape)}; it should have shape {_fmt_shape(truth.shape)}."
+
+    def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
+        # the hot path of mistake matching: no feedback, no hints
+        array = _as_array(given)
+        if isinstance(array, str) or value is None:
+            return False
+        truth = np.asarray(value, dtype=float)
+        if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
+            array = array[None]
+        return _same(array, truth, tol)
+
     def describe(self) -> str:
         axes = ", ".join(self.axes) if self.axes else "rows, columns"
         return f"a nested list of numbers indexed [{axes}]"
@@ -278,9 +337,15 @@ def _fmt_shape(shape: tuple[int, ...]) -> str:
 
 
 def _entries_ok(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Per entry: exact where the truth is a whole number, within ``tol`` (rounding) elsewhere."""
+    diff = np.abs(array - truth)
     whole = np.isclose(truth, np.round(truth), rtol=0, atol=1e-9)
-    exact = np.abs(array - truth) <= 1e-9 + 1e-12 * np.abs(truth)
-    rounded = np.vectorize(tol.allows, otypes=[bool])(array, truth) if truth.size else exact
+    exact = diff <= 1e-9 + 1e-12 * np.abs(truth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.abs(truth)))
+        half_unit = np.where(truth != 0, 0.5 * 10.0 ** (exponent - tol.sig_figs + 1), 0.0)
+    slack = np.maximum(np.maximum(tol.atol, tol.rtol * np.abs(truth)), half_unit)
+    rounded = diff <= slack * (1 + 1e-9) + 1e-12
     return np.where(whole, exact, rounded)
 
 
@@ -330,6 +395,11 @@ class Choice(AnswerKind):
             return _wrong(f"{_show(given)} is not one of the options ({', '.join(self.options)}).")
         return RIGHT if picked == str(expected).lower() else _wrong(f"{given!r} is not the right option.")
 
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        if isinstance(given, str) and given.strip().lower() in {o.lower() for o in self.options}:
+            return None
+        return f"Expected one of {', '.join(self.options)}; got {_show(given)}."
+
     def describe(self) -> str:
         return "one of: " + ", ".join(repr(o) for o in self.options)
 
@@ -373,6 +443,17 @@ class Expression(AnswerKind):
         if symbolic.equivalent(student, reference, positive=self.positive):
             return RIGHT
         return _wrong(f"{given.strip()!r} is not equivalent to the answer.")
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        from grader import symbolic
+
+        if not isinstance(given, str):
+            return f"Expected an expression as text, such as '-log(sigma)'; got {_show(given)}."
+        try:
+            symbolic.parse(given, self.symbols)
+        except symbolic.ExpressionError as exc:
+            return f"Could not read the expression: {exc}"
+        return None
 
     def describe(self) -> str:
         names = ", ".join(self.symbols)

@@ -97,7 +97,7 @@ def check(
     parts = family.parts(params)
     given, notes, malformed = family.read(params, answer)
     shares = split_points(parts, points)
-    mistake_values = [(m, family.read(params, m.answer)[0]) for m in family.mistakes(params)]
+    mistake_values = _ranked(parts, given, [(m, family.read(params, m.answer)[0]) for m in family.mistakes(params)], tol)
 
     results: dict[str, PartResult] = {}
     for name, part in parts.items():
@@ -149,16 +149,35 @@ def _score(
         return result
     if carry_forward > 0 and part.carry is not None:
         carried = _carried(part, given)
-        if carried is not None and part.kind.matches(value, carried, tol):
+        if carried is not None and _matches(part, value, carried, tol):
             return result.model_copy(update={
                 "score": max(result.score, points * carry_forward), "carried": True,
                 "feedback": "Right for your own earlier answer, which was wrong: credit carried forward.",
             })
     for mistake, values in mistake_values:
-        if part.kind.matches(value, values.get(name), tol):
+        if _matches(part, value, values.get(name), tol):
             return result.model_copy(update={"mistake": mistake.name,
                                              "feedback": f"{verdict.feedback} {mistake.message}"})
     return result
+
+
+def _ranked(parts: Mapping[str, Part], given: Mapping[str, Any], mistake_values: list, tol: Tolerance) -> list:
+    """Mistakes that explain more of the student's answer first, so a whole-answer match is named
+    rather than an earlier mistake that happens to share one wrong part with it."""
+    def explained(values: dict[str, Any]) -> int:
+        return sum(_matches(p, given.get(k), values.get(k), tol) for k, p in parts.items() if given.get(k) is not None)
+    if not any(v is not None for v in given.values()):
+        return mistake_values
+    return sorted(mistake_values, key=lambda mv: -explained(mv[1]))
+
+
+def _matches(part: Part, value: Any, reference: Any, tol: Tolerance) -> bool:
+    if reference is None and part.kind.name != "optional_integer":
+        return False
+    try:
+        return part.kind.matches(value, reference, tol)
+    except Exception:  # noqa: BLE001 - a reference built from a student's own values may be malformed
+        return False
 
 
 def _carried(part: Part, given: Mapping[str, Any]) -> Any:

@@ -6,7 +6,7 @@ import math
 
 from pydantic import Field, model_validator
 
-from grader.answers import Integer, IntegerList, read_shape
+from grader.answers import Integer, IntegerList, split_shape
 from grader.problems.base import Dims, FamilyParams, Mistake, Part, Spatial, SpatialOrZero
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_output_size
@@ -86,13 +86,8 @@ def mistakes(p: Params):
 
 def read_answer(raw, p: Params):
     """Also accept the whole output shape, channels first or last ([C, H, W], 'HxWxC')."""
-    shape = read_shape(raw) if not isinstance(raw, dict) else None
-    if shape is None or len(shape) != p.dims + 1:
-        return raw
     truth = solve(p)
-    if shape[-1] == truth["out_channels"].expected and shape[:-1] == truth["out_size"].expected:
-        return {"out_channels": shape[-1], "out_size": shape[:-1]}
-    return {"out_channels": shape[0], "out_size": shape[1:]}
+    return split_shape(raw, truth["out_channels"].expected, truth["out_size"].expected) or raw
 
 
 STATEMENT = r"""

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 import numpy as np
 
-__all__ = ["bmatrix", "num", "render", "tensor"]
+__all__ = ["bmatrix", "num", "render", "tensor", "vec"]
 
 
 def num(x: Any, digits: int = 4) -> str:
