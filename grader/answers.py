@@ -359,9 +359,10 @@ def _value_hint(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> str:
         return " It is the transpose of the right answer: check rows against columns."
     if _same(np.flip(array, axis=spatial), truth, tol):
         return " It is the right answer flipped: check the direction of the kernel."
-    for shift in (1, -1):
-        if truth.ndim >= 2 and _same(np.roll(array, shift, axis=-2)[..., 1:-1, :], truth[..., 1:-1, :], tol):
-            return " The rows are shifted by one: check where the first output row starts."
+    if truth.ndim >= 3 and truth.shape[-2] > 2:  # rows exist: [channel][row][column]
+        for shift in (1, -1):
+            if _same(np.roll(array, shift, axis=-2)[..., 1:-1, :], truth[..., 1:-1, :], tol):
+                return " The rows are shifted by one: check where the first output row starts."
     return ""
 
 

@@ -131,3 +131,8 @@ def test_choice_and_free_text():
     assert pending.pending and not pending.correct
     assert FreeText().compare("  ", None).score == 0
     assert "Expected a written answer" in FreeText().compare(42, None).feedback
+
+
+def test_no_row_shift_hint_for_a_one_dimensional_output():
+    verdict = Array().compare([[0, 1, 1, 1, -3, 0]], [[0, -1, -1, -1, 3, 0]])
+    assert "shifted" not in verdict.feedback and "2 of 6 entries" in verdict.feedback

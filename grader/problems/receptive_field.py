@@ -83,7 +83,7 @@ def _entry(field: tuple[int, ...], dims: int):
 
 
 def solve(p: Params) -> dict[str, Part]:
-    kind = Integer() if p.dims == 1 else IntegerList(2, "receptive field [h, w]")
+    kind = Integer() if p.dims == 1 else IntegerList(2, "receptive-field sizes (h, w)")
     parts, previous = {}, None
     for name, (growth, _, field, _) in zip(names("layer", len(p.layers)), p.trace()):
         # a layer done right from the student's own (wrong) previous field earns its credit
