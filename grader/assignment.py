@@ -1,0 +1,184 @@
+"""``assignments/<name>/assignment.toml``: problems in order, points, parameter spaces, free text.
+
+A problem names a family (or a ``family_file`` beside the assignment) and may override the
+family's parameter space or fix its parameters; a question with a ``prompt`` is free text,
+graded by hand. Everything is checked when the assignment loads: an unknown family, a typo'd
+key or a bad space is a :class:`~grader.errors.ConfigError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
+
+from grader.answers import Tolerance
+from grader.config import SAFE_ID, Course, read_toml
+from grader.errors import AutogradeError, ConfigError, describe_validation_error
+from grader.problems import Family, get_family, load_family_file
+from grader.problems.space import FamilySpace
+
+__all__ = ["Assignment", "AssignmentConfig", "ProblemConfig", "QuestionConfig", "load_assignment"]
+
+PROBLEM_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
+"""Problem ids prefix the answer variables (``q1_out_size``), so they must be identifiers."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProblemConfig(_Strict):
+    """A computed problem: every student gets their own parameters drawn from the family's space."""
+
+    id: str = Field(description="Identifier, unique in the assignment; prefixes the answer variables.")
+    family: str | None = Field(None, description="Family name (see `autograde families`).")
+    family_file: str | None = Field(None, description="A custom family module beside assignment.toml.")
+    title: str = Field("", description="Heading shown to students (default: the family's summary).")
+    intro: str = Field("", description="Markdown shown before the statement.")
+    points: float | dict[str, float] | None = Field(None, description="Total points shared by the parts, or points per part.")
+    space: dict[str, Any] = Field(default_factory=dict, description="Overrides of the family's parameter space.")
+    params: dict[str, Any] | None = Field(None, description="Fixed parameters: every student gets these (no randomisation).")
+    tolerance: Tolerance | None = Field(None, description="Tolerance for real answers in this problem.")
+
+    @field_validator("id")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not PROBLEM_ID.match(value):
+            raise ValueError(f"{value!r} must start with a letter and use only letters, digits and _")
+        return value
+
+
+class QuestionConfig(_Strict):
+    """A free-text question, graded by hand (exported and imported as CSV)."""
+
+    id: str = Field(description="Identifier, unique in the assignment.")
+    title: str = Field("", description="Heading shown to students.")
+    prompt: str = Field(description="The question (markdown).")
+    points: float = Field(1.0, ge=0, description="Points for the question.")
+    rubric: str = Field("", description="Guidance for the graders; never shown to students.")
+
+    _identifier = field_validator("id")(ProblemConfig._identifier.__func__)
+
+
+def _kind(item: Any) -> str:
+    return "question" if isinstance(item, dict) and "prompt" in item or isinstance(item, QuestionConfig) else "problem"
+
+
+Item = Annotated[
+    Annotated[ProblemConfig, Tag("problem")] | Annotated[QuestionConfig, Tag("question")],
+    Discriminator(_kind),
+]
+
+
+class AssignmentConfig(_Strict):
+    """The whole of ``assignment.toml``."""
+
+    title: str = Field(description="Title shown to students.")
+    due: dt.datetime | dt.date | None = Field(None, description="Due date (TOML date or date-time; UTC if no offset).")
+    intro: str = Field("", description="Markdown shown under the notebook's header.")
+    problems: list[Item] = Field(min_length=1, description="Problems and free-text questions, in order.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A computed problem with its family and (validated) space resolved."""
+
+    config: ProblemConfig
+    family: Family
+    space: FamilySpace
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def title(self) -> str:
+        return self.config.title or self.family.summary.split(":")[0].rstrip(".")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A loaded assignment: its name (the folder name), folder and resolved problems."""
+
+    name: str
+    folder: Path
+    config: AssignmentConfig
+    problems: tuple[Problem | QuestionConfig, ...] = field(repr=False)
+
+    @cached_property
+    def computed(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if isinstance(p, Problem))
+
+    @cached_property
+    def questions(self) -> tuple[QuestionConfig, ...]:
+        return tuple(p for p in self.problems if isinstance(p, QuestionConfig))
+
+    @property
+    def due(self) -> dt.datetime | None:
+        due = self.config.due
+        if due is None:
+            return None
+        if not isinstance(due, dt.datetime):
+            due = dt.datetime.combine(due, dt.time(23, 59, 59))
+        return due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+
+    def problem(self, problem_id: str) -> Problem | QuestionConfig:
+        for p in self.problems:
+            if p.id == problem_id:
+                return p
+        raise ConfigError(f"assignment {self.name!r} has no problem {problem_id!r}")
+
+
+def assignment_names(course: Course) -> list[str]:
+    folder = course.folder("assignments")
+    return sorted(p.parent.name for p in folder.glob("*/assignment.toml")) if folder.is_dir() else []
+
+
+def load_assignment(course: Course, name: str) -> Assignment:
+    """Load and check ``assignments/<name>/assignment.toml``."""
+    if not SAFE_ID.match(name):
+        raise ConfigError(f"assignment name {name!r} may only use letters, digits, '.', '_' and '-'")
+    folder = course.folder("assignments") / name
+    path = folder / "assignment.toml"
+    if not path.is_file():
+        known = ", ".join(assignment_names(course)) or "none"
+        raise ConfigError(f"unknown assignment {name!r}: {path} does not exist (known: {known})")
+    try:
+        config = AssignmentConfig.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    seen: set[str] = set()
+    items: list[Problem | QuestionConfig] = []
+    for item in config.problems:
+        if item.id in seen:
+            raise ConfigError(f"{path}: problem id {item.id!r} is used twice")
+        seen.add(item.id)
+        items.append(item if isinstance(item, QuestionConfig) else _resolve(path, folder, item))
+    return Assignment(name=name, folder=folder, config=config, problems=tuple(items))
+
+
+def _resolve(path: Path, folder: Path, item: ProblemConfig) -> Problem:
+    where = f"{path}: problem {item.id!r}"
+    if (item.family is None) == (item.family_file is None):
+        raise ConfigError(f"{where}: give exactly one of family or family_file")
+    try:
+        family = get_family(item.family) if item.family else load_family_file(folder / item.family_file)
+        space = family.space(item.space)
+        if item.params is not None:
+            family.params(item.params)
+        sample = family.params(item.params) if item.params is not None else family.sample(np.random.default_rng(0), space)
+    except AutogradeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if isinstance(item.points, dict):
+        parts = set(family.parts(sample))
+        unknown = sorted(set(item.points) - parts)
+        if unknown:
+            raise ConfigError(f"{where}: points for unknown part(s) {', '.join(unknown)} (parts: {', '.join(sorted(parts))})")
+    return Problem(config=item, family=family, space=space)

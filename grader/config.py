@@ -1,0 +1,204 @@
+"""``autograde.toml``, the roster and the course secret.
+
+Every key of ``autograde.toml`` is a field below, with its description; an unknown key (a typo)
+is a :class:`~grader.errors.ConfigError` naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from grader.answers import Tolerance
+from grader.errors import ConfigError, describe_validation_error
+
+__all__ = [
+    "CONFIG_NAME",
+    "Course",
+    "CourseConfig",
+    "FeedbackConfig",
+    "FoldersConfig",
+    "LimitsConfig",
+    "Student",
+    "find_course",
+    "load_course",
+    "load_roster",
+    "read_toml",
+]
+
+CONFIG_NAME = "autograde.toml"
+SECRET_ENV = "AUTOGRADE_SECRET"
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""Student and assignment ids become folder names, so they are restricted to safe characters."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FoldersConfig(_Strict):
+    """Where things live, relative to the course root."""
+
+    release: str = Field("release", description="Student notebooks: release/<assignment>/<student>/.")
+    submitted: str = Field("submitted", description="Submissions: submitted/<student>/<assignment>/<timestamp>/.")
+    feedback: str = Field("feedback", description="Feedback pages: feedback/<assignment>/<student>.html.")
+    solutions_release: str = Field("solutions-release", description="Worked-solution notebooks per student.")
+    reports: str = Field("reports", description="Instructor reports.")
+    exports: str = Field("exports", description="Gradebook exports (CSV, Canvas, JSON).")
+    assignments: str = Field("assignments", description="Assignment definitions: assignments/<name>/assignment.toml.")
+
+
+class LimitsConfig(_Strict):
+    """What one submission may use while it runs."""
+
+    cell_seconds: float = Field(30, gt=0, le=3600, description="Wall-clock limit for one cell.")
+    notebook_seconds: float = Field(120, gt=0, le=7200, description="Wall-clock limit for the whole notebook.")
+    memory_mb: int = Field(2048, ge=64, le=1_000_000, description="Address-space cap of the student's kernel.")
+    processes: int = Field(64, ge=1, le=10_000, description="Process/thread cap of the student's kernel.")
+    output_kb: int = Field(1024, ge=1, le=1_000_000, description="Printed output kept per notebook.")
+    file_mb: int = Field(64, ge=1, le=100_000, description="Largest file the kernel may write.")
+    submission_mb: int = Field(20, ge=1, le=10_000, description="Largest submitted notebook accepted.")
+
+
+class FeedbackConfig(_Strict):
+    """What students see in their feedback."""
+
+    show_expected: Literal["never", "wrong_after_due", "after_due", "always"] = Field(
+        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due date.")
+
+
+class CourseConfig(_Strict):
+    """The whole of ``autograde.toml``."""
+
+    course: str = Field(description="Course name, part of every variant's seed: changing it changes every variant.")
+    title: str = Field("", description="Course title shown to students.")
+    roster: str = Field("roster.csv", description="CSV with a student_id column (name and email optional).")
+    secret_file: str | None = Field(None, description="File holding the course secret (else $AUTOGRADE_SECRET, else .autograde/secret).")
+    gradebook: str = Field("gradebook.db", description="SQLite file, or a SQLAlchemy URL such as postgresql://...")
+    folders: FoldersConfig = Field(default_factory=FoldersConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    tolerance: Tolerance = Field(default_factory=Tolerance, description="Default tolerance for real answers.")
+    carry_forward: float = Field(1.0, ge=0, le=1, description="Share of a part's points for a step right from a wrong earlier answer (0 = off).")
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
+    workers: int | None = Field(None, ge=1, le=1024, description="Grading workers (default: the machine's cores).")
+    cluster: str | None = Field(None, description="Dask scheduler address (tcp://host:8786) to grade on a cluster.")
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Course:
+    """A loaded course: its root folder and validated configuration."""
+
+    root: Path
+    config: CourseConfig
+
+    def path(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+    def folder(self, name: str) -> Path:
+        return self.path(getattr(self.config.folders, name))
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def roster(self) -> list[Student]:
+        return load_roster(self.path(self.config.roster))
+
+    def secret(self, create: bool = False) -> tuple[bytes, str | None]:
+        """The course secret, and a one-time notice when it was just created."""
+        return load_secret(self, create=create)
+
+
+def read_toml(path: Path) -> dict:
+    """Parse a TOML file; a syntax error is a ``ConfigError`` naming the file and line."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def find_course(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding an ``autograde.toml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(f"no {CONFIG_NAME} in {here} or any folder above it (run autograde from a course folder or pass --course)")
+
+
+def load_course(root: Path | None = None) -> Course:
+    """Load ``autograde.toml`` from ``root`` (or the nearest course folder)."""
+    root = find_course(root)
+    path = root / CONFIG_NAME
+    try:
+        config = CourseConfig.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    return Course(root=root, config=config)
+
+
+def load_roster(path: Path) -> list[Student]:
+    """Read the roster CSV; bad rows are a ``ConfigError`` naming the line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: roster file not found") from None
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "student_id" not in [f.strip() for f in reader.fieldnames]:
+        raise ConfigError(f"{path}: the first line must name the columns, including student_id")
+    students, seen = [], set()
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        sid = row.get("student_id", "")
+        if not sid:
+            continue
+        if not SAFE_ID.match(sid):
+            raise ConfigError(f"{path}:{line}: student_id {sid!r} may only use letters, digits, '.', '_' and '-'")
+        if sid in seen:
+            raise ConfigError(f"{path}:{line}: student_id {sid!r} appears twice")
+        seen.add(sid)
+        students.append(Student(sid, row.get("name", ""), row.get("email", "")))
+    return students
+
+
+def load_secret(course: Course, create: bool = False) -> tuple[bytes, str | None]:
+    """``$AUTOGRADE_SECRET``, else ``secret_file``, else ``.autograde/secret`` (created when asked)."""
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        return env.encode(), None
+    if course.config.secret_file:
+        path = course.path(course.config.secret_file)
+        if not path.is_file():
+            raise ConfigError(f"{course.config_path}: secret_file {path} does not exist")
+        return path.read_bytes().strip(), None
+    path = course.root / ".autograde" / "secret"
+    if path.is_file():
+        return path.read_bytes().strip(), None
+    if not create:
+        raise ConfigError(f"no course secret: set ${SECRET_ENV}, set secret_file in {CONFIG_NAME}, or run autograde generate once")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (path.parent / ".gitignore").write_text("*\n")
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value.encode(), f"created a course secret in {path} (keep it out of the repo; back it up: losing it changes every variant)"

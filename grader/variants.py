@@ -1,0 +1,97 @@
+"""Per-student variants: parameters seeded by HMAC(secret, course / assignment / problem / student).
+
+Each problem of each student has its own seed, so adding a student, changing one problem or
+reordering the roster never changes anyone else's numbers, and nobody without the secret can
+predict them. The variant is always recomputed from these inputs, never read from a notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.assignment import Assignment, Problem
+from grader.problems import Family
+from grader.problems.base import FamilyParams
+
+__all__ = ["ProblemStats", "Variant", "problem_rng", "variant", "variants", "variant_stats"]
+
+
+def problem_rng(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> np.random.Generator:
+    """The random generator for one student's variant of one problem."""
+    message = "\x1f".join((course, assignment, problem_id, student_id)).encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's version of one problem."""
+
+    problem: Problem
+    params: FamilyParams
+
+    @property
+    def family(self) -> Family:
+        return self.problem.family
+
+    @property
+    def problem_id(self) -> str:
+        return self.problem.id
+
+    def answer(self):
+        return self.family.answer(self.params)
+
+
+def variant(secret: bytes, course: str, assignment: Assignment, problem: Problem, student_id: str) -> Variant:
+    if problem.config.params is not None:
+        return Variant(problem, problem.family.params(problem.config.params))
+    rng = problem_rng(secret, course, assignment.name, problem.id, student_id)
+    return Variant(problem, problem.family.sample(rng, problem.space))
+
+
+def variants(secret: bytes, course: str, assignment: Assignment, student_id: str) -> dict[str, Variant]:
+    """Every computed problem's variant for one student, in assignment order."""
+    return {p.id: variant(secret, course, assignment, p, student_id) for p in assignment.computed}
+
+
+@dataclass(frozen=True)
+class ProblemStats:
+    """How varied one problem is across a roster."""
+
+    problem_id: str
+    family: str
+    students: int
+    distinct_params: int
+    distinct_answers: int
+    share_probability: float  # chance that two students picked at random have the same answer
+
+    @property
+    def too_small(self) -> bool:
+        return self.students > 1 and (self.share_probability > 0.05 or self.distinct_answers < min(self.students, 20) / 2)
+
+
+def _key(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def variant_stats(secret: bytes, course: str, assignment: Assignment, student_ids: Iterable[str]) -> list[ProblemStats]:
+    student_ids = list(student_ids)
+    n = len(student_ids)
+    out = []
+    for problem in assignment.computed:
+        params, answers = Counter(), Counter()
+        for sid in student_ids:
+            v = variant(secret, course, assignment, problem, sid)
+            params[v.params.model_dump_json()] += 1
+            answers[_key(v.answer())] += 1
+        pairs = n * (n - 1)
+        share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
+        out.append(ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share))
+    return out

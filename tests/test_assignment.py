@@ -1,0 +1,63 @@
+"""assignment.toml: problems in order, points, spaces, free text; mistakes in it are clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.assignment import QuestionConfig, load_assignment
+from grader.errors import ConfigError
+from tests.conftest import SMALL_ASSIGNMENT
+
+
+def test_problems_and_questions_load_in_order(make_course):
+    a = load_assignment(make_course(), "a1")
+    assert [p.id for p in a.problems] == ["q1", "q2", "q3"]
+    assert isinstance(a.problems[2], QuestionConfig) and a.problems[2].points == 2
+    assert a.computed[1].space.stride == [1, 2] and a.due.year == 2030
+
+
+@pytest.mark.parametrize(("edit", "says"), [
+    (lambda s: s.replace('family = "conv_output_shape"\npoints = 2', 'family = "conv_outptu_shape"'),
+     r"problem 'q1': unknown family 'conv_outptu_shape'"),
+    (lambda s: s.replace("stride = [1, 2]", "strde = [1, 2]"), r"problem 'q2': conv_output_shape space: strde: unknown key"),
+    (lambda s: s.replace('id = "q2"', 'id = "q1"'), r"problem id 'q1' is used twice"),
+    (lambda s: s.replace('id = "q2"', 'id = "2nd"'), r"problems.1.problem.id: '2nd' must start with a letter"),
+    (lambda s: s.replace("points = 2\n\n[[problems]]\nid = \"q2\"", "points = {out_size = 1, channels = 1}\n\n[[problems]]\nid = \"q2\""),
+     r"points for unknown part\(s\) channels"),
+    (lambda s: s.replace('title = "Small"', 'titel = "Small"'), r"titel: unknown key"),
+])
+def test_mistakes_in_assignment_toml_name_the_file_and_problem(make_course, edit, says):
+    course = make_course(assignment=edit(SMALL_ASSIGNMENT))
+    with pytest.raises(ConfigError, match=says):
+        load_assignment(course, "a1")
+
+
+def test_an_unknown_assignment_lists_the_known_ones(make_course):
+    with pytest.raises(ConfigError, match=r"unknown assignment 'a2'.*known: a1"):
+        load_assignment(make_course(), "a2")
+
+
+def test_fixed_params_are_validated(make_course):
+    text = SMALL_ASSIGNMENT.replace('points = 2\n', 'points = 2\nparams = {input_size = 4, kernel_size = 9}\n', 1)
+    with pytest.raises(ConfigError, match="kernel_size: the dilated kernel"):
+        load_assignment(make_course(assignment=text), "a1")
+
+
+def test_a_custom_family_can_live_beside_the_assignment(make_course):
+    text = SMALL_ASSIGNMENT + '\n[[problems]]\nid = "q4"\nfamily_file = "double.py"\n'
+    course = make_course(assignment=text)
+    (course.folder("assignments") / "a1" / "double.py").write_text(
+        '"""Double a number."""\n'
+        "from pydantic import Field\n"
+        "from grader.answers import Integer\n"
+        "from grader.problems.base import FamilyParams, Mistake, Part\n"
+        "from grader.problems.space import Draw, FamilySpace, Range\n"
+        "class Params(FamilyParams):\n    n: int = Field(description='n', ge=0, le=99)\n"
+        "class Space(FamilySpace):\n    n: Draw = Range(min=1, max=9)\n"
+        "def generate(rng, space):\n    return Params(n=space.draw(rng, 'n'))\n"
+        "ANSWER = 'value'\n"
+        "def solve(p):\n    return {'double': Part(2 * p.n, Integer())}\n"
+        "def mistakes(p):\n    yield Mistake('squared', 'Not squared.', p.n ** 2)\n"
+        "STATEMENT = 'Double {{ p.n }}.'\nSOLUTION = '{{ answer }}'\n")
+    a = load_assignment(course, "a1")
+    assert a.problem("q4").family.name == "double"

@@ -1,0 +1,55 @@
+"""Variants: deterministic, independent per problem and student, unpredictable without the secret."""
+
+from __future__ import annotations
+
+from grader.assignment import load_assignment
+from grader.variants import problem_rng, variant_stats, variants
+from tests.conftest import SMALL_ASSIGNMENT
+
+
+def _params(course, sid, secret=b"test-secret"):
+    a = load_assignment(course, "a1")
+    return {pid: v.params for pid, v in variants(secret, course.config.course, a, sid).items()}
+
+
+def test_same_inputs_same_variant(make_course):
+    course = make_course()
+    assert _params(course, "s001") == _params(course, "s001")
+
+
+def test_students_and_secrets_get_different_numbers(make_course):
+    course = make_course()
+    assert _params(course, "s001") != _params(course, "s002")
+    assert _params(course, "s001") != _params(course, "s001", secret=b"another")
+
+
+def test_changing_one_problem_leaves_the_others_alone(make_course):
+    before = _params(make_course(), "s001")
+    after = _params(make_course(assignment=SMALL_ASSIGNMENT.replace("stride = [1, 2]", "stride = [3]")), "s001")
+    assert before["q1"] == after["q1"] and before["q2"] != after["q2"]
+
+
+def test_variants_do_not_depend_on_the_roster(make_course):
+    a = _params(make_course(students=("s001", "s002")), "s002")
+    b = _params(make_course(students=("s009", "s002", "s001", "s004")), "s002")
+    assert a == b
+
+
+def test_the_seed_separates_its_fields():
+    # "a" + "b/c" must not collide with "a/b" + "c": the fields are joined by a separator
+    x = problem_rng(b"k", "course", "a", "b\x1fc", "s").integers(1 << 62)
+    y = problem_rng(b"k", "course", "a\x1fb", "c", "s").integers(1 << 62)
+    z = problem_rng(b"k", "course", "a", "b", "s").integers(1 << 62)
+    assert x == y != z  # the separator is reserved: ids can never contain it (they are checked)
+
+
+def test_stats_count_distinct_variants_and_the_chance_of_sharing(make_course):
+    course = make_course(students=tuple(f"s{i:03d}" for i in range(60)))
+    a = load_assignment(course, "a1")
+    stats = variant_stats(b"test-secret", course.config.course, a, [s.student_id for s in course.roster()])
+    q1 = stats[0]
+    assert q1.students == 60 and q1.distinct_params > 50 and 0 <= q1.share_probability < 0.05 and not q1.too_small
+    fixed = SMALL_ASSIGNMENT.replace('points = 2\n', 'points = 2\nparams = {input_size = 8, kernel_size = 3}\n', 1)
+    course = make_course(students=tuple(f"s{i:03d}" for i in range(10)), assignment=fixed)
+    stats = variant_stats(b"test-secret", course.config.course, load_assignment(course, "a1"), [f"s{i:03d}" for i in range(10)])
+    assert stats[0].distinct_params == 1 and stats[0].share_probability == 1.0 and stats[0].too_small
