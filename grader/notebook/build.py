@@ -1,0 +1,187 @@
+"""Build a student's notebook (or their worked-solution notebook) as a list of small steps.
+
+Each step is a function of a shared :class:`NotebookContext`; :data:`STEPS` is the pipeline,
+and ``NotebookContext.worked`` turns a release notebook into a worked-solution one. Cell ids are derived from problem ids, never
+random, so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4.nbjson import writes
+
+from grader.assignment import Assignment, Problem, QuestionConfig
+from grader.checking import split_points
+from grader.config import Student
+from grader.notebook.nbgrader import mark
+from grader.notebook.slots import slots, stub_line
+from grader.variants import Variant
+
+__all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "notebook_bytes", "write_notebook"]
+
+METADATA_KEY = "autograde"
+METADATA_VERSION = 1
+FREE_TEXT_STUB = "_Write your answer here._"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+@dataclass
+class NotebookContext:
+    """What the build steps share: the inputs, and the notebook growing cell by cell."""
+
+    course_name: str
+    course_title: str
+    assignment: Assignment
+    student: Student
+    variants: dict[str, Variant]
+    worked: bool = False
+    cells: list[NotebookNode] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.assignment.name}.ipynb"
+
+
+Step = Callable[[NotebookContext], None]
+
+
+def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
+    return split_points(problem.family.parts(variant.params), problem.config.points)
+
+
+def add_header(ctx: NotebookContext) -> None:
+    a = ctx.assignment
+    who = f"{ctx.student.name} ({ctx.student.student_id})" if ctx.student.name else ctx.student.student_id
+    due = a.due.strftime("%Y-%m-%d %H:%M %Z") if a.due else "see the course page"
+    title = "Worked solutions: " if ctx.worked else ""
+    lines = [
+        f"# {ctx.course_title or ctx.course_name}: {title}{a.config.title}",
+        "",
+        f"**Student:** {who} &nbsp;·&nbsp; **Due:** {due}",
+    ]
+    if a.config.intro:
+        lines += ["", a.config.intro.strip()]
+    if not ctx.worked:
+        nb = ctx.notebook_name
+        lines += [
+            "",
+            "**How to answer.** Every problem shows *your own* numbers; they are also given as data in the",
+            "cell `<problem>_params` (read it, don't edit it: it is restored before grading). Replace each",
+            "`None` (or `...`) in the answer cells with your answer: integers for sizes and counts, numbers",
+            "for real values, nested lists (channels first) for tensors — numpy arrays are fine too. Add",
+            "cells for your working if you like, but keep the answer cells and their variable names.",
+            "",
+            f"**Before you submit**, run every cell (*Kernel → Restart & Run All*), then `autograde validate {nb}`",
+            "tells you which answers are missing or have the wrong type or shape (not whether they are right).",
+            f"**Submit** with `autograde submit {a.name} {nb} --student {ctx.student.student_id}`.",
+        ]
+    ctx.cells.append(mark(new_markdown_cell("\n".join(lines), id="header"), "header", locked=True))
+
+
+def add_problems(ctx: NotebookContext) -> None:
+    for item in ctx.assignment.problems:
+        if isinstance(item, QuestionConfig):
+            _add_question(ctx, item)
+        else:
+            _add_problem(ctx, item, ctx.variants[item.id])
+
+
+def _heading(pid: str, title: str, points: float) -> str:
+    unit = "point" if points == 1 else "points"
+    return f"## {pid}: {title} ({points:g} {unit})"
+
+
+def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant) -> None:
+    pid, family, params = problem.id, problem.family, variant.params
+    points = problem_points(problem, variant)
+    text = [_heading(pid, problem.title, sum(points.values()))]
+    if problem.config.intro:
+        text.append(problem.config.intro.strip())
+    text.append(family.statement(params).strip())
+    ctx.cells.append(mark(new_markdown_cell("\n\n".join(text), id=f"{pid}-statement"), f"{pid}-statement", locked=True))
+
+    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{pid}_params = " \
+        + pprint.pformat(params.model_dump(mode="json"), width=100, compact=True)
+    ctx.cells.append(mark(new_code_cell(data, id=f"{pid}-params"), f"{pid}-params", locked=True))
+
+    answer = family.answer(params) if ctx.worked else None
+    lines = [f"# {pid}: your answer" + ("" if ctx.worked else " (replace each None / ... below)")]
+    for slot in slots(pid, family, params):
+        value = (answer if slot.part is None or family.layout == "value" else answer[slot.part]) if ctx.worked else None
+        lines.append(stub_line(slot, value, filled=ctx.worked))
+    ctx.cells.append(mark(new_code_cell("\n".join(lines), id=pid), pid, solution=True))
+
+    if ctx.worked:
+        ctx.cells.append(new_markdown_cell("### Worked solution\n\n" + family.worked_solution(params).strip(), id=f"{pid}-worked"))
+    else:
+        note = f"# autograde grades {pid} outside this notebook: nothing to run here."
+        ctx.cells.append(mark(new_code_cell(note, id=f"{pid}-tests"), f"{pid}-tests", grade=True, locked=True,
+                              points=sum(points.values())))
+
+
+def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
+    text = _heading(q.id, q.title or "Written answer", q.points) + "\n\n" + q.prompt.strip()
+    ctx.cells.append(mark(new_markdown_cell(text, id=f"{q.id}-statement"), f"{q.id}-statement", locked=True))
+    ctx.cells.append(mark(new_markdown_cell(FREE_TEXT_STUB, id=q.id), q.id, solution=True, grade=True, points=q.points))
+
+
+def add_footer(ctx: NotebookContext) -> None:
+    text = "**End of the assignment.** Restart the kernel and run every cell before you validate and submit."
+    if ctx.worked:
+        text = "**End of the worked solutions.**"
+    ctx.cells.append(mark(new_markdown_cell(text, id="footer"), "footer", locked=True))
+
+
+def set_metadata(ctx: NotebookContext) -> None:
+    ctx.metadata.update({
+        "kernelspec": KERNELSPEC,
+        "language_info": {"name": "python"},
+        METADATA_KEY: {
+            "schema_version": METADATA_VERSION,
+            "course": ctx.course_name,
+            "assignment": ctx.assignment.name,
+            "student_id": ctx.student.student_id,
+            "kind": "worked_solution" if ctx.worked else "release",
+            # for the student's own `validate` only: grading recomputes all of this from the secret
+            "problems": [
+                {"id": p.id, "family": None} if isinstance(p, QuestionConfig) else
+                {"id": p.id, "family": p.family.name, "params": ctx.variants[p.id].params.model_dump(mode="json")}
+                for p in ctx.assignment.problems
+            ],
+        },
+    })
+
+
+STEPS: tuple[Step, ...] = (add_header, add_problems, add_footer, set_metadata)
+
+
+def build(ctx: NotebookContext, steps: Sequence[Step] = STEPS) -> NotebookNode:
+    for step in steps:
+        step(ctx)
+    nb = new_notebook(cells=ctx.cells, metadata=ctx.metadata)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def notebook_bytes(nb: NotebookNode) -> bytes:
+    """The notebook as nbformat writes it (sorted keys, one-space indent), without re-validating."""
+    return (writes(nb) + "\n").encode("utf-8")
+
+
+def write_notebook(nb: NotebookNode, path: Path) -> None:
+    """Write atomically: a crash never leaves half a notebook behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(notebook_bytes(nb))
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; a notebook is meant to be read
+    os.replace(tmp, path)

@@ -1,0 +1,89 @@
+"""Student notebooks: valid nbformat, nbgrader metadata, the student's own numbers, same bytes every time."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+
+from grader.assignment import load_assignment
+from grader.generate import generate, notebook_for, release_path
+from grader.notebook.build import notebook_bytes
+from grader.notebook.nbgrader import compute_checksum
+
+
+def _cells(nb):
+    return {c.id: c for c in nb.cells}
+
+
+def test_generate_writes_one_valid_notebook_per_student_and_solutions(make_course):
+    course = make_course()
+    result = generate(course, "a1", solutions=True)
+    assert result.students == 3 and len(result.notebooks) == 6
+    for sid in ("s001", "s002", "s003"):
+        for worked in (False, True):
+            nb = nbformat.read(release_path(course, "a1", sid, worked), as_version=4)
+            nbformat.validate(nb)
+            assert nb.metadata.autograde.student_id == sid
+
+
+def test_the_same_inputs_give_the_same_bytes(make_course):
+    course = make_course()
+    generate(course, "a1")
+    first = release_path(course, "a1", "s002").read_bytes()
+    generate(course, "a1")
+    assert release_path(course, "a1", "s002").read_bytes() == first
+
+
+def test_cells_carry_nbgrader_metadata_with_valid_checksums(make_course):
+    course = make_course()
+    a = load_assignment(course, "a1")
+    nb = notebook_for(course, a, course.roster()[0], b"test-secret")
+    cells = _cells(nb)
+    answer, tests, statement, free = cells["q1"], cells["q1-tests"], cells["q1-statement"], cells["q3"]
+    assert answer.metadata.nbgrader["solution"] and not answer.metadata.nbgrader["locked"]
+    assert tests.metadata.nbgrader["grade"] and tests.metadata.nbgrader["points"] == 2.0
+    assert statement.metadata.nbgrader["locked"] and statement.metadata.nbgrader["schema_version"] == 3
+    assert free.cell_type == "markdown" and free.metadata.nbgrader["grade"] and free.metadata.nbgrader["solution"]
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if "checksum" in meta:
+            assert meta["checksum"] == compute_checksum(cell)
+
+
+def test_the_statement_and_params_show_the_students_own_numbers(make_course):
+    course = make_course()
+    a = load_assignment(course, "a1")
+    students = course.roster()
+    first, second = (notebook_for(course, a, s, b"test-secret") for s in students[:2])
+    assert _cells(first)["q1-params"].source != _cells(second)["q1-params"].source
+    params = first.metadata.autograde["problems"][0]["params"]
+    assert f"in_channels={params['in_channels']}" in _cells(first)["q1-statement"].source
+    assert "q1_out_channels = None  # an integer" in _cells(first)["q1"].source
+    assert "q1_out_size = None  # a list of 2 integers" in _cells(first)["q1"].source
+
+
+def test_the_worked_solution_fills_the_answers_and_explains(make_course):
+    course = make_course()
+    a = load_assignment(course, "a1")
+    student = course.roster()[0]
+    worked = notebook_for(course, a, student, b"test-secret", worked=True)
+    cells = _cells(worked)
+    params = worked.metadata.autograde["problems"][0]["params"]
+    family = a.problem("q1").family
+    answer = family.answer(family.params(params))
+    assert f"q1_out_channels = {answer['out_channels']}" in cells["q1"].source
+    assert "Worked solution" in cells["q1-worked"].source and "q1-tests" not in cells
+
+
+def test_no_reference_answer_is_in_the_student_notebook(make_course):
+    course = make_course()
+    a = load_assignment(course, "a1")
+    student = course.roster()[0]
+    nb = notebook_for(course, a, student, b"test-secret")
+    text = notebook_bytes(nb).decode()
+    for problem in a.computed:
+        params = problem.family.params(nb.metadata.autograde["problems"][a.problems.index(problem)]["params"])
+        answer = problem.family.answer(params)
+        assert json.dumps(answer["out_size"]) not in text
+    assert "Mentions translation equivariance" not in text  # the grading rubric stays with the instructor
