@@ -1,0 +1,229 @@
+"""The gradebook: every submission kept, results per part, written one submission per transaction.
+
+SQLite by default (a file path in autograde.toml); any SQLAlchemy URL (``postgresql://...``)
+works too. A batch commits each submission's results as it finishes, so an interrupted batch
+resumes where it stopped: a submission already graded (same assignment, student and sha256) is
+not graded again unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from grader.errors import GradebookError
+
+__all__ = ["Gradebook", "SubmissionRecord"]
+
+metadata = sa.MetaData()
+
+students = sa.Table(
+    "students", metadata,
+    sa.Column("student_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, default=""),
+    sa.Column("email", sa.String(200), nullable=False, default=""),
+)
+
+variants = sa.Table(
+    "variants", metadata,
+    sa.Column("assignment", sa.String(64), primary_key=True),
+    sa.Column("student_id", sa.String(64), primary_key=True),
+    sa.Column("problem_id", sa.String(64), primary_key=True),
+    sa.Column("family", sa.String(100), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("assignment", sa.String(64), nullable=False, index=True),
+    sa.Column("student_id", sa.String(64), nullable=False, index=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("submitted_at", sa.String(40), nullable=False),
+    sa.Column("graded_at", sa.String(40)),
+    sa.Column("status", sa.String(20), nullable=False),  # graded | failed | invalid | not_on_roster | superseded
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("score", sa.Float),
+    sa.Column("max_score", sa.Float),
+    sa.Column("seconds", sa.Float),
+    sa.Column("executor", sa.String(20), nullable=False, default=""),
+    sa.UniqueConstraint("assignment", "student_id", "path", name="one_row_per_file"),
+)
+
+results = sa.Table(
+    "results", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("problem_id", sa.String(64), primary_key=True),
+    sa.Column("part", sa.String(64), primary_key=True),
+    sa.Column("given", sa.Text),
+    sa.Column("expected", sa.Text),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("max_score", sa.Float, nullable=False),
+    sa.Column("verdict", sa.String(20), nullable=False),  # correct | partial | wrong | carried | unanswered | pending | manual
+    sa.Column("feedback", sa.Text, nullable=False, default=""),
+    sa.Column("mistake", sa.String(100)),
+    sa.Column("manual", sa.Boolean, nullable=False, default=False),
+)
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    id: int
+    assignment: str
+    student_id: str
+    path: str
+    sha256: str
+    submitted_at: str
+    graded_at: str | None
+    status: str
+    reason: str
+    score: float | None
+    max_score: float | None
+    seconds: float | None
+    executor: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _url(location: str, root: Path) -> str:
+    return location if "://" in location else f"sqlite:///{(root / location).resolve()}"
+
+
+class Gradebook:
+    """Access to the gradebook database (see the module docstring)."""
+
+    def __init__(self, location: str, root: Path = Path(".")):
+        self.url = _url(location, root)
+        try:
+            self.engine = sa.create_engine(self.url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------------------------
+    def add_students(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        with self.engine.begin() as conn:
+            for sid, name, email in rows:
+                if conn.execute(sa.select(students.c.student_id).where(students.c.student_id == sid)).first():
+                    conn.execute(students.update().where(students.c.student_id == sid).values(name=name, email=email))
+                else:
+                    conn.execute(students.insert().values(student_id=sid, name=name, email=email))
+
+    def record_variants(self, assignment: str, student_id: str, params: dict[str, tuple[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(variants.delete().where((variants.c.assignment == assignment) & (variants.c.student_id == student_id)))
+            for pid, (family, value) in params.items():
+                conn.execute(variants.insert().values(assignment=assignment, student_id=student_id, problem_id=pid,
+                                                      family=family, params=json.dumps(value, sort_keys=True)))
+
+    def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
+               status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
+               executor: str = "") -> int:
+        """Write one submission and its part results in one transaction, replacing an earlier grading."""
+        rows = list(rows)
+        score = sum(r["score"] for r in rows) if rows else None
+        max_score = sum(r["max_score"] for r in rows) if rows else None
+        values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
+                      score=score, max_score=max_score, seconds=seconds, executor=executor)
+        key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(submissions.c.id).where(key)).first()
+            if found:
+                sub_id = found.id
+                conn.execute(results.delete().where(results.c.submission_id == sub_id))
+                conn.execute(submissions.update().where(submissions.c.id == sub_id).values(**values))
+            else:
+                sub_id = conn.execute(submissions.insert().values(assignment=assignment, student_id=student_id,
+                                                                  path=path, **values)).inserted_primary_key[0]
+            for row in rows:
+                conn.execute(results.insert().values(submission_id=sub_id, **_encode(row)))
+        return int(sub_id)
+
+    def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str) -> bool:
+        """Record a hand grade for a pending part; False when there is no such part."""
+        key = (results.c.submission_id == submission_id) & (results.c.problem_id == problem_id) & (results.c.part == part)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(results.c.max_score).where(key)).first()
+            if row is None:
+                return False
+            conn.execute(results.update().where(key).values(score=min(max(score, 0.0), row.max_score),
+                                                            feedback=feedback, verdict="manual"))
+            total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == submission_id)).scalar()
+            conn.execute(submissions.update().where(submissions.c.id == submission_id).values(score=total))
+        return True
+
+    # -- reading -----------------------------------------------------------------------------
+    def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
+        key = ((submissions.c.assignment == assignment) & (submissions.c.student_id == student_id)
+               & (submissions.c.path == path) & (submissions.c.sha256 == sha256) & submissions.c.graded_at.is_not(None)
+               & submissions.c.status.in_(("graded", "failed", "invalid", "not_on_roster")))
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(submissions.c.id).where(key)).first() is not None
+
+    def submissions(self, assignment: str, latest_only: bool = True) -> list[SubmissionRecord]:
+        """Submission rows for an assignment; by default the one graded row per student."""
+        query = sa.select(submissions).where(submissions.c.assignment == assignment).order_by(
+            submissions.c.student_id, submissions.c.submitted_at)
+        with self.engine.connect() as conn:
+            rows = [SubmissionRecord(**r._mapping) for r in conn.execute(query)]
+        if not latest_only:
+            return rows
+        latest: dict[str, SubmissionRecord] = {}
+        for r in rows:
+            if r.status != "superseded":
+                latest[r.student_id] = r
+        return list(latest.values())
+
+    def results(self, submission_id: int) -> list[dict[str, Any]]:
+        query = sa.select(results).where(results.c.submission_id == submission_id)
+        with self.engine.connect() as conn:
+            return [_decode(dict(r._mapping)) for r in conn.execute(query)]
+
+    def all_results(self, assignment: str) -> Iterator[tuple[SubmissionRecord, list[dict[str, Any]]]]:
+        for sub in self.submissions(assignment):
+            yield sub, self.results(sub.id)
+
+    def students(self) -> dict[str, tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return {r.student_id: (r.name, r.email) for r in conn.execute(sa.select(students))}
+
+    def variant_params(self, assignment: str) -> dict[tuple[str, str], dict]:
+        query = sa.select(variants).where(variants.c.assignment == assignment)
+        with self.engine.connect() as conn:
+            return {(r.student_id, r.problem_id): json.loads(r.params) for r in conn.execute(query)}
+
+
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("given", "expected"):
+        out[key] = json.dumps(out.get(key), sort_keys=True, default=str)
+    return out
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("given", "expected"):
+        row[key] = json.loads(row[key]) if row.get(key) is not None else None
+    return row
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (a report) never block the batch writing
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

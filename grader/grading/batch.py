@@ -1,0 +1,194 @@
+"""Plan a grading batch: find submissions, pick each student's latest, build jobs, record results.
+
+Identity comes from where a submission sits (``submitted/<student>/<assignment>/...``) and from
+the roster; the variant is recomputed from the course secret. Nothing in the notebook is trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.assignment import Assignment, load_assignment
+from grader.config import SAFE_ID, Course, Student
+from grader.errors import SubmissionError
+from grader.generate import notebook_for
+from grader.grading.execute import ExecutionOutcome, SubmissionJob
+from grader.grading.score import PartRow, ScoringPolicy
+from grader.gradebook import Gradebook
+from grader.notebook.build import notebook_bytes
+from grader.notebook.read import digest, read_submission_bytes
+from grader.notebook.slots import Slot, slots
+from grader.sandbox.job import Limits
+from grader.variants import Variant, variants
+
+__all__ = ["Batch", "Found", "discover", "row_of"]
+
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One submitted file and where it sits."""
+
+    student_id: str
+    path: Path
+    submitted_at: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.student_id}/{self.path.name}"
+
+
+def _submitted_at(path: Path, folder: Path) -> str:
+    for part in path.relative_to(folder).parts[:-1]:
+        if _STAMP.match(part):
+            return part
+    stamp = path.parent / "timestamp.txt"
+    if stamp.is_file() and stamp.stat().st_size < 200:
+        return stamp.read_text(errors="replace").strip()
+    return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.UTC).isoformat(timespec="seconds")
+
+
+def discover(submitted: Path, assignment: str) -> list[Found]:
+    """Every ``.ipynb`` under ``submitted/<student>/<assignment>/``, oldest first per student."""
+    found: list[Found] = []
+    if not submitted.is_dir():
+        return found
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.is_symlink()):
+        folder = student_dir / assignment
+        if not SAFE_ID.match(student_dir.name) or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.ipynb")):
+            if any(part.startswith(".") for part in path.relative_to(folder).parts):
+                continue  # .ipynb_checkpoints and other hidden copies
+            found.append(Found(student_dir.name, path, _submitted_at(path, folder)))
+    return sorted(found, key=lambda f: (f.student_id, f.submitted_at, str(f.path)))
+
+
+def row_of(row: PartRow) -> dict:
+    r = row.result
+    if row.manual:
+        verdict = "pending" if r.pending else "unanswered"
+    elif not r.answered:
+        verdict = "unanswered"
+    elif r.correct:
+        verdict = "correct"
+    elif r.carried:
+        verdict = "carried"
+    else:
+        verdict = "partial" if r.score > 0 else "wrong"
+    return dict(problem_id=row.problem_id, part=row.part, given=r.given, expected=r.expected, score=r.score,
+                max_score=r.max_score, verdict=verdict, feedback=r.feedback, mistake=r.mistake, manual=row.manual)
+
+
+@dataclass
+class Planned:
+    """A submission to grade, with everything the grader process needs to score it."""
+
+    found: Found
+    student: Student
+    sha256: str
+    job: SubmissionJob
+    variants: dict[str, Variant]
+    slots: dict[str, list[Slot]]
+
+
+@dataclass
+class Batch:
+    """One grading run of one assignment (see :meth:`plan`)."""
+
+    course: Course
+    assignment: Assignment
+    executor: str = "kernel"
+    submitted: Path | None = None
+    regrade: bool = False
+    gradebook: Gradebook | None = None
+    planned: list[Planned] = field(default_factory=list)
+    skipped: list[Found] = field(default_factory=list)      # already graded (resume)
+    unknown: list[Found] = field(default_factory=list)      # not on the roster
+    unreadable: list[tuple[Found, str]] = field(default_factory=list)
+    superseded: list[Found] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, course: Course, assignment: str, **kw) -> Batch:
+        return cls(course=course, assignment=load_assignment(course, assignment), **kw)
+
+    @property
+    def policy(self) -> ScoringPolicy:
+        return ScoringPolicy(self.course.config.tolerance, self.course.config.carry_forward)
+
+    @property
+    def limits(self) -> Limits:
+        c = self.course.config.limits
+        return Limits(cell_seconds=c.cell_seconds, notebook_seconds=c.notebook_seconds, memory_mb=c.memory_mb,
+                      processes=c.processes, output_kb=c.output_kb, file_mb=c.file_mb)
+
+    def plan(self) -> Batch:
+        """Pick the latest submission per student; skip those already graded (unless regrading)."""
+        root = self.submitted or self.course.folder("submitted")
+        roster = {s.student_id: s for s in self.course.roster()}
+        secret, _ = self.course.secret()
+        latest: dict[str, Found] = {}
+        for f in discover(root, self.assignment.name):
+            if f.student_id in latest:
+                self.superseded.append(latest[f.student_id])
+            latest[f.student_id] = f
+        for f in latest.values():
+            if f.student_id not in roster:
+                self.unknown.append(f)
+                continue
+            try:
+                data = read_submission_bytes(f.path, self.course.config.limits.submission_mb * 1_000_000, root)
+            except SubmissionError as exc:
+                self.unreadable.append((f, str(exc)))
+                continue
+            sha = digest(data)
+            if not self.regrade and self.gradebook and self.gradebook.is_graded(self.assignment.name, f.student_id, str(f.path), sha):
+                self.skipped.append(f)
+                continue
+            self.planned.append(self._planned(f, roster[f.student_id], data, sha, secret))
+        return self
+
+    def _planned(self, f: Found, student: Student, data: bytes, sha: str, secret: bytes) -> Planned:
+        course = self.course
+        vs = variants(secret, course.config.course, self.assignment, student.student_id)
+        slot_map = {pid: slots(pid, v.family, v.params) for pid, v in vs.items()}
+        instructor = notebook_bytes(notebook_for(course, self.assignment, student, secret)).decode()
+        job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, instructor=instructor,
+                            slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
+                            limits=self.limits, executor=self.executor)
+        return Planned(f, student, sha, job, vs, slot_map)
+
+    # -- recording ----------------------------------------------------------------------------
+    def record_plan(self) -> None:
+        """Record what is not graded this run: unknown students, unreadable files, older submissions."""
+        if self.gradebook is None:
+            return
+        name = self.assignment.name
+        self.gradebook.add_students((s.student_id, s.name, s.email) for s in self.course.roster())
+        for f in self.unknown:
+            self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
+                                  submitted_at=f.submitted_at, status="not_on_roster",
+                                  reason=f"{f.student_id} is not on the roster: reported, not graded")
+        for f, reason in self.unreadable:
+            self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
+                                  submitted_at=f.submitted_at, status="invalid", reason=reason)
+        for f in self.superseded:
+            self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
+                                  submitted_at=f.submitted_at, status="superseded", reason="a later submission was graded")
+
+    def record(self, planned: Planned, outcome: ExecutionOutcome, rows: Iterable[PartRow]) -> None:
+        if self.gradebook is None:
+            return
+        status = "invalid" if outcome.status == "invalid" else ("failed" if outcome.status == "failed" else "graded")
+        self.gradebook.record_variants(self.assignment.name, planned.student.student_id,
+                                       {pid: (v.family.name, v.params.model_dump(mode="json")) for pid, v in planned.variants.items()})
+        self.gradebook.record(assignment=self.assignment.name, student_id=planned.student.student_id,
+                              path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
+                              status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
+                              seconds=outcome.seconds, executor=outcome.executor)

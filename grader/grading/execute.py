@@ -1,0 +1,91 @@
+"""Run one submission and bring back its answers: a plain function, submission in, answers out.
+
+``execute_submission`` is what every executor calls (a local process pool, the warm fork pool, a
+Dask worker). It gets only the submission's bytes, the student's instructor notebook and the
+answer slots (no secret, no gradebook) and returns plain data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+
+from grader.errors import SubmissionError
+from grader.notebook.prepare import prepare
+from grader.notebook.read import read_notebook
+from grader.notebook.slots import Slot, parse_collected
+from grader.sandbox.job import CellError, Limits, RunJob, RunResult
+
+__all__ = ["EXECUTORS", "ExecutionOutcome", "SubmissionJob", "execute_submission"]
+
+
+@dataclass(frozen=True)
+class SubmissionJob:
+    """Everything needed to run one submission, and nothing secret."""
+
+    key: str                             # "<student>/<assignment>" for messages
+    data: bytes                          # the submitted file's bytes
+    instructor: str                      # nbformat JSON of this student's own notebook, rebuilt from the variant
+    slots: dict[str, list[Slot]]         # problem id -> answer variables
+    questions: tuple[str, ...] = ()      # free-text question ids
+    limits: Limits = field(default_factory=Limits)
+    executor: str = "kernel"
+
+
+@dataclass
+class ExecutionOutcome:
+    """Plain results: status, the collected answer values, free text, and notes for the student."""
+
+    key: str
+    status: str = "ok"                   # ok | timeout | died | failed | invalid
+    reason: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    free_text: dict[str, str | None] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    cell_problem: dict[str, str] = field(default_factory=dict)
+    errors: list[CellError] = field(default_factory=list)
+    output_truncated: bool = False
+    seconds: float = 0.0
+    executor: str = ""
+
+
+def _kernel(job: RunJob) -> RunResult:
+    from grader.sandbox.kernel import run_in_kernel
+
+    return run_in_kernel(job)
+
+
+def _fork(job: RunJob) -> RunResult:
+    from grader.sandbox.forked import run_forked
+
+    return run_forked(job)
+
+
+EXECUTORS: dict[str, Callable[[RunJob], RunResult]] = {"kernel": _kernel, "fork": _fork}
+
+
+def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
+    """Read, prepare, run and collect one submission. Never raises for anything the student did."""
+    start = time.perf_counter()
+    outcome = ExecutionOutcome(key=job.key, executor=job.executor)
+    try:
+        submitted = read_notebook(job.data, name=job.key)
+    except SubmissionError as exc:
+        outcome.status, outcome.reason = "invalid", str(exc)
+        return outcome
+    instructor = nbformat.reads(job.instructor, as_version=4)
+    prepared = prepare(instructor, submitted, job.slots, list(job.questions))
+    outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
+    run = EXECUTORS[job.executor](RunJob(nbformat.writes(prepared.notebook), prepared.marker, job.limits, job.key))
+    outcome.status, outcome.reason = run.status, run.reason
+    outcome.errors, outcome.output_truncated = run.errors, run.output_truncated
+    for text in run.collected:  # later collectors (the final one last) override earlier snapshots
+        found = parse_collected(text, prepared.marker)
+        if found:
+            outcome.values.update(found)
+    outcome.seconds = time.perf_counter() - start
+    return outcome

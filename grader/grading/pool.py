@@ -1,0 +1,73 @@
+"""Run many submissions in parallel and hand back each outcome as soon as it is ready.
+
+Local workers are processes (forkserver: the batch's own threads, such as a progress bar, are
+never forked). A worker that dies takes only its own submission with it: that submission is
+retried once in a fresh pool, then recorded as failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+
+__all__ = ["default_workers", "run_jobs"]
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["grader.grading.execute", "grader.sandbox.kernel", "grader.sandbox.forked"])
+    return ctx
+
+
+def _warm(executor: str) -> None:
+    if executor == "fork":
+        from grader.sandbox.forked import warm_up
+
+        warm_up()
+
+
+def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int, ExecutionOutcome]]:
+    """Yield ``(index, outcome)`` for every job, in completion order."""
+    executor = jobs[0].executor if jobs else "kernel"
+    attempts = dict.fromkeys(range(len(jobs)), 0)
+    pending = list(range(len(jobs)))
+    while pending:
+        broken: list[int] = []
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=_context(),
+                                 initializer=_warm, initargs=(executor,)) as pool:
+            futures: dict[Future, int] = {}
+            queue = list(pending)
+            pending = []
+            # keep only `workers` jobs in flight so a broken pool loses as little as possible
+            while queue or futures:
+                while queue and len(futures) < workers:
+                    i = queue.pop(0)
+                    attempts[i] += 1
+                    futures[pool.submit(execute_submission, jobs[i])] = i
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = futures.pop(fut)
+                    try:
+                        yield i, fut.result()
+                    except BrokenProcessPool:
+                        broken.append(i)
+                    except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
+                        yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
+                if broken:
+                    broken += [futures.pop(f) for f in list(futures)] + queue
+                    queue = []
+                    break
+        for i in broken:
+            if attempts[i] >= 2:
+                yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason="the grading worker died twice while running this submission")
+            else:
+                pending.append(i)

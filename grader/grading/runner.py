@@ -1,0 +1,49 @@
+"""``autograde grade``: run the pytest harness on a course's submissions, isolated from any
+pytest configuration or conftest.py that happens to sit near the submissions."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from grader.config import Course
+
+__all__ = ["grade"]
+
+
+@contextlib.contextmanager
+def _without_env(*names: str):
+    saved = {n: os.environ.pop(n) for n in names if n in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
+          regrade: bool = False, executor: str = "kernel", plugins: Sequence[object] = (),
+          extra_args: Sequence[str] = ()) -> int:
+    """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
+    folder = Path(submissions or course.folder("submitted")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        args = [
+            "-c", str(ini), "--rootdir", str(course.root), "--noconftest",
+            "-p", "grader.harness", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:doctest",
+            "-p", "no:terminal", "-p", "no:warnings",
+            "--grader-assignment", assignment, "--grader-course", str(course.root), "--grader-record",
+            "--grader-executor", executor,
+            *(["--grader-workers", str(workers)] if workers else []),
+            *(["--grader-regrade"] if regrade else []),
+            *extra_args, str(folder),
+        ]
+        # PYTEST_ADDOPTS of a surrounding run (CI's JUnit report, say) must not reach this session
+        with _without_env("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+            return int(pytest.main(args, plugins=list(plugins)))

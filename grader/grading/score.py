@@ -1,0 +1,101 @@
+"""Score a run's answers against the recomputed variants, part by part, in the grader's process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.answers import Tolerance
+from grader.assignment import Assignment, Problem, QuestionConfig
+from grader.checking import CheckResult, PartResult, check
+from grader.grading.execute import ExecutionOutcome
+from grader.notebook.slots import Slot, to_answer
+from grader.variants import Variant
+
+__all__ = ["PartRow", "ScoringPolicy", "SubmissionResult", "manual_part", "part_rows", "score_problem"]
+
+RUN_TROUBLE = {
+    "timeout": "the notebook ran out of time",
+    "died": "the kernel died",
+    "failed": "the notebook could not be run",
+    "invalid": "the submission could not be read",
+}
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    carry_forward: float = 1.0
+
+
+@dataclass
+class PartRow:
+    """One graded part of one submission: what a gradebook row and a pytest item hold."""
+
+    problem_id: str
+    part: str
+    result: PartResult
+    manual: bool = False
+
+
+@dataclass
+class SubmissionResult:
+    """The whole outcome of one submission."""
+
+    student_id: str
+    assignment: str
+    status: str                           # graded | failed | invalid | not_on_roster
+    reason: str = ""
+    rows: list[PartRow] = field(default_factory=list)
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(r.result.score for r in self.rows)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.result.max_score for r in self.rows)
+
+
+def score_problem(problem: Problem, variant: Variant, slots: list[Slot], outcome: ExecutionOutcome,
+                  policy: ScoringPolicy) -> CheckResult:
+    """Check one problem's collected answer, with notes on the run where they explain a gap."""
+    raw = to_answer(problem.family, slots, outcome.values)
+    result = check(problem.family, variant.params, raw, points=problem.config.points,
+                   tolerance=problem.config.tolerance or policy.tolerance,
+                   carry_forward=policy.carry_forward, only_given=False)
+    extra = list(outcome.notes.get(problem.id, []))
+    errors = [e for e in outcome.errors if outcome.cell_problem.get(e.cell_id) == problem.id]
+    if errors:
+        extra.append(f"Your answer cell raised {errors[0].ename}: {errors[0].evalue}"[:300])
+    trouble = RUN_TROUBLE.get(outcome.status)
+    for part in result.parts.values():
+        notes = list(extra)
+        if trouble and not part.answered:
+            notes.append(f"No answer was recorded: {trouble} ({outcome.reason}).")
+        if notes:
+            part.feedback = " ".join([part.feedback, *notes])
+    return result
+
+
+def manual_part(question: QuestionConfig, text: str | None) -> PartResult:
+    """A free-text answer: recorded as pending for a grader, or unanswered."""
+    answered = bool(text and text.strip())
+    return PartResult(correct=False, score=0.0, max_score=question.points, answered=answered, pending=answered,
+                      feedback="Recorded; graded by hand." if answered else "Not answered.",
+                      given=text if answered else None)
+
+
+def part_rows(assignment: Assignment, variants: dict[str, Variant], slots: dict[str, list[Slot]],
+              outcome: ExecutionOutcome, policy: ScoringPolicy) -> list[PartRow]:
+    """Every part of every problem, in assignment order (for callers that do not go through pytest)."""
+    rows: list[PartRow] = []
+    for item in assignment.problems:
+        if isinstance(item, QuestionConfig):
+            rows.append(PartRow(item.id, "answer", manual_part(item, outcome.free_text.get(item.id)), manual=True))
+            continue
+        result = score_problem(item, variants[item.id], slots[item.id], outcome, policy)
+        rows.extend(PartRow(item.id, name, part) for name, part in result.parts.items())
+    return rows

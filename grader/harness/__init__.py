@@ -1,0 +1,121 @@
+"""The grading harness: a pytest plugin (``pytest -p grader.harness --grader-assignment NAME DIR``).
+
+It does nothing unless ``--grader-assignment`` is given. Then every latest submission under the
+given folder becomes a collected node with one item per graded part (so ``-k q3`` and any order
+work, and ``--junitxml`` gives JUnit XML); points travel on each item's ``user_properties``, and
+a failing item's text is the student's feedback. Submissions run in parallel, once each; a
+submission's items run, and with ``--grader-record`` its results are committed to the gradebook,
+as soon as it finishes. The logic lives in :mod:`grader.grading`, callable without pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.config import load_course
+from grader.errors import AutogradeError
+from grader.gradebook import Gradebook
+from grader.grading.batch import Batch
+from grader.grading.pool import default_workers, run_jobs
+from grader.harness import hooks
+from grader.harness.nodes import ASSIGNMENT_KEY, PartItem, SubmissionNode
+
+BATCH_KEY = pytest.StashKey[Batch]()
+
+
+def pytest_addhooks(pluginmanager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("grader", "autograde grading harness")
+    group.addoption("--grader-assignment", help="Grade this assignment (turns the harness on).")
+    group.addoption("--grader-course", type=Path, help="Course folder (default: the nearest one with autograde.toml).")
+    group.addoption("--grader-workers", type=int, default=0, help="Parallel runs (default: the machine's cores).")
+    group.addoption("--grader-executor", choices=("kernel", "fork"), default="kernel",
+                    help="kernel: a real ipykernel per submission (fidelity); fork: the warm pre-forked pool (fast).")
+    group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
+    group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")
+
+
+def pytest_configure(config) -> None:
+    name = config.getoption("grader_assignment")
+    if not name:
+        return
+    try:
+        course = load_course(config.getoption("grader_course"))
+        gradebook = Gradebook(course.config.gradebook, course.root) if config.getoption("grader_record") else None
+        batch = Batch.open(course, name, executor=config.getoption("grader_executor"),
+                           regrade=config.getoption("grader_regrade"), gradebook=gradebook)
+    except AutogradeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[BATCH_KEY] = batch
+    config.stash[ASSIGNMENT_KEY] = batch.assignment
+
+
+def _batch(config) -> Batch | None:
+    return config.stash.get(BATCH_KEY, None)
+
+
+def pytest_collection(session) -> None:
+    batch = _batch(session.config)
+    if batch is None:
+        return
+    roots = [Path(a.split("::")[0]) for a in session.config.args] or [batch.course.folder("submitted")]
+    batch.submitted = roots[0].resolve()
+    try:
+        batch.plan()
+    except AutogradeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    batch.record_plan()
+    session.config.stash[PLANNED_KEY] = {str(p.found.path.resolve()): p for p in batch.planned}
+
+
+PLANNED_KEY = pytest.StashKey[dict]()
+
+
+def pytest_collect_file(file_path: Path, parent):
+    batch = _batch(parent.config)
+    if batch is None or file_path.suffix != ".ipynb":
+        return None
+    planned = parent.config.stash.get(PLANNED_KEY, {}).get(str(file_path.resolve()))
+    if planned is None:
+        return None
+    node = SubmissionNode.from_parent(parent, path=file_path)
+    node.setup_planned(planned, batch.policy)
+    return node
+
+
+def pytest_runtestloop(session):
+    batch = _batch(session.config)
+    if batch is None:
+        return None
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+    if session.config.option.collectonly:
+        return True
+    nodes = list(dict.fromkeys(item.parent for item in session.items if isinstance(item, PartItem)))
+    items = {node: [i for i in session.items if i.parent is node] for node in nodes}
+    hook = session.config.hook
+    hook.pytest_grader_batch_started(batch=batch, total=len(nodes))
+    workers = session.config.getoption("grader_workers") or batch.course.config.workers or default_workers()
+    done = 0
+    for index, outcome in run_jobs([n.planned.job for n in nodes], workers):
+        node = nodes[index]
+        node.outcome = outcome
+        for item in items[node]:
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=None)
+        rows = [item.row for item in items[node] if item.row is not None]
+        batch.record(node.planned, outcome, rows)
+        done += 1
+        hook.pytest_grader_submission_done(batch=batch, planned=node.planned, outcome=outcome, rows=rows,
+                                           done=done, total=len(nodes))
+    return True
+
+
+def pytest_unconfigure(config) -> None:
+    batch = _batch(config)
+    if batch is not None and batch.gradebook is not None:
+        batch.gradebook.close()

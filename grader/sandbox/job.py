@@ -1,0 +1,54 @@
+"""The plain data an executor takes and returns: nothing here holds a secret or a live object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult"]
+
+KERNEL_DIED = "the kernel died (it crashed, exited, was killed, or ran out of memory)"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may use (from ``[limits]`` in autograde.toml)."""
+
+    cell_seconds: float = 30
+    notebook_seconds: float = 120
+    memory_mb: int = 2048
+    processes: int = 64
+    output_kb: int = 1024
+    file_mb: int = 64
+    open_files: int = 256
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """A prepared notebook to execute and where its answers will be printed."""
+
+    notebook: str                      # nbformat JSON of the notebook to run (instructor cells restored)
+    marker: str                        # per-run marker framing the collector's JSON output
+    limits: Limits = field(default_factory=Limits)
+    label: str = ""                    # for messages only (student id / assignment)
+
+
+@dataclass(frozen=True)
+class CellError:
+    cell_id: str
+    ename: str
+    evalue: str
+
+
+@dataclass
+class RunResult:
+    """What came back: the collector's text (parsed later by the grader) and what went wrong."""
+
+    status: str = "ok"                 # ok | timeout | died | failed
+    reason: str = ""
+    collected: list[str] = field(default_factory=list)  # text printed by collector cells, in order
+    errors: list[CellError] = field(default_factory=list)
+    output_truncated: bool = False
+    seconds: float = 0.0
+    executor: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)

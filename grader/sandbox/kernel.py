@@ -1,0 +1,145 @@
+"""The fidelity executor: a real ipykernel driven by nbclient, inside the sandbox launcher.
+
+The kernel is always our own sandboxed kernelspec, never the one a notebook names; a cell that
+errors does not stop later cells; a cell past its time is interrupted and the run goes on; the
+whole process group is killed when the notebook runs past its time or when the run ends.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grader.sandbox.job import KERNEL_DIED, CellError, RunJob, RunResult
+from grader.sandbox.launch import LIMITS_ENV
+from grader.sandbox.limits import clean_environment, make_workdir
+
+__all__ = ["COLLECTOR_CELL_PREFIX", "run_in_kernel"]
+
+KERNEL_NAME = "autograde-sandbox"
+COLLECTOR_CELL_PREFIX = "autograde-collect"
+
+
+@lru_cache(maxsize=1)
+def _spec_manager() -> KernelSpecManager:
+    """A kernelspec folder of our own, so no installed or notebook-named kernel is ever used."""
+    root = Path(tempfile.mkdtemp(prefix="autograde-kernels-"))
+    folder = root / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True)
+    argv = [sys.executable, "-m", "grader.sandbox.launch", "--",
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (folder / "kernel.json").write_text(json.dumps({
+        "argv": argv, "display_name": "autograde sandbox", "language": "python",
+        "interrupt_mode": "signal", "metadata": {"debugger": False},
+    }))
+    return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
+
+
+class _BoundedClient(NotebookClient):
+    """nbclient with a cap on the output it keeps: megabytes of prints must not flood the grader."""
+
+    def __init__(self, nb, km, output_bytes: int, **kw):
+        super().__init__(nb, km=km, **kw)
+        self._budget = output_bytes
+        self.truncated = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        cell = self.nb.cells[cell_index]
+        size = len(json.dumps(msg.get("content", {})))
+        if not str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX):
+            if size > self._budget:
+                self.truncated = True
+                return None
+            self._budget -= size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _kill_group(km: AsyncKernelManager) -> None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return
+    try:
+        os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_in_kernel(job: RunJob) -> RunResult:
+    """Execute ``job.notebook`` in a fresh sandboxed kernel and return what it printed and raised."""
+    start = time.perf_counter()
+    nb = nbformat.reads(job.notebook, as_version=4)
+    limits = job.limits
+    workdir = make_workdir()
+    env = clean_environment(workdir) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits))}
+    # IPC sockets live in the run's folder: no TCP port, and they still work in a kernel without a network
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_spec_manager(), transport="ipc",
+                       ip=str(workdir / "kernel"))
+    client = _BoundedClient(
+        nb, km, limits.output_kb * 1024,
+        kernel_name=KERNEL_NAME, timeout=int(max(1, limits.cell_seconds)), startup_timeout=60,
+        allow_errors=True, interrupt_on_timeout=True, record_timing=False, shutdown_kernel="immediate",
+        error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran past {limits.cell_seconds:g} s", "traceback": []},
+    )
+    result = RunResult(executor="kernel")
+    expired = threading.Event()
+
+    def on_deadline() -> None:
+        expired.set()
+        _kill_group(km)
+
+    watchdog = threading.Timer(limits.notebook_seconds, on_deadline)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        client.execute(cwd=str(workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        result.status, result.reason = "died", KERNEL_DIED
+    except CellTimeoutError:
+        result.status, result.reason = "timeout", f"a cell ran past {limits.cell_seconds:g} s"
+    except Exception as exc:  # noqa: BLE001 - a run that cannot even start is recorded, not raised
+        result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
+    finally:
+        watchdog.cancel()
+        _kill_group(km)
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+    if expired.is_set():
+        result.status, result.reason = "timeout", f"the notebook ran past {limits.notebook_seconds:g} s and was stopped"
+    result.output_truncated = client.truncated
+    result.collected, result.errors = _harvest(nb)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _harvest(nb) -> tuple[list[str], list[CellError]]:
+    collected, errors = [], []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        is_collector = str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)
+        if is_collector:  # one print, but the kernel may send it in several stream messages
+            collected.append("".join(o.text for o in cell.get("outputs", [])
+                                     if o.output_type == "stream" and o.get("name") == "stdout"))
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                errors.append(CellError(str(cell.get("id", "")), str(out.ename)[:200], str(out.evalue)[:500]))
+    return collected, errors
