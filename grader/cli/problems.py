@@ -1,4 +1,4 @@
-"""The ``autograde`` command: parse, call, print. Logic lives in the modules it calls."""
+"""Commands on problem families: families, solve, check, sample."""
 
 from __future__ import annotations
 
@@ -14,36 +14,10 @@ from rich.table import Table
 
 from grader.answers import Tolerance
 from grader.checking import check as check_answer
+from grader.cli.common import app, emit, fail, parse_json
 from grader.errors import AutogradeError
 from grader.problems import families as all_families
 from grader.problems import get_family
-
-app = typer.Typer(
-    name="autograde",
-    help="Randomised, auto-graded exercises for deep-learning courses.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{what} is not valid JSON: {exc}")
-
-
-def _emit(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
@@ -52,11 +26,11 @@ def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
         if not line.strip():
             continue
         try:
-            _emit(handle(json.loads(line)))
+            emit(handle(json.loads(line)))
         except json.JSONDecodeError as exc:
-            _emit({"error": f"line {number}: not valid JSON: {exc}"})
+            emit({"error": f"line {number}: not valid JSON: {exc}"})
         except AutogradeError as exc:
-            _emit({"error": f"line {number}: {exc}"})
+            emit({"error": f"line {number}: {exc}"})
 
 
 @app.command()
@@ -83,7 +57,7 @@ def solve(
         if params == "-":
             _lines(sys.stdin, lambda p: fam.answer(fam.params(p)))
         else:
-            _emit(fam.answer(fam.params(_json(params, "--params"))))
+            emit(fam.answer(fam.params(parse_json(params, "--params"))))
     except AutogradeError as exc:
         fail(str(exc))
 
@@ -113,7 +87,7 @@ def check(
             return
         if params is None or answer is None:
             fail("give --params and --answer, or --batch -")
-        _emit(verdict({"params": _json(params, "--params"), "answer": _json(answer, "--answer")}))
+        emit(verdict({"params": parse_json(params, "--params"), "answer": parse_json(answer, "--answer")}))
     except AutogradeError as exc:
         fail(str(exc))
 
@@ -126,10 +100,6 @@ def sample(
     """Print parameters drawn from the family's default space, as JSON."""
     try:
         fam = get_family(family)
-        _emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))
+        emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))
     except AutogradeError as exc:
         fail(str(exc))
-
-
-def main() -> None:  # pragma: no cover - console-script entry
-    app()

@@ -1,0 +1,8 @@
+"""The ``autograde`` command: parse, call, print. Logic lives in the modules each command calls."""
+
+from __future__ import annotations
+
+from grader.cli.common import app
+from grader.cli import course, grading, problems  # noqa: F401  - registers the commands
+
+__all__ = ["app"]

@@ -1,0 +1,54 @@
+"""What every command shares: the Typer app, one-line errors, JSON output, course lookup."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from grader.config import Course, load_course
+
+app = typer.Typer(
+    name="autograde",
+    help="Randomised, auto-graded exercises for deep-learning courses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+CourseOption = typer.Option(None, "--course", help="Course folder (default: the nearest folder with autograde.toml).")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def parse_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{what} is not valid JSON: {exc}")
+
+
+def emit(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def course_at(path: Path | None) -> Course:
+    return load_course(path)
+
+
+def rel(course: Course, path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(course.root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,106 @@
+"""Commands for grading: grade (and the gradebook's exports, feedback and reports)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.errors import AutogradeError
+from grader.grading.runner import grade as run_grading
+
+
+class _BatchDisplay:
+    """A pytest plugin that shows progress (a bar on a terminal, plain lines otherwise) and a summary."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+        self.task = None
+        self.batch = None
+        self.counts = {"graded": 0, "failed": 0, "invalid": 0}
+        self.scores: list[float] = []
+        self.started = time.perf_counter()
+
+    def pytest_grader_batch_started(self, batch, total):
+        self.batch = batch
+        if err.is_terminal:
+            self.progress.start()
+            self.task = self.progress.add_task(f"grading {batch.assignment.name}", total=total)
+        else:
+            err.print(f"grading {total} submission(s) of {batch.assignment.name}", highlight=False)
+
+    def pytest_grader_submission_done(self, batch, planned, outcome, rows, done, total):
+        status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
+        self.counts[status] += 1
+        score = sum(r.result.score for r in rows)
+        top = sum(r.result.max_score for r in rows)
+        if top:
+            self.scores.append(score / top)
+        if self.task is not None:
+            self.progress.update(self.task, completed=done)
+        else:
+            note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
+            err.print(f"[{done}/{total}] {planned.student.student_id}: {score:g}/{top:g}{note}", highlight=False)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.progress.stop()
+
+
+@app.command()
+def grade(
+    assignment: str = typer.Argument(..., help="Assignment name."),
+    submissions: Path = typer.Option(None, "--submissions", help="Folder of submissions (default: submitted/)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
+    regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
+    executor: str = typer.Option("kernel", "--executor", help="kernel (a real ipykernel each) or fork (the warm pool)."),
+    junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
+    course: Path = CourseOption,
+) -> None:
+    """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
+    display = _BatchDisplay()
+    try:
+        c = course_at(course)
+        extra = [f"--junitxml={junitxml}"] if junitxml else []
+        code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
+                           executor=executor, plugins=[display], extra_args=extra)
+    except AutogradeError as exc:
+        fail(str(exc))
+    finally:
+        display.close()
+    if code not in (0, 1, 5) or display.batch is None:
+        fail(f"grading stopped (pytest exit code {code})")
+    _summary(c, display, time.perf_counter() - display.started)
+
+
+def _summary(course, display: _BatchDisplay, seconds: float) -> None:
+    b = display.batch
+    table = Table(title=f"{b.assignment.name}: grading summary", title_justify="left", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    rows = [
+        ("graded", display.counts["graded"]),
+        ("failed to run", display.counts["failed"]),
+        ("not a readable notebook", display.counts["invalid"] + len(b.unreadable)),
+        ("not on the roster (reported, not graded)", len(b.unknown)),
+        ("already graded (skipped; --regrade to redo)", len(b.skipped)),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    if display.scores:
+        table.add_row("mean score", f"{100 * sum(display.scores) / len(display.scores):.1f}%")
+    ran = sum(display.counts.values())
+    if ran:
+        table.add_row("time", f"{seconds:.1f} s ({seconds / ran:.2f} s per submission)")
+    out.print(table)
+    for f in b.unknown:
+        err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
+    for f, reason in b.unreadable:
+        err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
+    out.print(f"Gradebook: {course.config.gradebook}. Next: autograde feedback / export / report {b.assignment.name}.",
+              highlight=False)
