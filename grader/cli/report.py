@@ -1,0 +1,1 @@
+"""The instructor report command."""

@@ -1,0 +1,1 @@
+"""Commands on graded results: feedback, export, manual export/import."""
