@@ -6,7 +6,7 @@ notebook grader and the pytest harness all call :func:`check`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -97,7 +97,13 @@ def check(
     parts = family.parts(params)
     given, notes, malformed = family.read(params, answer)
     shares = split_points(parts, points)
-    mistake_values = _ranked(parts, given, [(m, family.read(params, m.answer)[0]) for m in family.mistakes(params)], tol)
+    ranked: list | None = None
+
+    def mistake_values() -> list:  # only a wrong answer needs the mistakes, ranked once
+        nonlocal ranked
+        if ranked is None:
+            ranked = _ranked(parts, given, [(m, family.read(params, m.answer)[0]) for m in family.mistakes(params)], tol)
+        return ranked
 
     results: dict[str, PartResult] = {}
     for name, part in parts.items():
@@ -138,7 +144,7 @@ def _score(
     verdict: Verdict,
     points: float,
     given: Mapping[str, Any],
-    mistake_values: list[tuple[Mistake, dict[str, Any]]],
+    mistake_values: Callable[[], list[tuple[Mistake, dict[str, Any]]]],
     tol: Tolerance,
     carry_forward: float,
 ) -> PartResult:
@@ -154,7 +160,7 @@ def _score(
                 "score": max(result.score, points * carry_forward), "carried": True,
                 "feedback": "Right for your own earlier answer, which was wrong: credit carried forward.",
             })
-    for mistake, values in mistake_values:
+    for mistake, values in mistake_values():
         if _matches(part, value, values.get(name), tol):
             return result.model_copy(update={"mistake": mistake.name,
                                              "feedback": f"{verdict.feedback} {mistake.message}"})

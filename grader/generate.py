@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
 from grader.config import Course, Student
-from grader.notebook.build import NotebookContext, build, write_notebook
+from grader.notebook.build import STEPS, NotebookContext, build, write_notebook
 from grader.variants import variants
 
 __all__ = ["GenerateResult", "generate", "notebook_for", "release_path"]
@@ -29,7 +29,8 @@ def release_path(course: Course, assignment: str, student_id: str, worked: bool 
     return folder / assignment / student_id / f"{assignment}.ipynb"
 
 
-def notebook_for(course: Course, assignment: Assignment, student: Student, secret: bytes, worked: bool = False):
+def notebook_for(course: Course, assignment: Assignment, student: Student, secret: bytes, worked: bool = False,
+                 steps=STEPS):
     """The notebook one student gets (recomputed from the secret: the same inputs give the same bytes)."""
     ctx = NotebookContext(
         course_name=course.config.course,
@@ -39,7 +40,7 @@ def notebook_for(course: Course, assignment: Assignment, student: Student, secre
         variants=variants(secret, course.config.course, assignment, student.student_id),
         worked=worked,
     )
-    return build(ctx)
+    return build(ctx, steps)
 
 
 def generate(

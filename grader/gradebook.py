@@ -31,7 +31,7 @@ students = sa.Table(
     sa.Column("email", sa.String(200), nullable=False, default=""),
 )
 
-variants = sa.Table(
+variants_table = sa.Table(
     "variants", metadata,
     sa.Column("assignment", sa.String(64), primary_key=True),
     sa.Column("student_id", sa.String(64), primary_key=True),
@@ -117,24 +117,22 @@ class Gradebook:
 
     # -- writing -----------------------------------------------------------------------------
     def add_students(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Make the students table match these roster rows."""
+        wanted = {sid: (name, email) for sid, name, email in rows}
         with self.engine.begin() as conn:
-            for sid, name, email in rows:
-                if conn.execute(sa.select(students.c.student_id).where(students.c.student_id == sid)).first():
+            known = {r.student_id: (r.name, r.email) for r in conn.execute(sa.select(students))}
+            new = [dict(student_id=s, name=n, email=e) for s, (n, e) in wanted.items() if s not in known]
+            if new:
+                conn.execute(students.insert(), new)
+            for sid, (name, email) in wanted.items():
+                if sid in known and known[sid] != (name, email):
                     conn.execute(students.update().where(students.c.student_id == sid).values(name=name, email=email))
-                else:
-                    conn.execute(students.insert().values(student_id=sid, name=name, email=email))
-
-    def record_variants(self, assignment: str, student_id: str, params: dict[str, tuple[str, Any]]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(variants.delete().where((variants.c.assignment == assignment) & (variants.c.student_id == student_id)))
-            for pid, (family, value) in params.items():
-                conn.execute(variants.insert().values(assignment=assignment, student_id=student_id, problem_id=pid,
-                                                      family=family, params=json.dumps(value, sort_keys=True)))
 
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
                status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
-               executor: str = "") -> int:
-        """Write one submission and its part results in one transaction, replacing an earlier grading."""
+               executor: str = "", variants: dict[str, tuple[str, Any]] | None = None) -> int:
+        """Write one submission, its part results and the student's variants (problem id -> (family,
+        params)) in one transaction, replacing an earlier grading."""
         rows = list(rows)
         score = sum(r["score"] for r in rows) if rows else None
         max_score = sum(r["max_score"] for r in rows) if rows else None
@@ -150,8 +148,14 @@ class Gradebook:
             else:
                 sub_id = conn.execute(submissions.insert().values(assignment=assignment, student_id=student_id,
                                                                   path=path, **values)).inserted_primary_key[0]
-            for row in rows:
-                conn.execute(results.insert().values(submission_id=sub_id, **_encode(row)))
+            if rows:
+                conn.execute(results.insert(), [dict(submission_id=sub_id, **_encode(row)) for row in rows])
+            if variants:
+                conn.execute(variants_table.delete().where((variants_table.c.assignment == assignment)
+                                                           & (variants_table.c.student_id == student_id)))
+                conn.execute(variants_table.insert(), [
+                    dict(assignment=assignment, student_id=student_id, problem_id=pid, family=family,
+                         params=json.dumps(value, sort_keys=True)) for pid, (family, value) in variants.items()])
         return int(sub_id)
 
     def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str) -> bool:
@@ -203,7 +207,7 @@ class Gradebook:
             return {r.student_id: (r.name, r.email) for r in conn.execute(sa.select(students))}
 
     def variant_params(self, assignment: str) -> dict[tuple[str, str], dict]:
-        query = sa.select(variants).where(variants.c.assignment == assignment)
+        query = sa.select(variants_table).where(variants_table.c.assignment == assignment)
         with self.engine.connect() as conn:
             return {(r.student_id, r.problem_id): json.loads(r.params) for r in conn.execute(query)}
 
@@ -224,6 +228,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (a report) never block the batch writing
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: a committed submission survives a crash of autograde
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbformat import NotebookNode, writes
+from nbformat import NotebookNode
 
 from grader.assignment import load_assignment
 from grader.config import Course, LimitsConfig
@@ -92,7 +92,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         slot_map[pid] = slots(pid, family, params)
         expected[pid] = (family, params)
     # the notebook is its own reference here: validation is advice, never a grade
-    outcome = execute_submission(SubmissionJob(key=path.name, data=data, instructor=writes(nb), slots=slot_map,
+    outcome = execute_submission(SubmissionJob(key=path.name, data=data, params={pid: params.model_dump(mode="json") for pid, (_, params) in expected.items()}, slots=slot_map,
                                                questions=tuple(questions), limits=_limits(limits)))
     report.run_status, report.run_reason = outcome.status, outcome.reason
     for pid, problem_slots in slot_map.items():

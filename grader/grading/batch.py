@@ -16,11 +16,9 @@ from pathlib import Path
 from grader.assignment import Assignment, load_assignment
 from grader.config import SAFE_ID, Course, Student
 from grader.errors import SubmissionError
-from grader.generate import notebook_for
 from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
 from grader.gradebook import Gradebook
-from grader.notebook.build import notebook_bytes
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.sandbox.job import Limits
@@ -158,10 +156,10 @@ class Batch:
         course = self.course
         vs = variants(secret, course.config.course, self.assignment, student.student_id)
         slot_map = {pid: slots(pid, v.family, v.params) for pid, v in vs.items()}
-        instructor = notebook_bytes(notebook_for(course, self.assignment, student, secret)).decode()
-        job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, instructor=instructor,
+        params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
+        job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
-                            limits=self.limits, executor=self.executor)
+                            limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel")
         return Planned(f, student, sha, job, vs, slot_map)
 
     # -- recording ----------------------------------------------------------------------------
@@ -186,9 +184,8 @@ class Batch:
         if self.gradebook is None:
             return
         status = "invalid" if outcome.status == "invalid" else ("failed" if outcome.status == "failed" else "graded")
-        self.gradebook.record_variants(self.assignment.name, planned.student.student_id,
-                                       {pid: (v.family.name, v.params.model_dump(mode="json")) for pid, v in planned.variants.items()})
-        self.gradebook.record(assignment=self.assignment.name, student_id=planned.student.student_id,
+        self.gradebook.record(
+                              variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},assignment=self.assignment.name, student_id=planned.student.student_id,
                               path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
                               status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
                               seconds=outcome.seconds, executor=outcome.executor)

@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from grader.assignment import load_assignment
 from grader.config import Course
 
 __all__ = ["grade"]
+
+
+_UNUSED_PLUGINS = ("skipping", "unittest", "stepwise", "faulthandler", "debugging", "setuponly", "setupplan",
+                   "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin", "nose", "assertion")
 
 
 @contextlib.contextmanager
@@ -29,6 +34,8 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
           regrade: bool = False, executor: str = "kernel", plugins: Sequence[object] = (),
           extra_args: Sequence[str] = ()) -> int:
     """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
+    load_assignment(course, assignment)  # configuration errors surface here, as one line, not from pytest
+    course.secret()
     folder = Path(submissions or course.folder("submitted")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
@@ -37,7 +44,9 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
         args = [
             "-c", str(ini), "--rootdir", str(course.root), "--noconftest",
             "-p", "grader.harness", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:doctest",
-            "-p", "no:terminal", "-p", "no:warnings",
+            "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging", "--capture=no",
+            # plugins a grading session has no use for cost milliseconds per item over thousands of items
+            *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
             "--grader-assignment", assignment, "--grader-course", str(course.root), "--grader-record",
             "--grader-executor", executor,
             *(["--grader-workers", str(workers)] if workers else []),

@@ -105,8 +105,10 @@ def pytest_runtestloop(session):
     for index, outcome in run_jobs([n.planned.job for n in nodes], workers):
         node = nodes[index]
         node.outcome = outcome
-        for item in items[node]:
-            item.ihook.pytest_runtest_protocol(item=item, nextitem=None)
+        group = items[node]
+        for item, following in zip(group, group[1:] + [None]):
+            # the next item of the same submission keeps its parents set up between items
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
         rows = [item.row for item in items[node] if item.row is not None]
         batch.record(node.planned, outcome, rows)
         done += 1

@@ -8,24 +8,23 @@ random, so the same inputs always give the same bytes.
 from __future__ import annotations
 
 import os
-import pprint
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat import NotebookNode, from_dict
+from nbformat.v4 import new_notebook
 from nbformat.v4.nbjson import writes
 
 from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
 from grader.notebook.nbgrader import mark
-from grader.notebook.slots import slots, stub_line
+from grader.notebook.slots import Slot, literal, slots, stub_line
 from grader.variants import Variant
 
-__all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "notebook_bytes", "write_notebook"]
+__all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "grading_reference", "notebook_bytes", "write_notebook"]
 
 METADATA_KEY = "autograde"
 METADATA_VERSION = 1
@@ -52,6 +51,17 @@ class NotebookContext:
 
 
 Step = Callable[[NotebookContext], None]
+
+
+# nbformat's new_*_cell validate every cell against the schema, which was half the cost of a
+# notebook; whole notebooks are validated in the tests instead.
+def new_markdown_cell(source: str, id: str) -> NotebookNode:  # noqa: A002 - nbformat's own name
+    return from_dict({"cell_type": "markdown", "id": id, "metadata": {}, "source": source})
+
+
+def new_code_cell(source: str, id: str) -> NotebookNode:  # noqa: A002
+    return from_dict({"cell_type": "code", "id": id, "metadata": {}, "source": source, "outputs": [],
+                      "execution_count": None})
 
 
 def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
@@ -108,30 +118,62 @@ def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant) -> No
         text.append(problem.config.intro.strip())
     text.append(family.statement(params).strip())
     ctx.cells.append(mark(new_markdown_cell("\n\n".join(text), id=f"{pid}-statement"), f"{pid}-statement", locked=True))
-
-    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{pid}_params = " \
-        + pprint.pformat(params.model_dump(mode="json"), width=100, compact=True)
-    ctx.cells.append(mark(new_code_cell(data, id=f"{pid}-params"), f"{pid}-params", locked=True))
-
-    answer = family.answer(params) if ctx.worked else None
-    lines = [f"# {pid}: your answer" + ("" if ctx.worked else " (replace each None / ... below)")]
-    for slot in slots(pid, family, params):
-        value = (answer if slot.part is None or family.layout == "value" else answer[slot.part]) if ctx.worked else None
-        lines.append(stub_line(slot, value, filled=ctx.worked))
-    ctx.cells.append(mark(new_code_cell("\n".join(lines), id=pid), pid, solution=True))
-
+    ctx.cells += _graded_cells(problem, variant, ctx.worked)
     if ctx.worked:
         ctx.cells.append(new_markdown_cell("### Worked solution\n\n" + family.worked_solution(params).strip(), id=f"{pid}-worked"))
-    else:
-        note = f"# autograde grades {pid} outside this notebook: nothing to run here."
-        ctx.cells.append(mark(new_code_cell(note, id=f"{pid}-tests"), f"{pid}-tests", grade=True, locked=True,
-                              points=sum(points.values())))
+
+
+def _graded_cells(problem: Problem, variant: Variant, worked: bool = False) -> list[NotebookNode]:
+    """The cells grading depends on: the parameters, the answer cell and the tests placeholder."""
+    pid, family, params = problem.id, problem.family, variant.params
+    problem_slots = slots(pid, family, params)
+    answer = family.answer(params) if worked else None
+    values = [(answer if s.part is None or family.layout == "value" else answer[s.part]) if worked else None
+              for s in problem_slots]
+    cells = [params_cell(pid, params.model_dump(mode="json")), answer_cell(pid, problem_slots, values if worked else None)]
+    if not worked:
+        cells.append(tests_cell(pid, sum(problem_points(problem, variant).values())))
+    return cells
+
+
+def params_cell(pid: str, params: dict) -> NotebookNode:
+    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{pid}_params = {literal(params)}"
+    return mark(new_code_cell(data, id=f"{pid}-params"), f"{pid}-params", locked=True)
+
+
+def answer_cell(pid: str, problem_slots: list[Slot], values: list | None = None) -> NotebookNode:
+    lines = [f"# {pid}: your answer" + ("" if values is not None else " (replace each None / ... below)")]
+    for i, slot in enumerate(problem_slots):
+        lines.append(stub_line(slot, values[i] if values is not None else None, filled=values is not None))
+    return mark(new_code_cell("\n".join(lines), id=pid), pid, solution=True)
+
+
+def tests_cell(pid: str, points: float) -> NotebookNode:
+    note = f"# autograde grades {pid} outside this notebook: nothing to run here."
+    return mark(new_code_cell(note, id=f"{pid}-tests"), f"{pid}-tests", grade=True, locked=True, points=points)
 
 
 def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
     text = _heading(q.id, q.title or "Written answer", q.points) + "\n\n" + q.prompt.strip()
     ctx.cells.append(mark(new_markdown_cell(text, id=f"{q.id}-statement"), f"{q.id}-statement", locked=True))
-    ctx.cells.append(mark(new_markdown_cell(FREE_TEXT_STUB, id=q.id), q.id, solution=True, grade=True, points=q.points))
+    ctx.cells.append(_question_cell(q))
+
+
+def _question_cell(q: QuestionConfig) -> NotebookNode:
+    return mark(new_markdown_cell(FREE_TEXT_STUB, id=q.id), q.id, solution=True, grade=True, points=q.points)
+
+
+def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slot]], questions: list[str]) -> NotebookNode:
+    """What grading restores and reads, from plain data alone (a worker needs no assignment file):
+    each problem's parameters, answer cell and tests placeholder, and the free-text answer cells."""
+    cells: list[NotebookNode] = []
+    for pid, values in params.items():
+        cells += [params_cell(pid, values), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
+    for qid in questions:
+        cells.append(mark(new_markdown_cell(FREE_TEXT_STUB, id=qid), qid, solution=True, grade=True, points=0.0))
+    nb = new_notebook(cells=cells, metadata={})
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
 
 
 def add_footer(ctx: NotebookContext) -> None:

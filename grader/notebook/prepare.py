@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell
 from grader.notebook.build import FREE_TEXT_STUB
 from grader.notebook.nbgrader import grade_id, is_locked
 from grader.notebook.slots import Slot, collector_source
-from grader.sandbox.kernel import COLLECTOR_CELL_PREFIX
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX
 
 __all__ = ["Prepared", "prepare"]
 

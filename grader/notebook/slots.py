@@ -1,6 +1,6 @@
 """Where a problem's answer lives in a notebook (named variables) and how it comes back out.
 
-Answers leave the student's kernel only as bounded plain JSON written by :data:`COLLECTOR`,
+Answers leave the student's kernel only as bounded plain JSON printed by the collector cell,
 which the grader appends after the student's cells with a fresh random marker; the grader parses
 that JSON with a size cap and never runs, imports or unpickles anything from the kernel.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-import pprint
 from dataclasses import dataclass
 from typing import Any
 
+from grader.notebook.plain import to_plain, to_plain_source
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["COLLECTOR", "UNANSWERED", "Slot", "collector_source", "parse_collected", "slots", "stub_line", "to_answer"]
+__all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slots", "stub_line", "to_answer"]
 
 UNANSWERED = {"$autograde": "unanswered"}
 """An answer variable left at its initial ``...``: distinct from ``None``, which can be an answer."""
@@ -51,12 +51,19 @@ def slots(problem_id: str, family: Family, params: FamilyParams) -> list[Slot]:
 
 
 def stub_line(slot: Slot, value: Any = None, filled: bool = False) -> str:
-    shown = _literal(value) if filled else slot.initial
+    shown = literal(value) if filled else slot.initial
     return f"{slot.variable} = {shown}  # {slot.hint}"
 
 
-def _literal(value: Any) -> str:
-    return pprint.pformat(value, width=100, compact=True)
+def literal(value: Any) -> str:
+    """A Python literal for plain data: a dict one key per line (sorted), anything else as ``repr``.
+
+    Deterministic, readable in a notebook, and much cheaper than ``pprint`` on large tensors.
+    """
+    if isinstance(value, dict) and value:
+        body = "".join(f"    {k!r}: {v!r},\n" for k, v in sorted(value.items()))
+        return "{\n" + body + "}"
+    return repr(value)
 
 
 def to_answer(family: Family, problem_slots: list[Slot], values: dict[str, Any]) -> Any:
@@ -70,49 +77,28 @@ def to_answer(family: Family, problem_slots: list[Slot], values: dict[str, Any])
     return get(problem_slots[0])
 
 
-# Runs in the student's kernel after their cells. Its only output is one line of JSON between
-# two copies of a marker chosen per run, so text the student printed cannot pass for it.
-COLLECTOR = r'''
-def __autograde_collect(names, marker, limit=100_000, depth_limit=32):
-    import json as _json
-    import math as _math
-    budget = [limit]
-
-    def plain(x, depth):
-        budget[0] -= 1
-        if budget[0] < 0 or depth > depth_limit:
-            return {"$autograde": "too_large"}
-        if x is Ellipsis:
-            return {"$autograde": "unanswered"}
-        if x is None or isinstance(x, (bool, str)):
-            return x if not isinstance(x, str) or len(x) <= 20_000 else {"$autograde": "too_large"}
-        if isinstance(x, int):
-            return x if abs(x) < 10**18 else {"$autograde": "too_large"}
-        if isinstance(x, float):
-            return x if _math.isfinite(x) else {"$autograde": "nonfinite", "repr": repr(x)}
-        module = type(x).__module__.split(".")[0]
-        if module in ("numpy", "torch", "jax", "jaxlib") and hasattr(x, "tolist"):
-            size = getattr(x, "size", None)
-            size = size() if callable(size) else size
-            if isinstance(size, int) and size > budget[0]:
-                return {"$autograde": "too_large"}
-            return plain(x.tolist(), depth + 1)
-        if isinstance(x, (list, tuple)):
-            if len(x) > budget[0]:
-                return {"$autograde": "too_large"}
-            return [plain(v, depth + 1) for v in x]
-        if isinstance(x, dict) and all(isinstance(k, str) for k in x):
-            return {k: plain(v, depth + 1) for k, v in list(x.items())[:1000]}
-        return {"$autograde": "unreadable", "type": type(x).__name__}
-
-    scope = globals()
-    found = {n: plain(scope[n], 0) if n in scope else {"$autograde": "missing"} for n in names}
-    print(marker + _json.dumps(found) + marker)
-'''
-
-
 def collector_source(variables: list[str], marker: str) -> str:
-    return f"{COLLECTOR}\n__autograde_collect({variables!r}, {marker!r})\n"
+    """The cell that prints the answers: run in the student's kernel after their cells.
+
+    Its only output is one line of JSON between two copies of a marker chosen per run, so text the
+    student printed cannot pass for it; the values go through :func:`~grader.notebook.plain.to_plain`.
+    """
+    return (
+        f"{to_plain_source()}\n\n"
+        "def __autograde_collect(names, marker):\n"
+        "    import json as _json\n"
+        "    budget, scope = [100_000], globals()\n"
+        "    found = {n: __autograde_plain(scope[n], budget) if n in scope else {'$autograde': 'missing'} for n in names}\n"
+        "    print(marker + _json.dumps(found) + marker)\n\n\n"
+        f"__autograde_collect({variables!r}, {marker!r})\n"
+    )
+
+
+def collected_text(scope: dict[str, Any], variables: list[str], marker: str) -> str:
+    """What the collector would print for these values (the no-execution route uses it)."""
+    budget = [100_000]
+    found = {n: to_plain(scope[n], budget) if n in scope else {"$autograde": "missing"} for n in variables}
+    return marker + json.dumps(found) + marker + "\n"
 
 
 def parse_collected(text: str, marker: str) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ import importlib.util
 import inspect
 import pkgutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import entry_points
@@ -104,7 +105,8 @@ class Family:
         raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
-        return self.module.solve(params)
+        """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""
+        return dict(_memo(("parts", self.name, params), lambda: self.module.solve(params)))
 
     def answer(self, params: FamilyParams) -> Any:
         """The reference answer, in the family's answer JSON layout."""
@@ -123,6 +125,9 @@ class Family:
         A mistake that gives the right answer here (ignoring dilation when it is 1, say), or the
         same answer as a mistake listed before it, is left out: it could not be told apart.
         """
+        return list(_memo(("mistakes", self.name, params), lambda: self._distinct_mistakes(params)))
+
+    def _distinct_mistakes(self, params: FamilyParams) -> list[Mistake]:
         parts = self.parts(params)
         kept: list[tuple[Mistake, dict[str, Any]]] = []
         truth = {k: p.expected for k, p in parts.items()}
@@ -140,6 +145,23 @@ class Family:
 
     def worked_solution(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)
+
+
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 4096
+
+
+def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """A small LRU keyed by the parameters' JSON: grading asks for the same solution many times."""
+    kind, name, params = key
+    full = (kind, name, type(params).__qualname__, params.model_dump_json())
+    if full in _MEMO:
+        _MEMO.move_to_end(full)
+        return _MEMO[full]
+    value = _MEMO[full] = compute()
+    if len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return value
 
 
 def load_family_module(module: ModuleType, name: str | None = None) -> Family:

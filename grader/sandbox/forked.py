@@ -23,8 +23,7 @@ from typing import Any
 
 import nbformat
 
-from grader.sandbox.job import KERNEL_DIED, CellError, RunJob, RunResult
-from grader.sandbox.kernel import COLLECTOR_CELL_PREFIX
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
 from grader.sandbox.limits import apply_limits, clean_environment, make_workdir
 
 __all__ = ["run_forked", "warm_up"]
@@ -45,7 +44,7 @@ def warm_up() -> None:
 
     config = Config()
     config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "NoColor"
+    config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
 
@@ -185,7 +184,7 @@ def run_forked(job: RunJob) -> RunResult:
     """Run ``job.notebook`` in a forked child of this (warm) process."""
     warm_up()
     start = time.perf_counter()
-    cells = nbformat.reads(job.notebook, as_version=4).cells
+    cells = nbformat.from_dict(job.notebook).cells
     workdir = make_workdir()
     read_fd, write_fd = os.pipe()
     pid = os.fork()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult"]
+__all__ = ["COLLECTOR_CELL_PREFIX", "KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult"]
 
 KERNEL_DIED = "the kernel died (it crashed, exited, was killed, or ran out of memory)"
+COLLECTOR_CELL_PREFIX = "autograde-collect"
+"""Cell ids of the grader's collector cells start with this; executors treat those cells apart."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Limits:
 class RunJob:
     """A prepared notebook to execute and where its answers will be printed."""
 
-    notebook: str                      # nbformat JSON of the notebook to run (instructor cells restored)
+    notebook: dict                     # the notebook to run (plain nbformat data, instructor cells restored)
     marker: str                        # per-run marker framing the collector's JSON output
     limits: Limits = field(default_factory=Limits)
     label: str = ""                    # for messages only (student id / assignment)

@@ -7,6 +7,7 @@ whole process group is killed when the notebook runs past its time or when the r
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -27,14 +28,13 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.sandbox.job import KERNEL_DIED, CellError, RunJob, RunResult
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
 from grader.sandbox.launch import LIMITS_ENV
 from grader.sandbox.limits import clean_environment, make_workdir
 
-__all__ = ["COLLECTOR_CELL_PREFIX", "run_in_kernel"]
+__all__ = ["run_in_kernel"]
 
 KERNEL_NAME = "autograde-sandbox"
-COLLECTOR_CELL_PREFIX = "autograde-collect"
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +84,7 @@ def _kill_group(km: AsyncKernelManager) -> None:
 def run_in_kernel(job: RunJob) -> RunResult:
     """Execute ``job.notebook`` in a fresh sandboxed kernel and return what it printed and raised."""
     start = time.perf_counter()
-    nb = nbformat.reads(job.notebook, as_version=4)
+    nb = nbformat.from_dict(copy.deepcopy(job.notebook))  # nbclient writes outputs into it
     limits = job.limits
     workdir = make_workdir()
     env = clean_environment(workdir) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits))}
@@ -117,6 +117,8 @@ def run_in_kernel(job: RunJob) -> RunResult:
         result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
     finally:
         watchdog.cancel()
+        if client.kc is not None:  # nbclient only closes clients of kernel managers it made itself
+            client.kc.stop_channels()
         _kill_group(km)
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)
