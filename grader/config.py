@@ -65,6 +65,7 @@ class LimitsConfig(_Strict):
     processes: int = Field(64, ge=1, le=10_000, description="Process/thread cap of the student's kernel.")
     output_kb: int = Field(1024, ge=1, le=1_000_000, description="Printed output kept per notebook.")
     file_mb: int = Field(64, ge=1, le=100_000, description="Largest file the kernel may write.")
+    disk_mb: int = Field(256, ge=16, le=100_000, description="Space of the run's private working folder (where namespaces are available).")
     submission_mb: int = Field(20, ge=1, le=10_000, description="Largest submitted notebook accepted.")
 
 
@@ -180,11 +181,19 @@ def load_roster(path: Path) -> list[Student]:
     return students
 
 
+_SECRETS: dict[str, bytes] = {}
+
+
 def load_secret(course: Course, create: bool = False) -> tuple[bytes, str | None]:
     """``$AUTOGRADE_SECRET``, else ``secret_file``, else ``.autograde/secret`` (created when asked)."""
-    env = os.environ.get(SECRET_ENV)
+    key = str(course.root)
+    if key in _SECRETS:
+        return _SECRETS[key], None
+    # taken out of the environment once read, so that no process started later inherits it
+    env = os.environ.pop(SECRET_ENV, None)
     if env:
-        return env.encode(), None
+        _SECRETS[key] = env.encode()
+        return _SECRETS[key], None
     if course.config.secret_file:
         path = course.path(course.config.secret_file)
         if not path.is_file():

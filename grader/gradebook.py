@@ -9,6 +9,7 @@ not graded again unless asked.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            if self.engine.dialect.name == "sqlite" and self.engine.url.database:
+                os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
         except SQLAlchemyError as exc:
             raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
 
@@ -134,13 +137,15 @@ class Gradebook:
         """Write one submission, its part results and the student's variants (problem id -> (family,
         params)) in one transaction, replacing an earlier grading."""
         rows = list(rows)
-        score = sum(r["score"] for r in rows) if rows else None
-        max_score = sum(r["max_score"] for r in rows) if rows else None
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
-                      score=score, max_score=max_score, seconds=seconds, executor=executor)
+                      seconds=seconds, executor=executor)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
+            if found:
+                rows = _keep_hand_grades(conn, found.id, rows)
+            values.update(score=sum(r["score"] for r in rows) if rows else None,
+                          max_score=sum(r["max_score"] for r in rows) if rows else None)
             if found:
                 sub_id = found.id
                 conn.execute(results.delete().where(results.c.submission_id == sub_id))
@@ -210,6 +215,19 @@ class Gradebook:
         query = sa.select(variants_table).where(variants_table.c.assignment == assignment)
         with self.engine.connect() as conn:
             return {(r.student_id, r.problem_id): json.loads(r.params) for r in conn.execute(query)}
+
+
+def _keep_hand_grades(conn, submission_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A regrade keeps a hand grade whose written answer has not changed."""
+    graded = {(r.problem_id, r.part): r for r in conn.execute(
+        sa.select(results).where((results.c.submission_id == submission_id) & (results.c.verdict == "manual")))}
+    out = []
+    for row in rows:
+        old = graded.get((row["problem_id"], row["part"]))
+        if row.get("manual") and old is not None and old.given == json.dumps(row.get("given"), sort_keys=True, default=str):
+            row = {**row, "score": old.score, "feedback": old.feedback, "verdict": "manual"}
+        out.append(row)
+    return out
 
 
 def _encode(row: dict[str, Any]) -> dict[str, Any]:

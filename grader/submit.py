@@ -22,6 +22,7 @@ from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots
 from grader.problems import get_family
 from grader.sandbox.job import Limits
+from grader.sandbox.limits import sandbox_for
 
 __all__ = ["ProblemCheck", "SubmitResult", "ValidationReport", "submit", "validate"]
 
@@ -53,12 +54,6 @@ class SubmitResult:
     report: ValidationReport
 
 
-def _limits(config: LimitsConfig | None) -> Limits:
-    c = config or LimitsConfig()
-    return Limits(cell_seconds=c.cell_seconds, notebook_seconds=c.notebook_seconds, memory_mb=c.memory_mb,
-                  processes=c.processes, output_kb=c.output_kb, file_mb=c.file_mb)
-
-
 def _record(nb: NotebookNode, name: str) -> dict:
     record = nb.metadata.get(METADATA_KEY)
     if not isinstance(record, dict) or not isinstance(record.get("problems"), list):
@@ -66,7 +61,8 @@ def _record(nb: NotebookNode, name: str) -> dict:
     return record
 
 
-def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None = None) -> ValidationReport:
+def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None = None,
+             course: Course | None = None) -> ValidationReport:
     """Run the notebook as the grader would and report missing or malformed answers."""
     path = Path(path)
     data = data if data is not None else read_submission_bytes(path, 50_000_000)
@@ -93,7 +89,8 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         expected[pid] = (family, params)
     # the notebook is its own reference here: validation is advice, never a grade
     outcome = execute_submission(SubmissionJob(key=path.name, data=data, params={pid: params.model_dump(mode="json") for pid, (_, params) in expected.items()}, slots=slot_map,
-                                               questions=tuple(questions), limits=_limits(limits)))
+                                               questions=tuple(questions), limits=Limits.from_config(limits or LimitsConfig()),
+                                               sandbox=sandbox_for(course)))
     report.run_status, report.run_reason = outcome.status, outcome.reason
     for pid, problem_slots in slot_map.items():
         family, params = expected[pid]
@@ -144,7 +141,7 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     record = _record(nb, Path(notebook).name)
     if record.get("assignment") != assignment.name:
         raise SubmissionError(f"{Path(notebook).name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
-    report = validate(Path(notebook), limits, data) if run else ValidationReport(str(notebook), assignment.name, student_id)
+    report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
     now = now or dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
     folder = course.folder("submitted") / student_id / assignment.name / stamp

@@ -24,6 +24,7 @@ class _BatchDisplay:
         self.batch = None
         self.counts = {"graded": 0, "failed": 0, "invalid": 0}
         self.scores: list[float] = []
+        self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
         self.started = time.perf_counter()
 
     def pytest_grader_batch_started(self, batch, total):
@@ -35,6 +36,9 @@ class _BatchDisplay:
             err.print(f"grading {total} submission(s) of {batch.assignment.name}", highlight=False)
 
     def pytest_grader_submission_done(self, batch, planned, outcome, rows, done, total):
+        for layer, state in outcome.sandbox.items():
+            if state != "on":
+                self.weak_layers.setdefault(layer, set()).add(state)
         status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
         self.counts[status] += 1
         score = sum(r.result.score for r in rows)
@@ -98,6 +102,9 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
     if ran:
         table.add_row("time", f"{seconds:.1f} s ({seconds / ran:.2f} s per submission)")
     out.print(table)
+    for layer, states in sorted(display.weak_layers.items()):
+        err.print(f"[bold yellow]warning: sandbox layer '{layer}' was {'; '.join(sorted(states))}[/] "
+                  "(see docs/security.md for what it needs)", highlight=False)
     for f in b.unknown:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
     for f, reason in b.unreadable:

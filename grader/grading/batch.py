@@ -22,6 +22,7 @@ from grader.gradebook import Gradebook
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.sandbox.job import Limits
+from grader.sandbox.limits import sandbox_for
 from grader.variants import Variant, variants
 
 __all__ = ["Batch", "Found", "discover", "row_of"]
@@ -122,9 +123,7 @@ class Batch:
 
     @property
     def limits(self) -> Limits:
-        c = self.course.config.limits
-        return Limits(cell_seconds=c.cell_seconds, notebook_seconds=c.notebook_seconds, memory_mb=c.memory_mb,
-                      processes=c.processes, output_kb=c.output_kb, file_mb=c.file_mb)
+        return Limits.from_config(self.course.config.limits)
 
     def plan(self) -> Batch:
         """Pick the latest submission per student; skip those already graded (unless regrading)."""
@@ -159,7 +158,8 @@ class Batch:
         params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
-                            limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel")
+                            limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel",
+                            sandbox=sandbox_for(course))
         return Planned(f, student, sha, job, vs, slot_map)
 
     # -- recording ----------------------------------------------------------------------------

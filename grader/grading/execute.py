@@ -19,7 +19,7 @@ from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
 from grader.notebook.slots import Slot, parse_collected
-from grader.sandbox.job import CellError, Limits, RunJob, RunResult
+from grader.sandbox.job import CellError, Limits, RunJob, RunResult, Sandbox
 from grader.sandbox.literal import read_literals
 
 __all__ = ["EXECUTORS", "ExecutionOutcome", "SubmissionJob", "execute_submission"]
@@ -37,6 +37,7 @@ class SubmissionJob:
     limits: Limits = field(default_factory=Limits)
     executor: str = "kernel"
     literal_ok: bool = True              # read literal-only notebooks without running them (same result)
+    sandbox: Sandbox = field(default_factory=Sandbox)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ExecutionOutcome:
     output_truncated: bool = False
     seconds: float = 0.0
     executor: str = ""
+    sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
 
 
 def _kernel(job: RunJob) -> RunResult:
@@ -86,9 +88,9 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     variables = [s.variable for group in job.slots.values() for s in group]
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if job.literal_ok else None
     if run is None:
-        run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key))
+        run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, job.sandbox))
     outcome.status, outcome.reason, outcome.executor = run.status, run.reason, run.executor
-    outcome.errors, outcome.output_truncated = run.errors, run.output_truncated
+    outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots
         found = parse_collected(text, prepared.marker)
         if found:

@@ -14,17 +14,16 @@ import json
 import os
 import select
 import signal
-import shutil
 import struct
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
-from grader.sandbox.limits import apply_limits, clean_environment, make_workdir
+from grader.sandbox.isolate import isolate
+from grader.sandbox.limits import RunDir, apply_limits, clean_environment, make_rundir
 
 __all__ = ["run_forked", "warm_up"]
 
@@ -89,19 +88,36 @@ def _no_input(*_args, **_kwargs):
     raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
 
 
-def _child(job: RunJob, cells: list, fd: int, workdir: str) -> None:  # never returns
+def _child(job: RunJob, cells: list, fd: int, run: RunDir) -> None:  # never returns
     try:
         os.setsid()
         os.closerange(3, fd)
         os.closerange(fd + 1, 65536)
-        os.chdir(workdir)
         os.environ.clear()
-        os.environ.update(clean_environment(Path(workdir)))
+        os.environ.update(clean_environment(run.home))
+        state = isolate(run.home, run.shared, job.sandbox.hide, job.sandbox.keep, job.limits.disk_mb)
+        _send(fd, {"sandbox": state})
         apply_limits(job.limits)
+        _forget_grader()
         _run_cells(job, cells, fd)
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the child must never fall back into the pool's code
         os._exit(70)
+
+
+class _NoGrader:
+    """An import hook refusing ``grader``: an extra layer (the files are hidden too where possible)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "grader" or name.startswith("grader."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def _forget_grader() -> None:
+    for name in [n for n in sys.modules if n == "grader" or n.startswith("grader.")]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, _NoGrader())
 
 
 class _CellTimeout(KeyboardInterrupt):
@@ -185,12 +201,12 @@ def run_forked(job: RunJob) -> RunResult:
     warm_up()
     start = time.perf_counter()
     cells = nbformat.from_dict(job.notebook).cells
-    workdir = make_workdir()
+    run = make_rundir()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _child(job, cells, write_fd, str(workdir))
+        _child(job, cells, write_fd, run)
     os.close(write_fd)
     result = RunResult(executor="fork")
     try:
@@ -199,13 +215,15 @@ def run_forked(job: RunJob) -> RunResult:
         os.close(read_fd)
         _kill(pid)
         _, status = os.waitpid(pid, 0)
-        shutil.rmtree(workdir, ignore_errors=True)
+        run.remove()
     done = False
     for message in messages:
         if isinstance(message.get("collected"), str):
             result.collected.append(message["collected"])
         elif isinstance(message.get("error"), list) and len(message["error"]) == 3:
             result.errors.append(CellError(*(str(x) for x in message["error"])))
+        elif isinstance(message.get("sandbox"), dict) and not result.sandbox:
+            result.sandbox = {str(k): str(v)[:200] for k, v in message["sandbox"].items()}
         elif message.get("done") is True:
             done, result.output_truncated = True, bool(message.get("truncated"))
     if ending == "deadline":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["COLLECTOR_CELL_PREFIX", "KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult"]
+__all__ = ["COLLECTOR_CELL_PREFIX", "KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult", "Sandbox"]
 
 KERNEL_DIED = "the kernel died (it crashed, exited, was killed, or ran out of memory)"
 COLLECTOR_CELL_PREFIX = "autograde-collect"
@@ -23,6 +23,21 @@ class Limits:
     output_kb: int = 1024
     file_mb: int = 64
     open_files: int = 256
+    disk_mb: int = 256
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        """From ``[limits]`` in autograde.toml (a ``LimitsConfig``)."""
+        names = ("cell_seconds", "notebook_seconds", "memory_mb", "processes", "output_kb", "file_mb", "disk_mb")
+        return cls(**{name: getattr(config, name) for name in names})
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Which folders the run must not see (the course, the grader's home) and which it needs."""
+
+    hide: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class RunJob:
     marker: str                        # per-run marker framing the collector's JSON output
     limits: Limits = field(default_factory=Limits)
     label: str = ""                    # for messages only (student id / assignment)
+    sandbox: Sandbox = field(default_factory=Sandbox)
 
 
 @dataclass(frozen=True)
@@ -53,4 +69,4 @@ class RunResult:
     output_truncated: bool = False
     seconds: float = 0.0
     executor: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off

@@ -7,11 +7,11 @@ whole process group is killed when the notebook runs past its time or when the r
 
 from __future__ import annotations
 
+import atexit
 import copy
 import dataclasses
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,8 +29,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
-from grader.sandbox.launch import LIMITS_ENV
-from grader.sandbox.limits import clean_environment, make_workdir
+from grader.sandbox.launch import LIMITS_ENV, SANDBOX_ENV
+from grader.sandbox.limits import clean_environment, make_rundir
 
 __all__ = ["run_in_kernel"]
 
@@ -86,11 +86,12 @@ def run_in_kernel(job: RunJob) -> RunResult:
     start = time.perf_counter()
     nb = nbformat.from_dict(copy.deepcopy(job.notebook))  # nbclient writes outputs into it
     limits = job.limits
-    workdir = make_workdir()
-    env = clean_environment(workdir) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits))}
+    run = make_rundir()
+    spec = {"home": str(run.home), "shared": str(run.shared), "hide": list(job.sandbox.hide), "keep": list(job.sandbox.keep)}
+    env = clean_environment(run.home) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits)), SANDBOX_ENV: json.dumps(spec)}
     # IPC sockets live in the run's folder: no TCP port, and they still work in a kernel without a network
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_spec_manager(), transport="ipc",
-                       ip=str(workdir / "kernel"))
+                            ip=str(run.shared / "kernel"), connection_file=str(run.shared / "kernel.json"))
     client = _BoundedClient(
         nb, km, limits.output_kb * 1024,
         kernel_name=KERNEL_NAME, timeout=int(max(1, limits.cell_seconds)), startup_timeout=60,
@@ -108,7 +109,7 @@ def run_in_kernel(job: RunJob) -> RunResult:
     watchdog.daemon = True
     watchdog.start()
     try:
-        client.execute(cwd=str(workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client.execute(cwd=str(run.home), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except DeadKernelError:
         result.status, result.reason = "died", KERNEL_DIED
     except CellTimeoutError:
@@ -117,18 +118,28 @@ def run_in_kernel(job: RunJob) -> RunResult:
         result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
     finally:
         watchdog.cancel()
+        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when a start fails
         if client.kc is not None:  # nbclient only closes clients of kernel managers it made itself
             client.kc.stop_channels()
         _kill_group(km)
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+        result.sandbox = _layers(run.shared / "sandbox.json")
+        run.remove()
     if expired.is_set():
         result.status, result.reason = "timeout", f"the notebook ran past {limits.notebook_seconds:g} s and was stopped"
     result.output_truncated = client.truncated
     result.collected, result.errors = _harvest(nb)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _layers(path: Path) -> dict[str, str]:
+    try:
+        state = json.loads(path.read_text()[:10_000])  # written by our launcher before the kernel started
+    except (OSError, ValueError):
+        return {"launcher": "off (the sandbox launcher left no record)"}
+    return {str(k): str(v) for k, v in state.items()} if isinstance(state, dict) else {}
 
 
 def _harvest(nb) -> tuple[list[str], list[CellError]]:

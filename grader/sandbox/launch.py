@@ -1,8 +1,10 @@
 """Start a command inside the sandbox: ``python -m grader.sandbox.launch -- CMD ...``.
 
-Reads the limits from ``$AUTOGRADE_LIMITS`` (and removes it), makes the process the leader of
-a new session so its whole process group can be killed at once, applies the resource limits,
-then replaces itself with ``CMD``.
+Reads the limits and the sandbox spec from ``$AUTOGRADE_LIMITS`` and ``$AUTOGRADE_SANDBOX`` (and
+removes them), makes the process the leader of a new session so its whole process group can be
+killed at once, applies the isolation layers (``isolate.py``), writes which held to
+``<shared>/sandbox.json`` for the grader, applies the resource limits, then replaces itself
+with ``CMD``.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
+from grader.sandbox.isolate import isolate
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import apply_limits
 
 LIMITS_ENV = "AUTOGRADE_LIMITS"
+SANDBOX_ENV = "AUTOGRADE_SANDBOX"
 
 
 def main(argv: list[str]) -> None:
@@ -22,10 +27,15 @@ def main(argv: list[str]) -> None:
         sys.exit("usage: python -m grader.sandbox.launch -- CMD [ARGS...]")
     command = argv[argv.index("--") + 1:]
     limits = Limits(**json.loads(os.environ.pop(LIMITS_ENV, "{}")))
+    spec = json.loads(os.environ.pop(SANDBOX_ENV, "{}"))
     try:
         os.setsid()
     except PermissionError:  # already a session leader
         pass
+    if spec:
+        owned = [Path(command[i + 1]) for i, arg in enumerate(command[:-1]) if arg == "-f"]  # the connection file
+        state = isolate(Path(spec["home"]), Path(spec["shared"]), spec["hide"], spec["keep"], limits.disk_mb, owned)
+        Path(spec["shared"], "sandbox.json").write_text(json.dumps(state))
     apply_limits(limits)
     os.execvpe(command[0], command, os.environ)
 

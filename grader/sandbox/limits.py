@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from grader.sandbox.job import Limits
+from grader.config import Course
+from grader.sandbox.job import Limits, Sandbox
 
-__all__ = ["apply_limits", "clean_environment", "make_workdir"]
+__all__ = ["RunDir", "apply_limits", "clean_environment", "keep_paths", "make_rundir", "sandbox_for"]
 
 _KEEP = ("PATH", "LANG", "LC_ALL", "TZ")
 
@@ -52,10 +55,47 @@ def clean_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def make_workdir() -> Path:
-    """A fresh, empty working directory for one run."""
-    return Path(tempfile.mkdtemp(prefix="autograde-run-"))
+@dataclass(frozen=True)
+class RunDir:
+    """A run's folder: ``home`` (the working directory) and ``shared`` (kernel sockets, notes)."""
+
+    root: Path
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def shared(self) -> Path:
+        return self.root / "ipc"
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def python() -> str:
-    return sys.executable
+def make_rundir() -> RunDir:
+    """A fresh run folder: traversable (not listable) by the run's own uid, empty inside."""
+    run = RunDir(Path(tempfile.mkdtemp(prefix="autograde-run-")))
+    os.chmod(run.root, 0o711)
+    run.home.mkdir()
+    run.shared.mkdir(mode=0o700)
+    return run
+
+
+def keep_paths() -> tuple[str, ...]:
+    """What a kernel needs to start: the interpreter and its environment."""
+    return tuple(dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)))
+
+
+def sandbox_for(course: Course | None) -> Sandbox:
+    """What runs of this course must not see, and what they need to start."""
+    import grader
+
+    hide = [str(Path.home()), str(Path(grader.__file__).resolve().parent)]
+    if course is not None:
+        hide += [str(course.root)] + [str(course.folder(f)) for f in ("submitted", "feedback", "release", "solutions_release")]
+        if course.config.secret_file:
+            hide.append(str(course.path(course.config.secret_file).parent))
+        if "://" not in course.config.gradebook:
+            hide.append(str(course.path(course.config.gradebook).parent))
+    return Sandbox(hide=tuple(dict.fromkeys(hide)), keep=keep_paths())
