@@ -1,1 +1,101 @@
 """Commands on graded results: feedback, export, manual export/import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.errors import AutogradeError
+from grader.report.export import ExportFormat, export as export_results
+from grader.report.feedback import write_feedback
+from grader.report.manual import export_manual, import_manual
+
+manual_app = typer.Typer(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
+                         no_args_is_help=True)
+app.add_typer(manual_app, name="manual")
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--now {text!r} is not an ISO date-time (like 2030-02-01T09:00:00Z)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@app.command()
+def feedback(
+    assignment: str = typer.Argument(..., help="Assignment name."),
+    now: str = typer.Option(None, "--now", help="Judge the expected-value policy at this ISO date-time (default: now; UTC if no offset)."),
+    course: Path = CourseOption,
+) -> None:
+    """Write one HTML feedback page per graded student: feedback/<assignment>/<student>.html."""
+    moment = _moment(now)
+    try:
+        c = course_at(course)
+        result = write_feedback(c, assignment, now=moment)
+    except AutogradeError as exc:
+        fail(str(exc))
+    if not result.pages:
+        err.print(f"[yellow]no graded submissions of {assignment}:[/] run autograde grade {assignment} first", highlight=False, soft_wrap=True)
+    folder = c.folder("feedback") / result.assignment
+    out.print(f"wrote {len(result.pages)} feedback page(s) to {rel(c, folder)}/", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    assignment: str = typer.Argument(..., help="Assignment name."),
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv (per problem), canvas (Canvas gradebook import) or json (per part)."),
+    out_path: Path = typer.Option(None, "--out", help="File to write (default: exports/<assignment>.csv, .canvas.csv or .json)."),
+    course: Path = CourseOption,
+) -> None:
+    """Export the assignment's gradebook, every roster student included."""
+    try:
+        c = course_at(course)
+        result = export_results(c, assignment, fmt, out_path)
+    except AutogradeError as exc:
+        fail(str(exc))
+    out.print(f"wrote {rel(c, result.path)}: {result.students} student(s), {result.missing} without a submission",
+              highlight=False, soft_wrap=True)
+
+
+@manual_app.command("export")
+def manual_export(
+    assignment: str = typer.Argument(..., help="Assignment name."),
+    out_path: Path = typer.Option(None, "--out", help="CSV to write (default: exports/<assignment>.manual.csv)."),
+    course: Path = CourseOption,
+) -> None:
+    """Write a CSV with one row per free-text answer waiting for a hand grade."""
+    try:
+        c = course_at(course)
+        result = export_manual(c, assignment, out_path)
+    except AutogradeError as exc:
+        fail(str(exc))
+    out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade. Fill in score (and feedback), "
+              f"then: autograde manual import {assignment} {rel(c, result.path)}", highlight=False, soft_wrap=True)
+
+
+@manual_app.command("import")
+def manual_import(
+    assignment: str = typer.Argument(..., help="Assignment name."),
+    sheet: Path = typer.Argument(..., help="The filled-in CSV from autograde manual export."),
+    course: Path = CourseOption,
+) -> None:
+    """Record the hand grades of a filled-in sheet; nothing is recorded if any row is wrong."""
+    try:
+        c = course_at(course)
+        result = import_manual(c, assignment, sheet)
+    except AutogradeError as exc:
+        fail(str(exc))
+    if result.errors:
+        for line in result.errors:
+            err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+        fail(f"{len(result.errors)} bad row(s): nothing was imported", code=1)
+    left = f" ({result.skipped} left pending: blank score)" if result.skipped else ""
+    out.print(f"imported {result.imported} hand grade(s){left}", highlight=False, soft_wrap=True)

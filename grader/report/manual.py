@@ -1,0 +1,178 @@
+"""Hand grading of free-text answers: export a sheet of pending answers, fill it in, import it.
+
+The import checks every row before it writes anything: one bad row (an unknown submission or
+problem, a score that is not a number or is out of range, a row given twice) is an error line
+naming the sheet's line, and then nothing is recorded. A row with a blank score is left pending.
+Importing the same sheet twice records the same grades twice: harmless.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.assignment import Assignment, QuestionConfig, load_assignment
+from grader.config import Course
+from grader.errors import ConfigError
+from grader.gradebook import Gradebook
+from grader.report.records import opened, points, student_records, write_atomic
+
+__all__ = ["COLUMNS", "ManualExportResult", "ManualImportResult", "export_manual", "import_manual", "sheet_text"]
+
+COLUMNS = ("submission_id", "student_id", "problem_id", "part", "max_points", "prompt", "rubric", "answer",
+           "score", "feedback")
+REQUIRED = ("submission_id", "problem_id", "part", "score")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ManualExportResult:
+    path: Path
+    rows: int
+
+
+@dataclass
+class ManualImportResult:
+    imported: int = 0
+    skipped: int = 0  # blank score: left pending
+    errors: list[str] = field(default_factory=list)
+
+
+def _inert(text: str) -> str:
+    # a student's answer opened in a spreadsheet must not run as a formula (CSV injection)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def sheet_text(course: Course, assignment: Assignment, book: Gradebook) -> tuple[str, int]:
+    """The grading sheet: one row per pending free-text part of every latest submission."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for record in student_records(course, assignment, book):
+        for row in record.rows:
+            if row["verdict"] != "pending":
+                continue
+            question = assignment.problem(row["problem_id"])
+            prompt, rubric = (question.prompt.strip(), question.rubric) if isinstance(question, QuestionConfig) else ("", "")
+            writer.writerow([record.submission.id, record.student_id, row["problem_id"], row["part"],
+                             points(row["max_score"]), prompt, rubric, _inert(str(row["given"] or "")), "", ""])
+            count += 1
+    return buffer.getvalue(), count
+
+
+def export_manual(course: Course, assignment_name: str, out: Path | None = None) -> ManualExportResult:
+    """Write the grading sheet (default ``exports/<assignment>.manual.csv``)."""
+    assignment = load_assignment(course, assignment_name)
+    with opened(course) as book:
+        text, count = sheet_text(course, assignment, book)
+    path = Path(out) if out else course.folder("exports") / f"{assignment.name}.manual.csv"
+    write_atomic(path, text.encode("utf-8"))
+    return ManualExportResult(path, count)
+
+
+@dataclass(frozen=True)
+class _Grade:
+    submission_id: int
+    problem_id: str
+    part: str
+    score: float
+    feedback: str
+
+
+def _read_sheet(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Rows with the line each starts on (an answer may span several lines), or the header's error."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")  # a spreadsheet may save a byte-order mark
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text (save the sheet as CSV UTF-8)") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [f"{path}:1: missing column(s) {', '.join(missing)} (the first line must name the columns)"]
+    reader.fieldnames = header
+    rows, start = [], reader.line_num + 1
+    try:
+        for raw in reader:
+            rows.append((start, {k: (v or "").strip() for k, v in raw.items() if isinstance(k, str)}))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        return [], [f"{path}:{start}: not readable as CSV: {exc}"]
+    return rows, []
+
+
+def _check(path: Path, assignment: Assignment, book: Gradebook,
+           rows: list[tuple[int, dict[str, str]]]) -> tuple[list[_Grade], int, list[str]]:
+    latest = {s.id: s for s in book.submissions(assignment.name)}
+    every = {s.id for s in book.submissions(assignment.name, latest_only=False)}
+    parts: dict[int, dict[tuple[str, str], dict]] = {}
+    grades, errors, blank, seen = [], [], 0, {}
+    for line, row in rows:
+        where = f"{path}:{line}"
+        sid_text, pid, part = row.get("submission_id", ""), row.get("problem_id", ""), row.get("part", "")
+        key = (sid_text, pid, part)
+        if key in seen:
+            errors.append(f"{where}: the same submission, problem and part as line {seen[key]}")
+            continue
+        seen[key] = line
+        try:
+            sub_id = int(sid_text)
+        except ValueError:
+            errors.append(f"{where}: submission_id {sid_text!r} is not a number")
+            continue
+        if sub_id not in latest:
+            why = "is not the latest submission of its student (export the sheet again)" if sub_id in every \
+                else f"is not a submission of {assignment.name}"
+            errors.append(f"{where}: submission {sub_id} {why}")
+            continue
+        student = row.get("student_id", "")
+        if student and student != latest[sub_id].student_id:
+            errors.append(f"{where}: submission {sub_id} belongs to {latest[sub_id].student_id}, not {student}")
+            continue
+        if not any(q.id == pid for q in assignment.questions):
+            known = ", ".join(q.id for q in assignment.questions) or "none"
+            errors.append(f"{where}: {pid!r} is not a free-text question of {assignment.name} (those are: {known})")
+            continue
+        if sub_id not in parts:
+            parts[sub_id] = {(r["problem_id"], r["part"]): r for r in book.results(sub_id)}
+        result = parts[sub_id].get((pid, part))
+        if result is None or not result["manual"]:
+            errors.append(f"{where}: submission {sub_id} has no hand-graded part {pid}/{part}")
+            continue
+        score_text = row.get("score", "")
+        if not score_text:
+            blank += 1
+            continue
+        try:
+            score = float(score_text)
+        except ValueError:
+            score = math.nan
+        if not math.isfinite(score):
+            errors.append(f"{where}: score {score_text!r} is not a number")
+            continue
+        if not 0 <= score <= result["max_score"]:
+            errors.append(f"{where}: score {score_text} is outside 0..{points(result['max_score'])} for {pid}/{part}")
+            continue
+        grades.append(_Grade(sub_id, pid, part, score, row.get("feedback", "")))
+    return grades, blank, errors
+
+
+def import_manual(course: Course, assignment_name: str, path: Path) -> ManualImportResult:
+    """Check every row of a filled-in sheet, then record the hand grades (none if any row is bad)."""
+    assignment = load_assignment(course, assignment_name)
+    rows, errors = _read_sheet(Path(path))
+    if errors:
+        return ManualImportResult(errors=errors)
+    with opened(course) as book:
+        grades, blank, errors = _check(Path(path), assignment, book, rows)
+        if errors:
+            return ManualImportResult(errors=errors)
+        for g in grades:
+            book.set_manual(g.submission_id, g.problem_id, g.part, g.score, g.feedback)
+    return ManualImportResult(imported=len(grades), skipped=blank)

@@ -1,0 +1,160 @@
+"""Hand grading: export the pending free-text answers, fill in scores, import them; a bad sheet is
+refused line by line and changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from typer.testing import CliRunner
+
+from grader.cli import app
+from grader.report.export import export
+from grader.report.feedback import write_feedback
+from grader.report.manual import COLUMNS, export_manual, import_manual
+from tests.grading.conftest import rows_by_student
+from tests.report.conftest import FORMULA, SCRIPT
+
+runner = CliRunner()
+
+
+def sheet(course) -> list[dict[str, str]]:
+    path = export_manual(course, "a1").path
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def write_sheet(path, rows, columns=COLUMNS) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def snapshot(course) -> dict:
+    return {sid: (sub.score, rows) for sid, (sub, rows) in rows_by_student(course).items()}
+
+
+def totals(course) -> dict[str, str]:
+    text = export(course, "a1", "csv").path.read_text()
+    return {row["student_id"]: (row["q3"], row["total"]) for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_the_sheet_has_one_row_per_pending_answer_with_prompt_and_rubric(graded):
+    rows = sheet(graded)
+    assert list(rows[0]) == list(COLUMNS)
+    assert [(r["student_id"], r["problem_id"], r["part"]) for r in rows] == [
+        ("s01", "q3", "answer"), ("s02", "q3", "answer"), ("s04", "q3", "answer")]
+    first = rows[0]
+    assert first["max_points"] == "2" and first["prompt"] == "Why do CNNs share weights?"
+    assert first["rubric"].startswith("Mentions translation equivariance")
+    assert first["answer"] == "Translation equivariance, and far fewer parameters."
+    assert first["score"] == "" and first["feedback"] == ""
+    assert SCRIPT in rows[1]["answer"]
+    assert rows[2]["answer"] == "'" + FORMULA  # a spreadsheet shows it as text instead of running it
+
+
+def test_a_filled_sheet_round_trips_into_scores_totals_and_feedback(graded, tmp_path):
+    rows = sheet(graded)
+    rows[0].update(score="2", feedback="Both reasons, well put.")
+    rows[1].update(score="1.5", feedback="Half: say why sharing helps.")
+    path = tmp_path / "filled.csv"
+    write_sheet(path, rows)
+    result = import_manual(graded, "a1", path)
+    assert (result.imported, result.skipped, result.errors) == (2, 1, [])
+    assert totals(graded)["s01"] == ("2", "6") and totals(graded)["s02"] == ("1.5", "4.5")
+    after = rows_by_student(graded)
+    assert after["s02"][0].score == 4.5
+    assert after["s02"][1][("q3", "answer")]["verdict"] == "manual"
+    assert after["s04"][1][("q3", "answer")]["verdict"] == "pending"  # blank score: left for later
+    assert [r["student_id"] for r in sheet(graded)] == ["s04"]
+    page = write_feedback(graded, "a1").pages[1].read_text()
+    assert "graded by hand" in page and "Half: say why sharing helps." in page and "4.5 / 6" in page
+
+
+def test_importing_the_same_sheet_twice_is_harmless(graded, tmp_path):
+    rows = sheet(graded)
+    rows[0]["score"] = "1"
+    path = tmp_path / "filled.csv"
+    write_sheet(path, rows)
+    assert import_manual(graded, "a1", path).imported == 1
+    once = snapshot(graded)
+    again = import_manual(graded, "a1", path)
+    assert again.imported == 1 and not again.errors
+    assert snapshot(graded) == once
+
+
+def test_a_bad_sheet_gives_one_line_per_bad_row_and_changes_nothing(graded, tmp_path):
+    before = snapshot(graded)
+    good = sheet(graded)
+    s01, s02 = good[0], good[1]
+    sub = s01["submission_id"]
+    rows = [
+        {**s01, "score": "2", "answer": "an answer\nover three\nlines"},       # line 2 (to 4): fine
+        {**s02, "score": "lots"},                                              # line 5
+        {**s02, "score": "1", "part": "answer"},                               # line 6: same as line 5
+        {**good[2], "score": "2.5"},                                           # line 7: above the maximum
+        {**good[2], "problem_id": "q1", "part": "out_size", "score": "1"},     # line 8: computed, not hand graded
+        {**s01, "submission_id": "999", "score": "1"},                         # line 9
+        {**s01, "problem_id": "q9", "score": "1"},                             # line 10
+        {**s01, "part": "essay", "score": "-1"},                               # line 11
+        {**s01, "student_id": "s02", "part": "answer ", "score": "nan"},       # line 12: same key as line 2 once trimmed
+    ]
+    path = tmp_path / "bad.csv"
+    write_sheet(path, rows)
+    result = import_manual(graded, "a1", path)
+    assert result.imported == 0
+    assert result.errors == [
+        f"{path}:5: score 'lots' is not a number",
+        f"{path}:6: the same submission, problem and part as line 5",
+        f"{path}:7: score 2.5 is outside 0..2 for q3/answer",
+        f"{path}:8: 'q1' is not a free-text question of a1 (those are: q3)",
+        f"{path}:9: submission 999 is not a submission of a1",
+        f"{path}:10: 'q9' is not a free-text question of a1 (those are: q3)",
+        f"{path}:11: submission {sub} has no hand-graded part q3/essay",
+        f"{path}:12: the same submission, problem and part as line 2",
+    ]
+    assert snapshot(graded) == before
+
+
+def test_a_sheet_without_the_needed_columns_is_refused_at_line_one(graded, tmp_path):
+    path = tmp_path / "bad.csv"
+    write_sheet(path, [{"submission_id": "1", "problem_id": "q3"}], columns=("submission_id", "problem_id"))
+    result = import_manual(graded, "a1", path)
+    assert result.errors == [f"{path}:1: missing column(s) part, score (the first line must name the columns)"]
+
+
+def test_the_cli_round_trip_and_its_errors(graded, tmp_path):
+    course = ["--course", str(graded.root)]
+    exported = runner.invoke(app, ["manual", "export", "a1", *course])
+    assert exported.exit_code == 0, exported.output
+    assert "exports/a1.manual.csv: 3 answer(s) to grade" in exported.output
+    rows = sheet(graded)
+    rows[0]["score"] = "2"
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    write_sheet(good, rows)
+    write_sheet(bad, [{**rows[0], "score": "9"}])
+    refused = runner.invoke(app, ["manual", "import", "a1", str(bad), *course])
+    assert refused.exit_code == 1
+    assert f"{bad}:2: score 9 is outside 0..2" in refused.output and "nothing was imported" in refused.output
+    done = runner.invoke(app, ["manual", "import", "a1", str(good), *course])
+    assert done.exit_code == 0 and "imported 1 hand grade(s) (2 left pending: blank score)" in done.output
+    missing = runner.invoke(app, ["manual", "import", "a1", str(tmp_path / "none.csv"), *course])
+    assert missing.exit_code == 2 and "file not found" in missing.output
+
+
+def test_a_regrade_keeps_hand_grades_of_unchanged_answers(tmp_path):
+    from grader.gradebook import Gradebook
+
+    book = Gradebook("gb.db", tmp_path)
+    row = dict(problem_id="q3", part="answer", given="Because...", expected=None, score=0.0, max_score=2.0,
+               verdict="pending", feedback="Recorded; graded by hand.", mistake=None, manual=True)
+    common = dict(assignment="a1", student_id="s1", path="/x.ipynb", sha256="abc", submitted_at="t", status="graded")
+    sub = book.record(**common, rows=[row])
+    assert book.set_manual(sub, "q3", "answer", 1.5, "Good point.")
+    book.record(**common, rows=[row])  # a regrade of the same answer
+    kept = book.results(sub)[0]
+    assert kept["score"] == 1.5 and kept["verdict"] == "manual" and book.submissions("a1")[0].score == 1.5
+    book.record(**common, rows=[{**row, "given": "A new answer."}])  # a changed answer is pending again
+    assert book.results(sub)[0]["verdict"] == "pending"
+    book.close()
