@@ -1,29 +1,34 @@
-"""The fast executor: a warm process forks one child per submission and runs the cells in an
+"""The fast executor: a warm zygote forks one child per submission, which runs the cells in an
 IPython ``InteractiveShell`` (magics and display work; numpy and IPython are already imported).
 
-The child applies the same limits as the kernel path, closes every inherited descriptor except
-its result pipe (so it cannot reach the pool's own pipes), and runs each cell under a per-cell
-alarm that interrupts it like a kernel interrupt. The parent reads length-prefixed JSON messages
-with a byte cap and kills the child's whole process group at the notebook's deadline. Answers
-collected before a crash or a kill are kept, as on the kernel path.
+The child receives its job over its own socket, closes every other descriptor (so it cannot
+reach the pool's pipes), takes the same isolation layers and limits as the kernel path, and runs
+each cell under a per-cell alarm that interrupts it like a kernel interrupt. The worker reads
+length-prefixed JSON messages with a byte cap, kills the child's process group at the notebook's
+deadline and then every process left under the run's uid. Answers collected before a crash or a
+kill are kept, as on the kernel path.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
 import signal
+import socket
 import struct
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
-from grader.sandbox.isolate import isolate
+from grader.sandbox.isolate import isolate, reap, run_uid
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, Limits, RunJob, RunResult, Sandbox
 from grader.sandbox.limits import RunDir, apply_limits, clean_environment, make_rundir
+from grader.sandbox.zygote import Zygote
 
 __all__ = ["run_forked", "warm_up"]
 
@@ -32,10 +37,18 @@ MAX_TOTAL_BYTES = 32_000_000
 _SHELL = None
 
 
+_ZYGOTE: list[Zygote] = []
+
+
 def warm_up() -> None:
-    """Import what student code usually needs and build the shell once, before any fork."""
+    """Import what student code usually needs, build the shell once, then fork the zygote.
+
+    The pool calls this as each worker starts, before it has seen any submission.
+    """
     global _SHELL
     if _SHELL is not None:
+        if not _ZYGOTE or not _ZYGOTE[0].alive():
+            _ZYGOTE[:] = [Zygote(_child)]
         return
     import numpy  # noqa: F401 - imported once here so each child starts with it loaded
     from IPython.core.interactiveshell import InteractiveShell
@@ -46,6 +59,7 @@ def warm_up() -> None:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
+    _ZYGOTE[:] = [Zygote(_child)]
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -88,21 +102,40 @@ def _no_input(*_args, **_kwargs):
     raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
 
 
-def _child(job: RunJob, cells: list, fd: int, run: RunDir) -> None:  # never returns
+def _child(sock: socket.socket) -> None:  # never returns
     try:
-        os.setsid()
+        fd = sock.detach()
         os.closerange(3, fd)
         os.closerange(fd + 1, 65536)
+        os.setsid()
+        job = _receive(fd)
+        run = RunDir(Path(job["rundir"]))
+        limits, sandbox = Limits(**job["limits"]), Sandbox(**{k: tuple(v) for k, v in job["sandbox"].items()})
         os.environ.clear()
         os.environ.update(clean_environment(run.home))
-        state = isolate(run.home, run.shared, job.sandbox.hide, job.sandbox.keep, job.limits.disk_mb)
+        state = isolate(run.home, run.shared, sandbox.hide, sandbox.keep, limits.disk_mb)
         _send(fd, {"sandbox": state})
-        apply_limits(job.limits)
+        apply_limits(limits)
         _forget_grader()
-        _run_cells(job, cells, fd)
+        _run_cells(limits, nbformat.from_dict({"cells": job["cells"]}).cells, fd)
         os._exit(0)
-    except BaseException:  # noqa: BLE001 - the child must never fall back into the pool's code
+    except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
         os._exit(70)
+
+
+def _receive(fd: int) -> dict:
+    size = struct.unpack(">I", _exactly(fd, 4))[0]
+    return json.loads(_exactly(fd, size))
+
+
+def _exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
 
 
 class _NoGrader:
@@ -124,14 +157,14 @@ class _CellTimeout(KeyboardInterrupt):
     """Raised in the running cell at its time limit, as a kernel interrupt would."""
 
 
-def _run_cells(job: RunJob, cells: list, fd: int) -> None:
+def _run_cells(limits: Limits, cells: list, fd: int) -> None:
     import builtins
 
     shell = _SHELL
     shell.user_ns.clear()
     shell.init_user_ns()
     builtins.input = _no_input
-    out = _Bounded(job.limits.output_kb * 1024)
+    out = _Bounded(limits.output_kb * 1024)
     sys.stdout = sys.stderr = out
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the child
 
@@ -147,7 +180,7 @@ def _run_cells(job: RunJob, cells: list, fd: int) -> None:
         if collector:
             out.budget = MAX_MESSAGE_BYTES  # the collector's own output is bounded by the collector
         out.take()
-        signal.setitimer(signal.ITIMER_REAL, job.limits.cell_seconds)
+        signal.setitimer(signal.ITIMER_REAL, limits.cell_seconds)
         try:
             result = shell.run_cell(cell.source, store_history=False, silent=False)
         finally:
@@ -197,24 +230,23 @@ def _read(fd: int, deadline: float) -> tuple[list[dict], str]:
 
 
 def run_forked(job: RunJob) -> RunResult:
-    """Run ``job.notebook`` in a forked child of this (warm) process."""
+    """Run ``job.notebook`` in a child of the warm zygote."""
     warm_up()
     start = time.perf_counter()
-    cells = nbformat.from_dict(job.notebook).cells
     run = make_rundir()
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(job, cells, write_fd, run)
-    os.close(write_fd)
+    pid, sock = _ZYGOTE[0].spawn()
     result = RunResult(executor="fork")
     try:
-        messages, ending = _read(read_fd, time.monotonic() + job.limits.notebook_seconds)
+        payload = json.dumps({"cells": job.notebook["cells"], "limits": dataclasses.asdict(job.limits),
+                              "sandbox": dataclasses.asdict(job.sandbox), "rundir": str(run.root)}).encode()
+        sock.sendall(struct.pack(">I", len(payload)) + payload)
+        messages, ending = _read(sock.fileno(), time.monotonic() + job.limits.notebook_seconds)
+    except OSError:  # the child died before it read its job
+        messages, ending = [], "closed"
     finally:
-        os.close(read_fd)
+        sock.close()
         _kill(pid)
-        _, status = os.waitpid(pid, 0)
+        reap(run_uid(pid))
         run.remove()
     done = False
     for message in messages:
@@ -231,7 +263,7 @@ def run_forked(job: RunJob) -> RunResult:
     elif ending in ("flood", "garbled"):
         result.status, result.reason = "failed", "the notebook's process sent more than the grader reads"
     elif not done:
-        result.status, result.reason = "died", _death(status)
+        result.status, result.reason = "died", KERNEL_DIED
     result.seconds = time.perf_counter() - start
     return result
 
@@ -242,8 +274,3 @@ def _kill(pid: int) -> None:
             target()
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def _death(status: int) -> str:
-    how = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
-    return f"{KERNEL_DIED} [{how}]"

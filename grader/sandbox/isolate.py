@@ -20,10 +20,11 @@ import ctypes
 import errno
 import os
 import signal
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["LAYERS", "isolate", "run_uid"]
+__all__ = ["LAYERS", "isolate", "reap", "run_uid"]
 
 LAYERS = ("network", "filesystem", "user")
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
@@ -42,8 +43,25 @@ def _call(result: int, what: str) -> None:
         raise OSError(code, f"{what}: {os.strerror(code)}")
 
 
-def run_uid() -> int:
-    return 100_000 + os.getpid()
+def run_uid(pid: int | None = None) -> int:
+    """The uid a run takes: unique while the run's first process lives."""
+    return 100_000 + (os.getpid() if pid is None else pid)
+
+
+def reap(uid: int) -> None:
+    """Kill every process left under a run's uid (one that left its process group, say)."""
+    if os.geteuid() != 0:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)  # as that uid, -1 means: every process of that uid
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
@@ -110,7 +128,8 @@ def isolate(home: Path, shared: Path, hide: Iterable[str], keep: Iterable[str], 
     except OSError as exc:
         state["network"] = f"off ({exc.strerror if exc.errno != errno.EPERM else 'not permitted here'})"
     try:
-        keep_paths = [*keep, str(shared), str(home.parent)]
+        # the interpreter and its environment are always needed, whatever the caller listed
+        keep_paths = [*keep, sys.base_prefix, sys.prefix, sys.exec_prefix, str(shared), str(home.parent)]
         _private_view([*hide, *SCRATCH], keep_paths, home, disk_mb, uid)
         state["filesystem"] = "on"
     except OSError as exc:

@@ -28,6 +28,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader.sandbox.isolate import reap, run_uid
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
 from grader.sandbox.launch import LIMITS_ENV, SANDBOX_ENV
 from grader.sandbox.limits import clean_environment, make_rundir
@@ -72,13 +73,15 @@ class _BoundedClient(NotebookClient):
 
 
 def _kill_group(km: AsyncKernelManager) -> None:
+    """Kill the kernel's process group, then anything left under the run's uid."""
     process = getattr(getattr(km, "provisioner", None), "process", None)
     if process is None:
         return
     try:
-        os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)  # the launcher made the kernel a session (and group) leader
     except (ProcessLookupError, PermissionError):
         pass
+    reap(run_uid(process.pid))
 
 
 def run_in_kernel(job: RunJob) -> RunResult:

@@ -13,7 +13,7 @@ from pathlib import Path
 from grader.config import Course
 from grader.sandbox.job import Limits, Sandbox
 
-__all__ = ["RunDir", "apply_limits", "clean_environment", "keep_paths", "make_rundir", "sandbox_for"]
+__all__ = ["RunDir", "apply_limits", "clean_environment", "make_rundir", "sandbox_for"]
 
 _KEEP = ("PATH", "LANG", "LC_ALL", "TZ")
 
@@ -82,9 +82,6 @@ def make_rundir() -> RunDir:
     return run
 
 
-def keep_paths() -> tuple[str, ...]:
-    """What a kernel needs to start: the interpreter and its environment."""
-    return tuple(dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)))
 
 
 def sandbox_for(course: Course | None) -> Sandbox:
@@ -98,4 +95,4 @@ def sandbox_for(course: Course | None) -> Sandbox:
             hide.append(str(course.path(course.config.secret_file).parent))
         if "://" not in course.config.gradebook:
             hide.append(str(course.path(course.config.gradebook).parent))
-    return Sandbox(hide=tuple(dict.fromkeys(hide)), keep=keep_paths())
+    return Sandbox(hide=tuple(dict.fromkeys(hide)))
