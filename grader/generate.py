@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
-from grader.config import Course, Student
+from grader.config import Course, Student, load_course
+from grader.grading.pool import default_workers
 from grader.notebook.build import STEPS, NotebookContext, build, write_notebook
 from grader.variants import variants
 
@@ -49,8 +53,13 @@ def generate(
     solutions: bool = False,
     students: Iterable[Student] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> GenerateResult:
-    """Write ``release/<assignment>/<student>/<assignment>.ipynb`` for every student on the roster."""
+    """Write ``release/<assignment>/<student>/<assignment>.ipynb`` for every student on the roster.
+
+    Large rosters are split over processes; every notebook depends only on its own student, so
+    the bytes are the same however the work is split.
+    """
     start = time.perf_counter()
     assignment = load_assignment(course, assignment_name)
     secret, notice = course.secret(create=True)
@@ -58,12 +67,46 @@ def generate(
     result = GenerateResult(assignment=assignment.name, students=len(roster))
     if notice:
         result.notices.append(notice)
-    for done, student in enumerate(roster, start=1):
+    workers = workers or (default_workers() if len(roster) >= PARALLEL_FROM else 1)
+    chunks = [roster[i:i + CHUNK] for i in range(0, len(roster), CHUNK)]
+    done = 0
+    if workers == 1:
+        batches = (_write_chunk(course, assignment, secret, chunk, solutions) for chunk in chunks)
+    else:
+        # generation runs no student code: forking this warm process saves every worker the imports,
+        # unless threads make forking unsafe
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+        batches = pool.map(_write_chunk_at, [(course.root, assignment.name, secret, c, solutions) for c in chunks])
+    try:
+        for chunk, paths in zip(chunks, batches):
+            result.notebooks += paths
+            done += len(chunk)
+            if progress:
+                progress(done, len(roster))
+    finally:
+        if workers != 1:
+            pool.shutdown(cancel_futures=True)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+PARALLEL_FROM = 200
+CHUNK = 50
+
+
+def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students: list[Student],
+                 solutions: bool) -> list[Path]:
+    paths = []
+    for student in students:
         for worked in (False, True) if solutions else (False,):
             path = release_path(course, assignment.name, student.student_id, worked)
             write_notebook(notebook_for(course, assignment, student, secret, worked), path)
-            result.notebooks.append(path)
-        if progress:
-            progress(done, len(roster))
-    result.seconds = time.perf_counter() - start
-    return result
+            paths.append(path)
+    return paths
+
+
+def _write_chunk_at(args: tuple) -> list[Path]:  # runs in a worker process: loads its own course
+    root, name, secret, students, solutions = args
+    course = load_course(root)
+    return _write_chunk(course, load_assignment(course, name), secret, students, solutions)

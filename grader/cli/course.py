@@ -20,8 +20,9 @@ from grader.variants import variant_stats
 
 
 def _progress() -> Progress:
+    # refreshed by our progress callback, not by a thread of its own (generation forks workers)
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, disable=not err.is_terminal, transient=True)
+                    console=err, disable=not err.is_terminal, transient=True, auto_refresh=False)
 
 
 @app.command()
@@ -36,7 +37,7 @@ def generate(
         with _progress() as bar:
             task = bar.add_task(f"generating {assignment}", total=None)
             result = generate_notebooks(c, assignment, solutions=solutions,
-                                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                        progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True))
     except AutogradeError as exc:
         fail(str(exc))
     for notice in result.notices:

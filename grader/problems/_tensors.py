@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field
 
 from grader.answers import Array
 from grader.problems.base import FamilyParams
-from grader.problems.space import FamilySpace
+from grader.problems.space import FamilySpace, draw_many
 
 __all__ = ["MAX_CHANNELS", "MAX_ENTRY", "MAX_SIZE", "Small", "SmallOrZero", "Tensor", "TensorParams",
            "draw_tensor", "output_kind", "plain"]
@@ -89,7 +89,7 @@ def output_kind(dims: int, channel: str = "out_channel") -> Array:
 
 def draw_tensor(rng: np.random.Generator, space: FamilySpace, shape: Sequence[int]) -> list:
     """A tensor of ``shape`` with entries drawn from ``space.values`` (plain ints or floats)."""
-    flat = [space.draw(rng, "values") for _ in range(math.prod(shape))]
+    flat = draw_many(rng, space.values, math.prod(shape))
     return np.array(flat, dtype=object).reshape(tuple(shape)).tolist()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, model_validator
 
 from grader.answers import AnswerKind
 
@@ -64,6 +64,7 @@ class FamilyParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     spatial_fields: ClassVar[tuple[str, ...]] = ()
+    _memo: dict = PrivateAttr(default_factory=dict)  # solutions of these (immutable) parameters
 
     @model_validator(mode="after")
     def _one_value_per_axis(self):
@@ -73,6 +74,11 @@ class FamilyParams(BaseModel):
             if isinstance(value, list) and dims is not None and len(value) != dims:
                 raise ValueError(f"{name}: has {len(value)} values but dims is {dims}")
         return self
+
+    def __eq__(self, other: object) -> bool:  # the fields decide; the private memo does not
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = BaseModel.__hash__
 
     def axes(self, name: str) -> tuple[int, ...]:
         return axes(getattr(self, name), getattr(self, "dims", 1))

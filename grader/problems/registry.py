@@ -13,7 +13,6 @@ import importlib.util
 import inspect
 import pkgutil
 import sys
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -147,21 +146,14 @@ class Family:
         return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)
 
 
-_MEMO: OrderedDict[tuple, Any] = OrderedDict()
-_MEMO_SIZE = 4096
-
-
 def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
-    """A small LRU keyed by the parameters' JSON: grading asks for the same solution many times."""
+    """Remember a pure function of the parameters on the parameters themselves: grading and
+    generation ask for the same solution many times, and the parameters never change."""
     kind, name, params = key
-    full = (kind, name, type(params).__qualname__, params.model_dump_json())
-    if full in _MEMO:
-        _MEMO.move_to_end(full)
-        return _MEMO[full]
-    value = _MEMO[full] = compute()
-    if len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return value
+    memo = params._memo
+    if (kind, name) not in memo:
+        memo[(kind, name)] = compute()
+    return memo[(kind, name)]
 
 
 def load_family_module(module: ModuleType, name: str | None = None) -> Family:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Draw", "FamilySpace", "Range", "draw"]
+__all__ = ["Draw", "FamilySpace", "Range", "draw", "draw_many"]
 
 
 class Range(BaseModel):
@@ -30,12 +30,24 @@ class Range(BaseModel):
             raise ValueError(f"max ({self.max}) is smaller than min ({self.min})")
         return self
 
-    def values(self) -> np.ndarray:
-        if self.step is None and isinstance(self.min, int) and isinstance(self.max, int):
-            return np.arange(self.min, self.max + 1)
+    @property
+    def integers(self) -> bool:
+        return self.step is None and isinstance(self.min, int) and isinstance(self.max, int)
+
+    @property
+    def count(self) -> int:
+        """How many values the range holds."""
+        if self.integers:
+            return int(self.max - self.min) + 1
         step = self.step if self.step is not None else 0.1
-        count = int(np.floor((self.max - self.min) / step + 1e-9)) + 1
-        return np.round(self.min + step * np.arange(count), 10)
+        return int(np.floor((self.max - self.min) / step + 1e-9)) + 1
+
+    def value(self, index: int) -> int | float:
+        """The ``index``-th value (0 is ``min``), without building the whole range."""
+        if self.integers:
+            return int(self.min) + index
+        step = self.step if self.step is not None else 0.1
+        return float(round(self.min + step * index, 10))
 
 
 Draw = Range | list[Any] | int | float | str | bool | None
@@ -45,14 +57,23 @@ Draw = Range | list[Any] | int | float | str | bool | None
 def draw(rng: np.random.Generator, spec: Draw) -> Any:
     """Draw one value from ``spec`` using only ``rng``."""
     if isinstance(spec, Range):
-        values = spec.values()
-        value = values[rng.integers(len(values))]
-        return int(value) if np.issubdtype(values.dtype, np.integer) else float(value)
+        return spec.value(int(rng.integers(spec.count)))
     if isinstance(spec, list):
         if not spec:
             raise ValueError("an empty list of choices")
         return spec[int(rng.integers(len(spec)))]
     return spec
+
+
+def draw_many(rng: np.random.Generator, spec: Draw, count: int) -> list[Any]:
+    """``count`` independent draws from ``spec`` in one call (tensor entries, say)."""
+    if isinstance(spec, Range):
+        return [spec.value(int(i)) for i in rng.integers(spec.count, size=count)]
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError("an empty list of choices")
+        return [spec[int(i)] for i in rng.integers(len(spec), size=count)]
+    return [spec] * count
 
 
 class FamilySpace(BaseModel):

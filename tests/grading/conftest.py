@@ -13,6 +13,7 @@ from grader.assignment import load_assignment
 from grader.generate import notebook_for
 from grader.gradebook import Gradebook
 from grader.notebook.build import notebook_bytes
+from grader.variants import variants
 
 LIMITS = "cell_seconds = 3\nnotebook_seconds = 20\nmemory_mb = 1500\n"
 
@@ -29,9 +30,10 @@ class Submissions:
         student = next(s for s in self.course.roster() if s.student_id == sid)
         return notebook_for(self.course, self.assignment, student, b"test-secret", worked=worked)
 
-    def answers(self, sid: str) -> dict:
-        nb = self.notebook(sid)
-        return {p["id"]: p.get("params") for p in nb.metadata.autograde["problems"]}
+    def params(self, sid: str) -> dict:
+        """The student's parameters per problem, recomputed as the grader does."""
+        found = variants(b"test-secret", self.course.config.course, self.assignment, sid)
+        return {pid: v.params for pid, v in found.items()}
 
     def write(self, sid: str, content: bytes | nbformat.NotebookNode, stamp: str = "2030-01-01T10-00-00") -> Path:
         self.count += 1

@@ -10,6 +10,7 @@ from grader.assignment import load_assignment
 from grader.generate import generate, notebook_for, release_path
 from grader.notebook.build import notebook_bytes
 from grader.notebook.nbgrader import compute_checksum
+from grader.variants import variants
 
 
 def _cells(nb):
@@ -57,8 +58,8 @@ def test_the_statement_and_params_show_the_students_own_numbers(make_course):
     students = course.roster()
     first, second = (notebook_for(course, a, s, b"test-secret") for s in students[:2])
     assert _cells(first)["q1-params"].source != _cells(second)["q1-params"].source
-    params = first.metadata.autograde["problems"][0]["params"]
-    assert f"in_channels={params['in_channels']}" in _cells(first)["q1-statement"].source
+    params = variants(b"test-secret", course.config.course, a, students[0].student_id)["q1"].params
+    assert f"in_channels={params.in_channels}" in _cells(first)["q1-statement"].source
     assert "q1_out_channels = None  # an integer" in _cells(first)["q1"].source
     assert "q1_out_size = None  # a list of 2 integers" in _cells(first)["q1"].source
 
@@ -69,9 +70,8 @@ def test_the_worked_solution_fills_the_answers_and_explains(make_course):
     student = course.roster()[0]
     worked = notebook_for(course, a, student, b"test-secret", worked=True)
     cells = _cells(worked)
-    params = worked.metadata.autograde["problems"][0]["params"]
-    family = a.problem("q1").family
-    answer = family.answer(family.params(params))
+    params = variants(b"test-secret", course.config.course, a, student.student_id)["q1"].params
+    answer = a.problem("q1").family.answer(params)
     assert f"q1_out_channels = {answer['out_channels']}" in cells["q1"].source
     assert "Worked solution" in cells["q1-worked"].source and "q1-tests" not in cells
 
@@ -82,8 +82,16 @@ def test_no_reference_answer_is_in_the_student_notebook(make_course):
     student = course.roster()[0]
     nb = notebook_for(course, a, student, b"test-secret")
     text = notebook_bytes(nb).decode()
-    for problem in a.computed:
-        params = problem.family.params(nb.metadata.autograde["problems"][a.problems.index(problem)]["params"])
-        answer = problem.family.answer(params)
+    for pid, variant in variants(b"test-secret", course.config.course, a, student.student_id).items():
+        answer = variant.answer()
         assert json.dumps(answer["out_size"]) not in text
     assert "Mentions translation equivariance" not in text  # the grading rubric stays with the instructor
+
+
+def test_our_writer_gives_exactly_nbformats_bytes(make_course):
+    course = make_course()
+    a = load_assignment(course, "a1")
+    for worked in (False, True):
+        nb = notebook_for(course, a, course.roster()[0], b"test-secret", worked=worked)
+        nbformat.validate(nb)
+        assert notebook_bytes(nb).decode() == nbformat.writes(nb) + "\n"

@@ -8,6 +8,7 @@ import pytest
 from grader.assignment import load_assignment
 from grader.generate import notebook_for
 from grader.notebook.prepare import prepare
+from grader.variants import variants
 from grader.notebook.slots import UNANSWERED, collector_source, parse_collected, slots
 
 
@@ -17,8 +18,8 @@ def setting(make_course):
     a = load_assignment(course, "a1")
     student = course.roster()[0]
     nb = notebook_for(course, a, student, b"test-secret")
-    params = {p["id"]: p.get("params") for p in nb.metadata.autograde["problems"]}
-    slot_map = {p.id: slots(p.id, p.family, p.family.params(params[p.id])) for p in a.computed}
+    vs = variants(b"test-secret", course.config.course, a, student.student_id)
+    slot_map = {pid: slots(pid, v.family, v.params) for pid, v in vs.items()}
     return nb, slot_map
 
 

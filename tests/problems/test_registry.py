@@ -98,3 +98,10 @@ def test_a_custom_family_file_that_fails_to_import_is_one_line(tmp_path):
     path.write_text("import not_a_module_anywhere\n")
     with pytest.raises(FamilyError, match="broken.py failed to import: ModuleNotFoundError"):
         load_family_file(path)
+
+
+def test_parameters_compare_by_their_fields_even_once_solved():
+    family = get_family("conv_output_shape")
+    solved, fresh = (family.params({"input_size": 8, "kernel_size": 3}) for _ in range(2))
+    family.answer(solved)
+    assert solved == fresh and solved != family.params({"input_size": 9, "kernel_size": 3})

@@ -31,9 +31,8 @@ FORMULA = '=HYPERLINK("https://example.org","see")'
 
 def answer_cell(subs: Submissions, sid: str, pid: str, mistake: str | None = None) -> str:
     """The source of an answer cell holding the right answer, or the named mistake's answer."""
-    params_json = subs.answers(sid)[pid]
     family = get_family("conv_output_shape")
-    params = family.params(params_json)
+    params = subs.params(sid)[pid]
     value = family.answer(params)
     if mistake:
         value = next(m.answer for m in family.mistakes(params) if m.name == mistake)
