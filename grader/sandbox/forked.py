@@ -30,26 +30,23 @@ from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, Li
 from grader.sandbox.limits import RunDir, apply_limits, clean_environment, make_rundir
 from grader.sandbox.zygote import Zygote
 
-__all__ = ["run_forked", "warm_up"]
+__all__ = ["child_main", "run_forked", "warm_shell", "warm_up"]
 
 MAX_MESSAGE_BYTES = 8_000_000
 MAX_TOTAL_BYTES = 32_000_000
 _SHELL = None
-
-
 _ZYGOTE: list[Zygote] = []
 
 
 def warm_up() -> None:
-    """Import what student code usually needs, build the shell once, then fork the zygote.
+    """Start this process's zygote (once): the pool calls it as each worker starts."""
+    if not _ZYGOTE or not _ZYGOTE[0].alive():
+        _ZYGOTE[:] = [Zygote()]
 
-    The pool calls this as each worker starts, before it has seen any submission.
-    """
+
+def prepare_shell() -> None:
+    """Import what student code usually needs and build the shell: runs in the zygote."""
     global _SHELL
-    if _SHELL is not None:
-        if not _ZYGOTE or not _ZYGOTE[0].alive():
-            _ZYGOTE[:] = [Zygote(_child)]
-        return
     import numpy  # noqa: F401 - imported once here so each child starts with it loaded
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
@@ -59,7 +56,6 @@ def warm_up() -> None:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
-    _ZYGOTE[:] = [Zygote(_child)]
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -102,7 +98,7 @@ def _no_input(*_args, **_kwargs):
     raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
 
 
-def _child(sock: socket.socket) -> None:  # never returns
+def child_main(sock: socket.socket) -> None:  # never returns
     try:
         fd = sock.detach()
         os.closerange(3, fd)
@@ -113,7 +109,7 @@ def _child(sock: socket.socket) -> None:  # never returns
         limits, sandbox = Limits(**job["limits"]), Sandbox(**{k: tuple(v) for k, v in job["sandbox"].items()})
         os.environ.clear()
         os.environ.update(clean_environment(run.home))
-        state = isolate(run.home, run.shared, sandbox.hide, sandbox.keep, limits.disk_mb)
+        state = isolate(run.home, None, sandbox.hide, sandbox.keep, limits.disk_mb)  # no IPC folder: a socket
         _send(fd, {"sandbox": state})
         apply_limits(limits)
         _forget_grader()
@@ -222,7 +218,7 @@ def _read(fd: int, deadline: float) -> tuple[list[dict], str]:
                 break
             try:
                 message = json.loads(buffer[4:4 + size])
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
                 return messages, "garbled"
             buffer = buffer[4 + size:]
             if isinstance(message, dict):

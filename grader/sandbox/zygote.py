@@ -1,10 +1,12 @@
 """A clean, warm process that only ever forks: the fast executor's children come from it.
 
-A child forked from a process inherits its whole memory. The pool's worker has handled other
-students' submissions, whose bytes may linger in freed memory, so children are never forked
-from it: the zygote is forked once, right after the warm imports and before any job, and from
-then on only forks. Job data goes from the worker straight to the child over a socket the worker
-passes along with the request (``SCM_RIGHTS``); the zygote never reads it.
+A child forked from a process inherits its whole memory, so children are never forked from a
+process that has held submissions: the zygote is a fresh interpreter (started with a minimal
+environment, so not even the environment it shows in ``/proc`` holds anything of the grader's),
+imports numpy and IPython once, and from then on only forks. Job data goes from the worker
+straight to the child over a socket the worker passes along with the request (``SCM_RIGHTS``);
+the zygote never reads it. Being a separate program, it can be started from any process — a
+pool worker or a threaded Dask worker alike.
 """
 
 from __future__ import annotations
@@ -13,20 +15,25 @@ import os
 import signal
 import socket
 import struct
-from collections.abc import Callable
+import subprocess
+import sys
 
 __all__ = ["Zygote"]
+
+_ENV_KEEP = ("PATH", "LANG", "LC_ALL")
 
 
 class Zygote:
     """``spawn()`` returns a new child's pid and the worker's end of its socket."""
 
-    def __init__(self, child_main: Callable[[socket.socket], None]):
+    def __init__(self) -> None:
         ours, theirs = socket.socketpair()
-        self.pid = os.fork()
-        if self.pid == 0:
-            ours.close()
-            _serve(theirs, child_main)
+        env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd="/",
+        )
         theirs.close()
         self.control = ours
 
@@ -43,14 +50,13 @@ class Zygote:
         return struct.unpack(">q", reply)[0], worker_end
 
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
+        return self.process.poll() is None
 
 
-def _serve(control: socket.socket, child_main: Callable[[socket.socket], None]) -> None:  # never returns
+def _serve(control: socket.socket) -> None:  # never returns
+    from grader.sandbox.forked import child_main, prepare_shell
+
+    prepare_shell()  # the warm part: numpy, IPython and a shell, imported before any fork
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, not by us
     while True:
         try:
@@ -67,3 +73,7 @@ def _serve(control: socket.socket, child_main: Callable[[socket.socket], None]) 
             os._exit(0)
         os.close(fds[0])
         control.sendall(struct.pack(">q", pid))
+
+
+if __name__ == "__main__":
+    _serve(socket.socket(fileno=int(sys.argv[1])))
