@@ -1,9 +1,12 @@
-"""Shared test settings: how many random cases the property tests draw."""
+"""Shared test settings: how many random cases the property tests draw, and a small course."""
+
 
 import os
 
 import numpy as np
 import pytest
+
+pytest_plugins = ["pytester"]
 
 SEEDS = int(os.environ.get("AUTOGRADE_TEST_SEEDS", "60"))
 """Seeds per family in the generic family tests (CI may raise it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -77,6 +78,9 @@ def grade(
         fail(str(exc))
     finally:
         display.close()
+    if code == pytest.ExitCode.INTERRUPTED:
+        fail(f"interrupted: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
+             "run the same command again to grade the rest", code=130)
     if code not in (0, 1, 5) or display.batch is None:
         fail(f"grading stopped (pytest exit code {code})")
     _summary(c, display, time.perf_counter() - display.started)

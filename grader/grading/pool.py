@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,11 +30,22 @@ def _context():
     return ctx
 
 
-def _warm(executor: str) -> None:
+def _warm(executor: str, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
     if executor == "fork":
         from grader.sandbox.forked import warm_up
 
         warm_up()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker outlives a crashed batch otherwise (a kill -9 of autograde, say): leave with it."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int, ExecutionOutcome]]:
@@ -43,7 +56,7 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int,
     while pending:
         broken: list[int] = []
         with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=_context(),
-                                 initializer=_warm, initargs=(executor,)) as pool:
+                                 initializer=_warm, initargs=(executor, os.getpid())) as pool:
             futures: dict[Future, int] = {}
             queue = list(pending)
             pending = []

@@ -25,12 +25,12 @@ from typing import Any
 
 import nbformat
 
-from grader.sandbox.isolate import isolate, reap, run_uid
+from grader.sandbox.isolate import die_with_parent, isolate, reap, run_uid
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, Limits, RunJob, RunResult, Sandbox
 from grader.sandbox.limits import RunDir, apply_limits, clean_environment, make_rundir
 from grader.sandbox.zygote import Zygote
 
-__all__ = ["child_main", "run_forked", "warm_shell", "warm_up"]
+__all__ = ["child_main", "prepare_shell", "run_forked", "warm_up"]
 
 MAX_MESSAGE_BYTES = 8_000_000
 MAX_TOTAL_BYTES = 32_000_000
@@ -56,10 +56,14 @@ def prepare_shell() -> None:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
+    _SHELL.ask_exit = lambda: None  # exit() in a kernel under nbclient asks a frontend that never acts
+
+
+_ENCODE = json.JSONEncoder().encode  # bound now: a student's ``json.dumps = ...`` must not reach the channel
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
+    data = _ENCODE(message).encode()
     view = memoryview(struct.pack(">I", len(data)) + data)
     while view:
         view = view[os.write(fd, view):]
@@ -111,6 +115,7 @@ def child_main(sock: socket.socket) -> None:  # never returns
         os.environ.update(clean_environment(run.home))
         state = isolate(run.home, None, sandbox.hide, sandbox.keep, limits.disk_mb)  # no IPC folder: a socket
         _send(fd, {"sandbox": state})
+        die_with_parent()  # the zygote: it leaves when its worker does
         apply_limits(limits)
         _forget_grader()
         _run_cells(limits, nbformat.from_dict({"cells": job["cells"]}).cells, fd)
@@ -159,6 +164,7 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
     shell = _SHELL
     shell.user_ns.clear()
     shell.init_user_ns()
+    shell.user_ns.update(__name__="__main__", __builtins__=builtins, __builtin__=builtins)  # as in a kernel
     builtins.input = _no_input
     out = _Bounded(limits.output_kb * 1024)
     sys.stdout = sys.stderr = out
@@ -194,7 +200,7 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
 
 
 def _read(fd: int, deadline: float) -> tuple[list[dict], str]:
-    """Messages from the child until it closes the pipe, the deadline passes, or it sends too much."""
+    """Messages from the child until it is done or closes the socket, the deadline passes, or it sends too much."""
     messages, buffer, total = [], b"", 0
     while True:
         left = deadline - time.monotonic()
@@ -223,6 +229,8 @@ def _read(fd: int, deadline: float) -> tuple[list[dict], str]:
             buffer = buffer[4 + size:]
             if isinstance(message, dict):
                 messages.append(message)
+                if message.get("done") is True:  # a process the child left behind may hold the socket open
+                    return messages, "done"
 
 
 def run_forked(job: RunJob) -> RunResult:
