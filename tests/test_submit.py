@@ -1,0 +1,81 @@
+"""The student's side: validate reports form (never correctness), submit files without overwriting."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from grader.errors import ConfigError, SubmissionError
+from grader.generate import generate, release_path
+from grader.submit import submit, validate
+
+
+@pytest.fixture
+def course(make_course):
+    c = make_course()
+    generate(c, "a1", solutions=True)
+    return c
+
+
+def _status(report):
+    return {p.problem_id: p.status for p in report.problems}
+
+
+def test_validate_reports_missing_answers_and_wrong_forms_but_not_correctness(course, tmp_path):
+    released = release_path(course, "a1", "s001")
+    assert _status(validate(released, course=course)) == {"q1": "missing", "q2": "missing", "q3": "missing"}
+    nb = nbformat.read(released, as_version=4)
+    for cell in nb.cells:
+        if cell.get("id") == "q1":
+            cell.source = "q1_out_channels = 12345\nq1_out_size = [1, 2, 3]"  # wrong value, wrong length
+        if cell.get("id") == "q2":
+            cell.source = "q2_out_channels = 7\nq2_out_size = [1, 1]"  # well formed (and surely wrong)
+        if cell.get("id") == "q3":
+            cell.source = "Because the weights are shared."
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(nb, path)
+    report = validate(path, course=course)
+    assert _status(report) == {"q1": "wrong_form", "q2": "answered", "q3": "pending"}
+    text = json.dumps([p.messages for p in report.problems])
+    assert "list of 2 integers" in text and "12345" not in text and "right" not in text.lower()
+
+
+def test_worked_solutions_validate_complete_apart_from_written_answers(course):
+    report = validate(release_path(course, "a1", "s002", worked=True), course=course)
+    assert _status(report) == {"q1": "answered", "q2": "answered", "q3": "missing"}
+
+
+def test_submit_files_with_a_timestamp_and_never_overwrites(course):
+    worked = release_path(course, "a1", "s001", worked=True)
+    first = submit(course, "a1", worked, "s001", run=False)
+    second = submit(course, "a1", worked, "s001", run=False)
+    assert first.path != second.path and first.path.read_bytes() == worked.read_bytes()
+    assert first.path.parts[-4:-2] == ("s001", "a1") and (first.path.parent / "timestamp.txt").is_file()
+
+
+@pytest.mark.parametrize(("setup", "says"), [
+    (lambda c, p: p.write_text("{not json"), "not valid JSON"),
+    (lambda c, p: p.write_text("[1, 2]"), "not a Jupyter notebook"),
+    (lambda c, p: p.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})),
+     "not an autograde notebook"),
+])
+def test_submit_refuses_what_is_not_one_of_our_notebooks(course, tmp_path, setup, says):
+    path = tmp_path / "a1.ipynb"
+    setup(course, path)
+    with pytest.raises(SubmissionError, match=says):
+        submit(course, "a1", path, "s001", run=False)
+
+
+def test_submit_refuses_another_assignment_an_unknown_student_and_an_unknown_assignment(course, tmp_path):
+    nb = nbformat.read(release_path(course, "a1", "s001"), as_version=4)
+    nb.metadata.autograde["assignment"] = "a2"
+    other = tmp_path / "a2.ipynb"
+    nbformat.write(nb, other)
+    with pytest.raises(SubmissionError, match="belongs to assignment 'a2', not 'a1'"):
+        submit(course, "a1", other, "s001", run=False)
+    with pytest.raises(SubmissionError, match="'zz9' is not on the roster"):
+        submit(course, "a1", release_path(course, "a1", "s001"), "zz9", run=False)
+    with pytest.raises(ConfigError, match="unknown assignment 'a9'"):
+        submit(course, "a9", release_path(course, "a1", "s001"), "s001", run=False)
