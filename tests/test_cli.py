@@ -63,9 +63,10 @@ def test_check_batch_mode_one_verdict_per_line_in_order():
 
 
 def test_check_sig_figs_option():
-    params = {"input_size": 8, "kernel_size": 3}
-    assert run("check", "conv_output_shape", "--params", json.dumps(params), "--answer", "{}",
-               "--sig-figs", "4").exit_code == 0
+    params = json.dumps({"mu_q": 0.5, "sigma_q": 1.5, "mu_p": 0.0, "sigma_p": 1.0})  # KL = 0.3445348...
+    for answer, sig_figs, right in (("0.345", None, True), ("0.345", "4", False), ("0.3445", "4", True)):
+        args = ["check", "kl_gaussian", "--params", params, "--answer", answer] + (["--sig-figs", sig_figs] if sig_figs else [])
+        assert json.loads(run(*args).output)["correct"] is right, (answer, sig_figs)
 
 
 def test_errors_are_one_line_and_exit_2():
