@@ -65,6 +65,7 @@ def grade(
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
     executor: str = typer.Option("kernel", "--executor", help="kernel (a real ipykernel each) or fork (the warm pool)."),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
+    cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
     course: Path = CourseOption,
 ) -> None:
     """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
@@ -73,7 +74,7 @@ def grade(
         c = course_at(course)
         extra = [f"--junitxml={junitxml}"] if junitxml else []
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
-                           executor=executor, plugins=[display], extra_args=extra)
+                           executor=executor, cluster=cluster, plugins=[display], extra_args=extra)
     except AutogradeError as exc:
         fail(str(exc))
     finally:

@@ -20,6 +20,7 @@ from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
 from grader.notebook.slots import Slot, parse_collected
 from grader.sandbox.job import CellError, Limits, RunJob, RunResult, Sandbox
+from grader.sandbox.limits import sandbox_for
 from grader.sandbox.literal import read_literals
 
 __all__ = ["EXECUTORS", "ExecutionOutcome", "SubmissionJob", "execute_submission"]
@@ -88,7 +89,10 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     variables = [s.variable for group in job.slots.values() for s in group]
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if job.literal_ok else None
     if run is None:
-        run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, job.sandbox))
+        # hide what the client named, and this machine's own grader home and source too (a cluster worker's)
+        local = sandbox_for(None)
+        sandbox = Sandbox(hide=tuple(dict.fromkeys(job.sandbox.hide + local.hide)), keep=job.sandbox.keep)
+        run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
     outcome.status, outcome.reason, outcome.executor = run.status, run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots

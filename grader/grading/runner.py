@@ -31,11 +31,15 @@ def _without_env(*names: str):
 
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
-          regrade: bool = False, executor: str = "kernel", plugins: Sequence[object] = (),
+          regrade: bool = False, executor: str = "kernel", cluster: str | None = None, plugins: Sequence[object] = (),
           extra_args: Sequence[str] = ()) -> int:
     """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
     load_assignment(course, assignment)  # configuration errors surface here, as one line, not from pytest
     course.secret()
+    if cluster or course.config.cluster:
+        from grader.grading.cluster import connect
+
+        connect(cluster or course.config.cluster).close()  # an unreachable scheduler: one line, before we start
     folder = Path(submissions or course.folder("submitted")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
@@ -51,6 +55,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
             "--grader-executor", executor,
             *(["--grader-workers", str(workers)] if workers else []),
             *(["--grader-regrade"] if regrade else []),
+            *(["--grader-cluster", cluster] if cluster else []),
             *extra_args, str(folder),
         ]
         # PYTEST_ADDOPTS of a surrounding run (CI's JUnit report, say) must not reach this session

@@ -37,6 +37,7 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-executor", choices=("kernel", "fork"), default="kernel",
                     help="kernel: a real ipykernel per submission (fidelity); fork: the warm pre-forked pool (fast).")
     group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
+    group.addoption("--grader-cluster", help="Run submissions on this Dask scheduler (tcp://host:8786).")
     group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")
 
 
@@ -100,9 +101,17 @@ def pytest_runtestloop(session):
     items = {node: [i for i in session.items if i.parent is node] for node in nodes}
     hook = session.config.hook
     hook.pytest_grader_batch_started(batch=batch, total=len(nodes))
-    workers = session.config.getoption("grader_workers") or batch.course.config.workers or default_workers()
+    jobs = [n.planned.job for n in nodes]
+    cluster = session.config.getoption("grader_cluster") or batch.course.config.cluster
+    if cluster:
+        from grader.grading.cluster import run_jobs_on_cluster
+
+        outcomes = run_jobs_on_cluster(jobs, cluster)
+    else:
+        workers = session.config.getoption("grader_workers") or batch.course.config.workers or default_workers()
+        outcomes = run_jobs(jobs, workers)
     done = 0
-    for index, outcome in run_jobs([n.planned.job for n in nodes], workers):
+    for index, outcome in outcomes:
         node = nodes[index]
         node.outcome = outcome
         group = items[node]

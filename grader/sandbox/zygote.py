@@ -17,6 +17,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 
 __all__ = ["Zygote"]
 
@@ -36,12 +37,14 @@ class Zygote:
         )
         theirs.close()
         self.control = ours
+        self.lock = threading.Lock()
 
     def spawn(self) -> tuple[int, socket.socket]:
         worker_end, child_end = socket.socketpair()
         try:
-            socket.send_fds(self.control, [b"f"], [child_end.fileno()])
-            reply = self.control.recv(8)
+            with self.lock:  # a Dask worker may run several submissions at once
+                socket.send_fds(self.control, [b"f"], [child_end.fileno()])
+                reply = self.control.recv(8)
         finally:
             child_end.close()
         if len(reply) != 8:

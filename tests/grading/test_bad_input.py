@@ -47,8 +47,8 @@ def nbformat_copy(c):
     return copy
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-def test_a_batch_of_broken_submissions_grades_everyone_with_reasons(subs, executor):
+def write_cases(subs) -> None:
+    """One submission per case, plus one from a student who is not on the roster."""
     for sid, (_, edit) in CASES.items():
         if sid == "s03":
             subs.write(sid, b'{"cells": [')
@@ -56,7 +56,12 @@ def test_a_batch_of_broken_submissions_grades_everyone_with_reasons(subs, execut
             subs.write(sid, dumps(["not", "a", "notebook"]))
         else:
             subs.edited(sid, edit)
-    subs.write("zz99", dumps({}))  # not on the roster
+    subs.write("zz99", dumps({}))
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_a_batch_of_broken_submissions_grades_everyone_with_reasons(subs, executor):
+    write_cases(subs)
     code = grade(subs.course, "a1", workers=2, executor=executor)
     assert code in (0, 1)
     found = rows_by_student(subs.course)

@@ -1,0 +1,75 @@
+"""Grading on a real Dask LocalCluster (2 worker processes): the same results as locally, and a
+worker killed mid-batch neither loses nor duplicates a result."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+
+from grader.gradebook import Gradebook
+from grader.grading.runner import grade
+from tests.grading.conftest import insert_after, rows_by_student
+from tests.grading.test_bad_input import write_cases
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        yield c
+
+
+def _rows(course) -> dict[str, tuple]:
+    out = {}
+    for sid, (sub, rows) in rows_by_student(course).items():
+        out[sid] = (sub.status, sorted((k, r["score"], r["verdict"], r["mistake"]) for k, r in rows.items()))
+    return out
+
+
+def test_the_cluster_gives_the_same_results_as_the_local_pool(subs, cluster):
+    write_cases(subs)
+    grade(subs.course, "a1", workers=2, executor="fork")
+    local = _rows(subs.course)
+    (subs.course.root / "gradebook.db").unlink()
+    for extra in ("-wal", "-shm"):
+        (subs.course.root / f"gradebook.db{extra}").unlink(missing_ok=True)
+    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    assert _rows(subs.course) == local
+
+
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(subs, cluster):
+    students = [f"s{i:02d}" for i in range(1, 11)]
+    for sid in students:
+        subs.edited(sid, lambda nb: insert_after(nb, "q1", "import time\ntime.sleep(1.5)"))
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    victim = next(iter(client.run(os.getpid).values()))
+    client.close()
+    killer = threading.Timer(3.0, lambda: os.kill(victim, signal.SIGKILL))  # while submissions are running
+    killer.start()
+    started = time.monotonic()
+    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    assert time.monotonic() - started > 3.5  # the worker died while the batch was running
+    killer.join()
+    book = Gradebook(subs.course.config.gradebook, subs.course.root)
+    rows = book.submissions("a1", latest_only=False)
+    book.close()
+    assert sorted(r.student_id for r in rows) == students  # one row each: nothing lost, nothing twice
+    assert all(r.status == "graded" and r.score == 4 for r in rows), [(r.student_id, r.status, r.reason) for r in rows]
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(subs):
+    from grader.errors import AutogradeError
+
+    subs.edited("s01", lambda nb: None)
+    started = time.monotonic()
+    with pytest.raises(AutogradeError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        grade(subs.course, "a1", executor="fork", cluster="tcp://127.0.0.1:9")
+    assert time.monotonic() - started < 60
+    shutil.rmtree(subs.course.folder("submitted"))
