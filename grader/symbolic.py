@@ -7,9 +7,9 @@ names, ``+ - * / **``, and the functions in ``FUNCTIONS``. Nothing is passed to 
 so that building and probing an expression is quick whatever was typed.
 
 Equivalence: both expressions are evaluated at random points with plain floats (bounded work);
-agreement at every usable point means equal, any disagreement means different. Only when the
-probes cannot decide (too few points where both are defined) does sympy's ``simplify`` run, in a
-separate process under a hard time limit.
+agreement at every usable point means equal, any disagreement (or a point where only one of them
+is defined) means different. Only when the probes cannot decide (too few points where both are
+defined) does sympy's ``simplify`` run, in a separate process under a hard time limit.
 """
 
 from __future__ import annotations
@@ -192,7 +192,11 @@ def _equivalent(a: sympy.Expr, b: sympy.Expr, positive: frozenset[str], probes: 
     for _ in range(probes):
         env = {s: float(rng.uniform(0.3, 3.0) if s.name in positive else rng.uniform(-2.5, 2.5)) for s in symbols}
         x, y = evaluate(a, env), evaluate(b, env)
-        if not (math.isfinite(x) and math.isfinite(y)):
+        if math.isfinite(x) != math.isfinite(y):
+            # defined where the other is not: not the same function (and no need for simplify,
+            # which an expression undefined everywhere would otherwise send there for every check)
+            return False
+        if not math.isfinite(x):
             continue
         usable += 1
         if abs(x - y) > 1e-8 * max(1.0, abs(x), abs(y)):

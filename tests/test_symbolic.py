@@ -199,3 +199,14 @@ def test_undefined_at_every_probe_falls_back_to_simplify_in_a_process():
     a = "log(-sigma**2 - 1) + log(sigma**2)"
     b = "log(-sigma**2 - 1) + 2*log(sigma)"
     assert same(a, b)
+
+
+def test_defined_where_the_other_is_not_is_different_without_simplify(monkeypatch):
+    # an answer built to be undefined everywhere used to send every comparison (reference and each
+    # known mistake) to simplify in a process: seconds per part, in the grader's own process
+    def no_process(expr, seconds=0.0):
+        raise AssertionError("a point where only one side is defined decides")
+
+    monkeypatch.setattr(symbolic, "_simplifies_to_zero", no_process)
+    assert not same("log(log(log(-sigma**2 - 1)))", "-log(sigma)", positive=("sigma",))
+    assert not same("exp(exp(exp(exp(exp(mu**2 + 7)))))", "(sigma**2 + mu**2)/2", positive=("sigma",))

@@ -30,7 +30,7 @@ def to_plain(x, budget, depth=0, depth_limit=32):
         return x if abs(x) < 10**18 else {"$autograde": "too_large"}
     if isinstance(x, float):
         return x if _math.isfinite(x) else {"$autograde": "nonfinite", "repr": repr(x)}
-    module = type(x).__module__.split(".")[0]
+    module = str(getattr(type(x), "__module__", None) or "").split(".")[0]  # a class made by type() may have none
     if module in ("numpy", "torch", "jax", "jaxlib") and hasattr(x, "tolist"):
         size = getattr(x, "size", None)
         size = size() if callable(size) else size
@@ -43,7 +43,7 @@ def to_plain(x, budget, depth=0, depth_limit=32):
         return [to_plain(v, budget, depth + 1, depth_limit) for v in x]
     if isinstance(x, dict) and all(isinstance(k, str) for k in x):
         return {k: to_plain(v, budget, depth + 1, depth_limit) for k, v in list(x.items())[:1000]}
-    return {"$autograde": "unreadable", "type": type(x).__name__}
+    return {"$autograde": "unreadable", "type": str(type(x).__name__)[:100]}
 
 
 def to_plain_source() -> str:

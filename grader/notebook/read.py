@@ -32,10 +32,14 @@ def read_submission_bytes(path: Path, max_bytes: int, root: Path | None = None) 
         info = os.lstat(path)
     except FileNotFoundError:
         raise SubmissionError(f"{path}: file not found") from None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links
+        raise SubmissionError(f"{path.name}: a link that leads nowhere (a missing file or a loop)") from None
+    # the file, or a folder on its way (an unpacked archive can hold links), may lead outside
+    if root is not None and not target.is_relative_to(Path(root).resolve()):
+        raise SubmissionError(f"{path.name}: a link to a file outside the submissions folder is not accepted")
     if stat.S_ISLNK(info.st_mode):
-        target = path.resolve()
-        if root is not None and not target.is_relative_to(Path(root).resolve()):
-            raise SubmissionError(f"{path.name}: a link to a file outside the submissions folder is not accepted")
         info = os.stat(target)
     if not stat.S_ISREG(info.st_mode):
         raise SubmissionError(f"{path.name}: not a regular file")

@@ -21,6 +21,7 @@ __all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_co
 UNANSWERED = {"$autograde": "unanswered"}
 """An answer variable left at its initial ``...``: distinct from ``None``, which can be an answer."""
 MAX_COLLECTED_BYTES = 4_000_000
+MAX_DEPTH = 40  # the collector stops at 32 levels
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,10 @@ def parse_collected(text: str, marker: str) -> dict[str, Any] | None:
     return {k: _readable(v) for k, v in found.items() if isinstance(k, str)}
 
 
-def _readable(value: Any) -> Any:
+def _readable(value: Any, depth: int = 0) -> Any:
     """Turn the collector's markers into values the answer kinds explain (or UNANSWERED)."""
+    if depth > MAX_DEPTH:  # deeper than the collector ever writes: a forged payload
+        return "<too large to read>"
     if isinstance(value, dict) and set(value) >= {"$autograde"}:
         tag = value["$autograde"]
         if tag in ("unanswered", "missing"):
@@ -127,10 +130,10 @@ def _readable(value: Any) -> Any:
         if tag == "nonfinite":
             return math.nan
         if tag == "unreadable":
-            return f"<a {value.get('type', 'object')}: give plain numbers or lists>"
+            return f"<a {str(value.get('type', 'object'))[:100]}: give plain numbers or lists>"
         return "<too large to read>"
     if isinstance(value, list):
-        return [_readable(v) for v in value]
+        return [_readable(v, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {k: _readable(v) for k, v in value.items()}
+        return {k: _readable(v, depth + 1) for k, v in value.items()}
     return value

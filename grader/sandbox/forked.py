@@ -19,6 +19,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,14 @@ MAX_MESSAGE_BYTES = 8_000_000
 MAX_TOTAL_BYTES = 32_000_000
 _SHELL = None
 _ZYGOTE: list[Zygote] = []
+_ZYGOTE_LOCK = threading.Lock()
 
 
 def warm_up() -> None:
     """Start this process's zygote (once): the pool calls it as each worker starts."""
-    if not _ZYGOTE or not _ZYGOTE[0].alive():
-        _ZYGOTE[:] = [Zygote()]
+    with _ZYGOTE_LOCK:
+        if not _ZYGOTE or not _ZYGOTE[0].alive():
+            _ZYGOTE[:] = [Zygote()]
 
 
 def prepare_shell() -> None:
@@ -56,7 +59,7 @@ def prepare_shell() -> None:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
-    _SHELL.ask_exit = lambda: None  # exit() in a kernel under nbclient asks a frontend that never acts
+    _SHELL.ask_exit = lambda: None  # exit() does nothing, as in our kernels (see kernel.py: no race)
 
 
 _ENCODE = json.JSONEncoder().encode  # bound now: a student's ``json.dumps = ...`` must not reach the channel
@@ -182,17 +185,20 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
         if collector:
             out.budget = MAX_MESSAGE_BYTES  # the collector's own output is bounded by the collector
         out.take()
-        signal.setitimer(signal.ITIMER_REAL, limits.cell_seconds)
         try:
-            result = shell.run_cell(cell.source, store_history=False, silent=False)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_REAL, limits.cell_seconds)
+            try:
+                result = shell.run_cell(cell.source, store_history=False, silent=False)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            error = result.error_before_exec or result.error_in_exec
+        except _CellTimeout as exc:  # the alarm came in IPython's code around the cell's: still only this cell
+            error = exc
         printed = out.take()
         if collector:
             out.budget = budget
             _send(fd, {"collected": printed})
             continue
-        error = result.error_before_exec or result.error_in_exec
         if error is not None:
             ename = "CellTimeout" if isinstance(error, _CellTimeout) else type(error).__name__
             _send(fd, {"error": [str(cell.get("id", "")), ename[:200], str(error)[:500]]})

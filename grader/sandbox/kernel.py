@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import nbformat
+import zmq
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -30,12 +31,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.sandbox.isolate import reap, run_uid
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
-from grader.sandbox.launch import LIMITS_ENV, SANDBOX_ENV
+from grader.sandbox.launch import LAYERS_FILE, LIMITS_ENV, SANDBOX_ENV
 from grader.sandbox.limits import clean_environment, make_rundir
 
 __all__ = ["run_in_kernel"]
 
 KERNEL_NAME = "autograde-sandbox"
+MAX_MESSAGE_BYTES = 128 << 20  # a single kernel message past this is dropped (the output cap applies after)
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +47,9 @@ def _spec_manager() -> KernelSpecManager:
     folder = root / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True)
     argv = [sys.executable, "-m", "grader.sandbox.launch", "--",
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+            # exit() would stop the kernel's loop 0.1 s later: whether the next cells ran would be a race
+            "--IPKernelApp.exec_lines=get_ipython().ask_exit = lambda: None"]
     (folder / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "autograde sandbox", "language": "python",
         "interrupt_mode": "signal", "metadata": {"debugger": False},
@@ -53,13 +57,37 @@ def _spec_manager() -> KernelSpecManager:
     return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
 
 
-class _BoundedClient(NotebookClient):
-    """nbclient with a cap on the output it keeps: megabytes of prints must not flood the grader."""
+class _BoundedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients drop any single message past a size: a kernel cannot make
+    the grader hold a message of hundreds of megabytes (the output cap applies after receiving)."""
 
-    def __init__(self, nb, km, output_bytes: int, **kw):
-        super().__init__(nb, km=km, **kw)
+    def client(self, **kw):
+        kc = super().client(**kw)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # default for the sockets it makes
+        return kc
+
+
+class _BoundedClient(NotebookClient):
+    """nbclient with a cap on the output it keeps (megabytes of prints must not flood the grader),
+    no widget or comm state (its size is the kernel's to choose), and the run's IPC folder handed
+    back to root once the kernel is up (the kernel has bound its sockets: it needs no more room
+    there, and the folder is on the grader's disk)."""
+
+    def __init__(self, nb, km, output_bytes: int, shared: Path, **kw):
+        super().__init__(nb, km=km, store_widget_state=False, **kw)
         self._budget = output_bytes
+        self._shared = shared
         self.truncated = False
+        self.started = False
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        _seal(self._shared)
+        self.started = True
+        return kc
+
+    def handle_comm_msg(self, outs, msg, cell_index) -> None:
+        return None
 
     def output(self, outs, msg, display_id, cell_index):
         cell = self.nb.cells[cell_index]
@@ -70,6 +98,15 @@ class _BoundedClient(NotebookClient):
                 return None
             self._budget -= size
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _seal(folder: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    for entry in os.scandir(folder):
+        os.chown(entry.path, 0, 0, follow_symlinks=False)
+    os.chown(folder, 0, 0)
+    os.chmod(folder, 0o711)
 
 
 def _kill_group(km: AsyncKernelManager) -> None:
@@ -93,10 +130,10 @@ def run_in_kernel(job: RunJob) -> RunResult:
     spec = {"home": str(run.home), "shared": str(run.shared), "hide": list(job.sandbox.hide), "keep": list(job.sandbox.keep)}
     env = clean_environment(run.home) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits)), SANDBOX_ENV: json.dumps(spec)}
     # IPC sockets live in the run's folder: no TCP port, and they still work in a kernel without a network
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_spec_manager(), transport="ipc",
+    km = _BoundedKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_spec_manager(), transport="ipc",
                             ip=str(run.shared / "kernel"), connection_file=str(run.shared / "kernel.json"))
     client = _BoundedClient(
-        nb, km, limits.output_kb * 1024,
+        nb, km, limits.output_kb * 1024, run.shared,
         kernel_name=KERNEL_NAME, timeout=int(max(1, limits.cell_seconds)), startup_timeout=60,
         allow_errors=True, interrupt_on_timeout=True, record_timing=False, shutdown_kernel="immediate",
         error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran past {limits.cell_seconds:g} s", "traceback": []},
@@ -118,7 +155,10 @@ def run_in_kernel(job: RunJob) -> RunResult:
     except CellTimeoutError:
         result.status, result.reason = "timeout", f"a cell ran past {limits.cell_seconds:g} s"
     except Exception as exc:  # noqa: BLE001 - a run that cannot even start is recorded, not raised
-        result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
+        if client.started:  # the kernel's code can send anything (a message nested too deep, say)
+            result.status, result.reason = "died", f"{KERNEL_DIED}: it broke the messaging protocol ({type(exc).__name__})"
+        else:
+            result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
     finally:
         watchdog.cancel()
         atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when a start fails
@@ -127,7 +167,7 @@ def run_in_kernel(job: RunJob) -> RunResult:
         _kill_group(km)
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)
-        result.sandbox = _layers(run.shared / "sandbox.json")
+        result.sandbox = _layers(run.root / LAYERS_FILE)
         run.remove()
     if expired.is_set():
         result.status, result.reason = "timeout", f"the notebook ran past {limits.notebook_seconds:g} s and was stopped"
@@ -139,7 +179,8 @@ def run_in_kernel(job: RunJob) -> RunResult:
 
 def _layers(path: Path) -> dict[str, str]:
     try:
-        state = json.loads(path.read_text()[:10_000])  # written by our launcher before the kernel started
+        # written by our launcher as root, where the run's uid cannot write
+        state = json.loads(path.read_text()[:10_000])
     except (OSError, ValueError):
         return {"launcher": "off (the sandbox launcher left no record)"}
     return {str(k): str(v) for k, v in state.items()} if isinstance(state, dict) else {}

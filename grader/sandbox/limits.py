@@ -9,9 +9,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.config import Course
 from grader.sandbox.job import Limits, Sandbox
+
+if TYPE_CHECKING:  # the zygote and the launcher stay light: no pydantic, no course code
+    from grader.config import Course
 
 __all__ = ["RunDir", "apply_limits", "clean_environment", "make_rundir", "sandbox_for"]
 
@@ -90,7 +93,8 @@ def sandbox_for(course: Course | None) -> Sandbox:
 
     hide = [str(Path.home()), str(Path(grader.__file__).resolve().parent)]
     if course is not None:
-        hide += [str(course.root)] + [str(course.folder(f)) for f in ("submitted", "feedback", "release", "solutions_release")]
+        # every course folder, wherever autograde.toml puts it (exports and reports hold every grade)
+        hide += [str(course.root)] + [str(course.folder(f)) for f in type(course.config.folders).model_fields]
         if course.config.secret_file:
             hide.append(str(course.path(course.config.secret_file).parent))
         if "://" not in course.config.gradebook:

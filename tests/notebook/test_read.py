@@ -59,3 +59,26 @@ def test_size_cap_and_links_outside_the_folder(tmp_path):
     assert len(read_submission_bytes(inside, 5000, root)) == 2000
     with pytest.raises(SubmissionError, match="not a regular file"):
         read_submission_bytes(root, 1000, root)
+
+
+def test_a_link_that_leads_nowhere_is_a_one_line_error(tmp_path):
+    # a dangling link or a loop of links used to raise FileNotFoundError or RuntimeError, which
+    # stopped the whole batch instead of recording one invalid submission
+    root = tmp_path / "submitted"
+    (root / "s1").mkdir(parents=True)
+    os.symlink(root / "s1" / "gone.ipynb", root / "s1" / "dangling.ipynb")
+    os.symlink(root / "s1" / "b.ipynb", root / "s1" / "a.ipynb")
+    os.symlink(root / "s1" / "a.ipynb", root / "s1" / "b.ipynb")
+    for name in ("dangling.ipynb", "a.ipynb"):
+        with pytest.raises(SubmissionError, match="leads nowhere"):
+            read_submission_bytes(root / "s1" / name, 1000, root)
+
+
+def test_a_folder_on_the_way_may_not_lead_outside(tmp_path):
+    root, outside = tmp_path / "submitted", tmp_path / "elsewhere"
+    (root / "s1").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "a1.ipynb").write_text("{}")
+    os.symlink(outside, root / "s1" / "a1")
+    with pytest.raises(SubmissionError, match="outside the submissions folder"):
+        read_submission_bytes(root / "s1" / "a1" / "a1.ipynb", 1000, root)
