@@ -1,0 +1,271 @@
+"""What the instructor report says, as plain numbers: computed from the gradebook, no plotting.
+
+Scores are of the submissions that ran (status ``graded``); those that failed to run, could not
+be read or came from someone not on the roster are listed with their reason instead, since their
+zeros say nothing about the problems. Free-text answers still waiting for a human grader are left
+out of both the points earned and the points available, so a score is "of what is graded so far".
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.assignment import Assignment, Problem
+from grader.errors import AutogradeError
+from grader.gradebook import Gradebook, SubmissionRecord
+from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
+
+__all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
+
+TROUBLE = ("failed", "invalid", "not_on_roster")
+
+
+@dataclass(frozen=True)
+class Headline:
+    graded: int
+    failed: int
+    invalid: int
+    not_on_roster: int
+    missing: int | None                 # roster students with no submission (None: roster not given)
+    scores: tuple[float, ...]           # per graded submission, a fraction of the points graded so far
+    pending: int                        # free-text answers waiting for a human grader
+    last_graded: str | None
+
+    @property
+    def mean(self) -> float | None:
+        return statistics.fmean(self.scores) if self.scores else None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.scores) if self.scores else None
+
+
+@dataclass
+class PartStats:
+    """Where one part's (or one problem's) points went, summed over the graded submissions.
+
+    The shares add up to 1: credit for right answers, credit carried forward from a wrong earlier
+    answer, points lost to wrong answers, to unanswered parts and to answers awaiting hand grading.
+    """
+
+    problem_id: str
+    part: str | None                     # None: the whole problem
+    points: float = 0.0
+    earned: float = 0.0
+    carried: float = 0.0
+    wrong: float = 0.0
+    unanswered: float = 0.0
+    pending: float = 0.0
+    verdicts: Counter = field(default_factory=Counter)
+
+    def add(self, row: dict[str, Any]) -> None:
+        top, score, verdict = float(row["max_score"]), float(row["score"]), row["verdict"]
+        self.points += top
+        self.verdicts[verdict] += 1
+        if verdict == "pending":
+            self.pending += top
+        elif verdict == "unanswered":
+            self.unanswered += top - score
+            self.earned += score
+        elif verdict == "carried":
+            self.carried += score
+            self.wrong += top - score
+        else:
+            self.earned += score
+            self.wrong += top - score
+
+    def share(self, what: str) -> float:
+        return getattr(self, what) / self.points if self.points else 0.0
+
+    @property
+    def mean(self) -> float | None:
+        """Mean fraction of the points, counting carried credit, over what has been graded."""
+        graded = self.points - self.pending
+        return (self.earned + self.carried) / graded if graded else None
+
+    @property
+    def label(self) -> str:
+        return self.part or self.problem_id
+
+
+@dataclass(frozen=True)
+class MistakeStats:
+    problem_id: str
+    name: str
+    students: int
+    share: float                         # of the graded submissions
+    parts: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class ProblemStats:
+    problem_id: str
+    title: str
+    computed: bool
+    total: PartStats
+    parts: tuple[PartStats, ...]
+    mistakes: tuple[MistakeStats, ...]
+    effects: tuple[ParamEffect, ...]
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """A submission that was not graded normally, and why."""
+
+    student_id: str
+    status: str
+    reason: str
+    path: str
+    submitted_at: str
+
+
+@dataclass(frozen=True)
+class AssignmentStats:
+    assignment: str
+    title: str
+    headline: Headline
+    problems: tuple[ProblemStats, ...]
+    trouble: tuple[Trouble, ...]
+    min_n: int = MIN_N                   # the thresholds the parameter effects were flagged with
+    min_spread: float = MIN_SPREAD
+
+    @property
+    def mistakes(self) -> list[MistakeStats]:
+        return [m for p in self.problems for m in p.mistakes]
+
+    @property
+    def effects(self) -> list[ParamEffect]:
+        return [e for p in self.problems for e in p.effects]
+
+    @property
+    def flagged(self) -> list[ParamEffect]:
+        """Flagged effects, clear ones first, widest gap first."""
+        return sorted((e for e in self.effects if e.flagged),
+                      key=lambda e: (not e.clear, -(e.spread or 0), e.problem_id, e.param))
+
+
+def _score(rows: list[dict[str, Any]]) -> float | None:
+    counted = [r for r in rows if r["verdict"] != "pending"]
+    top = sum(r["max_score"] for r in counted)
+    return sum(r["score"] for r in counted) / top if top else None
+
+
+def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], roster: Iterable[str] | None) -> Headline:
+    counts = Counter(s.status for s in subs)
+    graded = [s for s in subs if s.status == "graded"]
+    scores = tuple(x for x in (_score(results[s.id]) for s in graded) if x is not None)
+    missing = None
+    if roster is not None:
+        submitted = {s.student_id for s in subs}
+        missing = sum(1 for sid in roster if sid not in submitted)
+    stamps = [s.graded_at for s in subs if s.graded_at]
+    return Headline(graded=counts["graded"], failed=counts["failed"], invalid=counts["invalid"],
+                    not_on_roster=counts["not_on_roster"], missing=missing, scores=scores,
+                    pending=sum(r["verdict"] == "pending" for s in graded for r in results[s.id]),
+                    last_graded=max(stamps) if stamps else None)
+
+
+def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
+    """Parts in the order the family's solver lists them (the notebook's order), else by name."""
+    order: list[str] = []
+    if problem is not None:
+        for p in params:
+            if names <= set(order):
+                break
+            try:
+                order += [n for n in problem.family.parts(problem.family.params(p)) if n not in order]
+            except AutogradeError:
+                continue  # parameters the family no longer accepts: fall back to names
+    return [n for n in order if n in names] + sorted(names - set(order))
+
+
+def _message(problem: Problem | None, name: str, params: dict | None, feedback: str) -> str:
+    """The mistake's own sentence from its family, or else the feedback a student got for it."""
+    if problem is not None and params is not None:
+        try:
+            for m in problem.family.mistakes(problem.family.params(params)):
+                if m.name == name:
+                    return m.message
+        except AutogradeError:
+            pass
+    return feedback
+
+
+def _mistakes(pid: str, problem: Problem | None, rows: list[tuple[str, dict]], graded: int,
+              params: dict[tuple[str, str], dict], top: int) -> tuple[MistakeStats, ...]:
+    students: dict[str, set[str]] = defaultdict(set)
+    parts: dict[str, set[str]] = defaultdict(set)
+    example: dict[str, tuple[str, str]] = {}
+    for sid, row in rows:
+        name = row.get("mistake")
+        if not name:
+            continue
+        students[name].add(sid)
+        parts[name].add(row["part"])
+        if name not in example or sid < example[name][0]:
+            example[name] = (sid, row["feedback"])
+    ranked = sorted(students, key=lambda n: (-len(students[n]), n))[:top]
+    return tuple(
+        MistakeStats(problem_id=pid, name=n, students=len(students[n]), share=len(students[n]) / graded if graded else 0.0,
+                     parts=tuple(sorted(parts[n])),
+                     message=_message(problem, n, params.get((example[n][0], pid)), example[n][1]))
+        for n in ranked)
+
+
+def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[str] | None = None, *,
+                     top_mistakes: int = 5, min_n: int = MIN_N, min_spread: float = MIN_SPREAD) -> AssignmentStats:
+    """Everything the instructor report shows for one assignment, from the gradebook.
+
+    Args:
+        roster: student ids expected to submit; when given, the headline counts those who did not.
+        top_mistakes: named mistakes kept per problem, most students first.
+        min_n, min_spread: when a parameter's effect is flagged (see :mod:`grader.report.difficulty`).
+    """
+    subs = book.submissions(assignment.name)
+    results = {s.id: book.results(s.id) for s in subs}
+    graded = [s for s in subs if s.status == "graded"]
+    params = book.variant_params(assignment.name)
+
+    rows_by_problem: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for s in graded:
+        for row in results[s.id]:
+            rows_by_problem[row["problem_id"]].append((s.student_id, row))
+    known = [p.id for p in assignment.problems]
+    order = known + sorted(set(rows_by_problem) - set(known))
+
+    problems = []
+    for pid in order:
+        item = next((p for p in assignment.problems if p.id == pid), None)
+        problem = item if isinstance(item, Problem) else None
+        rows = rows_by_problem.get(pid, [])
+        total = PartStats(pid, None)
+        by_part: dict[str, PartStats] = {}
+        per_student: dict[str, list[dict]] = defaultdict(list)
+        for sid, row in rows:
+            total.add(row)
+            by_part.setdefault(row["part"], PartStats(pid, row["part"])).add(row)
+            per_student[sid].append(row)
+        students = sorted(per_student)
+        names = _part_order(problem, set(by_part), [params[(sid, pid)] for sid in students if (sid, pid) in params])
+        effects: list[ParamEffect] = []
+        if problem is not None:
+            samples = [(params[(sid, pid)], score) for sid in students
+                       if (sid, pid) in params and (score := _score(per_student[sid])) is not None]
+            effects = parameter_effects(pid, samples, min_n=min_n, min_spread=min_spread)
+        title = (item.title or item.id) if item is not None else pid
+        problems.append(ProblemStats(problem_id=pid, title=title, computed=problem is not None, total=total,
+                                     parts=tuple(by_part[n] for n in names),
+                                     mistakes=_mistakes(pid, problem, rows, len(graded), params, top_mistakes),
+                                     effects=tuple(effects)))
+
+    trouble = tuple(Trouble(s.student_id, s.status, s.reason, s.path, s.submitted_at)
+                    for s in sorted(subs, key=lambda s: (TROUBLE.index(s.status) if s.status in TROUBLE else 0, s.student_id))
+                    if s.status in TROUBLE)
+    return AssignmentStats(assignment=assignment.name, title=assignment.config.title,
+                           headline=_headline(subs, results, roster), problems=tuple(problems), trouble=trouble,
+                           min_n=min_n, min_spread=min_spread)
