@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
@@ -21,7 +22,7 @@ from grader.grading.score import PartRow, ScoringPolicy
 from grader.gradebook import Gradebook
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
-from grader.sandbox.job import Limits
+from grader.sandbox.job import Limits, Sandbox
 from grader.sandbox.limits import sandbox_for
 from grader.variants import Variant, variants
 
@@ -121,6 +122,12 @@ class Batch:
     def policy(self) -> ScoringPolicy:
         return ScoringPolicy(self.course.config.tolerance, self.course.config.carry_forward)
 
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """What this batch's runs must not see: the same for every submission (worked out for each
+        one, it cost 1.5-3 ms a submission, serially, before any run could start)."""
+        return sandbox_for(self.course)
+
     @property
     def limits(self) -> Limits:
         return Limits.from_config(self.course.config.limits)
@@ -140,7 +147,8 @@ class Batch:
                 self.unknown.append(f)
                 continue
             try:
-                data = read_submission_bytes(f.path, self.course.config.limits.submission_mb * 1_000_000, root)
+                # a link may not lead out of the student's own folder (to another student's, say)
+                data = read_submission_bytes(f.path, self.course.config.limits.submission_mb * 1_000_000, root / f.student_id)
             except SubmissionError as exc:
                 self.unreadable.append((f, str(exc)))
                 continue
@@ -159,7 +167,7 @@ class Batch:
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
                             limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel",
-                            sandbox=sandbox_for(course))
+                            sandbox=self.sandbox)
         return Planned(f, student, sha, job, vs, slot_map)
 
     # -- recording ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 
 from grader.assignment import load_assignment
 from grader.config import Course
+from grader.grading.pool import start_server
 
 __all__ = ["grade"]
 
@@ -40,6 +41,8 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
         from grader.grading.cluster import connect
 
         connect(cluster or course.config.cluster).close()  # an unreachable scheduler: one line, before we start
+    else:
+        start_server()  # local workers: their process server starts up while pytest plans the batch
     folder = Path(submissions or course.folder("submitted")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
