@@ -31,6 +31,8 @@ def pool(
     padding, dilation = _per_axis(padding, nd), _per_axis(dilation, nd)
     sizes = x.shape[1:]
     outs = [pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation)]
+    if min(outs) < 1:  # no window fits (a mistake's arithmetic can ask for this): an empty output
+        return np.zeros((x.shape[0], *[max(o, 0) for o in outs]))
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     # pad the far end enough for ceil_mode's last window, which may run past the padding
     far = [max(p, (o - 1) * s + span - n - p) for o, s, span, n, p in zip(outs, stride, spans, sizes, padding)]
