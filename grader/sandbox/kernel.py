@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from functools import lru_cache
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import zmq
-from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -40,21 +39,27 @@ KERNEL_NAME = "autograde-sandbox"
 MAX_MESSAGE_BYTES = 128 << 20  # a single kernel message past this is dropped (the output cap applies after)
 
 
+class _OnlyOurKernel(KernelSpecManager):
+    """Knows one kernel, ours, held in memory: no installed or notebook-named kernel is ever used,
+    and no kernelspec folder is written (a folder per worker was left behind when one was killed)."""
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        return {KERNEL_NAME: ""}
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name != KERNEL_NAME:
+            raise NoSuchKernel(kernel_name)
+        argv = [sys.executable, "-m", "grader.sandbox.launch", "--",
+                sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                # exit() would stop the kernel's loop 0.1 s later: whether the next cells ran would be a race
+                "--IPKernelApp.exec_lines=get_ipython().ask_exit = lambda: None"]
+        return KernelSpec(argv=argv, display_name="autograde sandbox", language="python", interrupt_mode="signal",
+                          metadata={"debugger": False}, resource_dir="")
+
+
 @lru_cache(maxsize=1)
 def _spec_manager() -> KernelSpecManager:
-    """A kernelspec folder of our own, so no installed or notebook-named kernel is ever used."""
-    root = Path(tempfile.mkdtemp(prefix="autograde-kernels-"))
-    folder = root / "kernels" / KERNEL_NAME
-    folder.mkdir(parents=True)
-    argv = [sys.executable, "-m", "grader.sandbox.launch", "--",
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            # exit() would stop the kernel's loop 0.1 s later: whether the next cells ran would be a race
-            "--IPKernelApp.exec_lines=get_ipython().ask_exit = lambda: None"]
-    (folder / "kernel.json").write_text(json.dumps({
-        "argv": argv, "display_name": "autograde sandbox", "language": "python",
-        "interrupt_mode": "signal", "metadata": {"debugger": False},
-    }))
-    return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
+    return _OnlyOurKernel()
 
 
 class _BoundedKernelManager(AsyncKernelManager):
