@@ -2,13 +2,12 @@
 
 Local workers are processes (forkserver: the batch's own threads, such as a progress bar, are
 never forked). A worker that dies takes only its own submission with it: that submission is
-retried once in a fresh pool, then recorded as failed.
+rerun alone in a fresh worker, then recorded as failed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import threading
 import time
@@ -18,24 +17,19 @@ from concurrent.futures.process import BrokenProcessPool
 
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 
-__all__ = ["default_workers", "run_jobs", "start_server"]
+__all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
 
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _context():
+def _context(executor: str):
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["grader.grading.execute", "grader.sandbox.kernel", "grader.sandbox.forked"])
+    # what every worker imports, once, in the server they are forked from (the first batch of a
+    # process decides: the server outlives it); the kernel route's imports (zmq, nbclient) are heavy
+    ctx.set_forkserver_preload(["grader.grading.execute", f"grader.sandbox.{'forked' if executor == 'fork' else 'kernel'}"])
     return ctx
-
-
-def start_server() -> None:
-    """Start the workers' process server now: it imports the grader (about 0.8 s) while the caller
-    plans its batch, not after. The pool of :func:`run_jobs` uses this same server."""
-    _context()
-    multiprocessing.forkserver.ensure_running()
 
 
 def _warm(executor: str, parent: int) -> None:
@@ -56,39 +50,89 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
+def _new_pool(executor: str, workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm, initargs=(executor, os.getpid()))
+
+
+_STARTED: dict[str, tuple[ProcessPoolExecutor, threading.Thread]] = {}
+
+
+def start_workers(executor: str, workers: int) -> None:
+    """Start a batch's workers (and their zygotes) now, in the background, while the caller plans
+    the batch: the next :func:`run_jobs` for ``executor`` takes them over. The first worker waits
+    for the process server to import the grader (about 0.8 s): the caller does not.
+    :func:`stop_workers` ends unused ones."""
+    stop_workers()
+    pool = _new_pool(executor, workers)
+    # each task still waiting when the next is submitted starts one more worker
+    starting = threading.Thread(target=lambda: [pool.submit(int) for _ in range(workers)], daemon=True,
+                                name="autograde-start-workers")
+    starting.start()
+    _STARTED[executor] = (pool, starting)
+
+
+def _take_started(executor: str) -> ProcessPoolExecutor | None:
+    pool, starting = _STARTED.pop(executor, (None, None))
+    if starting is not None:
+        starting.join()
+    return pool
+
+
+def stop_workers() -> None:
+    for pool, starting in _STARTED.values():
+        starting.join()
+        pool.shutdown(wait=False, cancel_futures=True)
+    _STARTED.clear()
+
+
 def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int, ExecutionOutcome]]:
-    """Yield ``(index, outcome)`` for every job, in completion order."""
+    """Yield ``(index, outcome)`` for every job, in completion order.
+
+    Twice as many jobs as workers are in flight, so a worker never waits for the batch to record
+    the last outcome. When a worker dies, the jobs in flight are suspects: each reruns alone in a
+    fresh worker once the others are done, and only one that kills that worker too is failed.
+    """
     executor = jobs[0].executor if jobs else "kernel"
-    attempts = dict.fromkeys(range(len(jobs)), 0)
+    suspects: list[int] = []
     pending = list(range(len(jobs)))
+    pool = _take_started(executor)
     while pending:
-        broken: list[int] = []
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=_context(),
-                                 initializer=_warm, initargs=(executor, os.getpid())) as pool:
-            futures: dict[Future, int] = {}
-            queue = list(pending)
-            pending = []
-            # keep only `workers` jobs in flight so a broken pool loses as little as possible
-            while queue or futures:
-                while queue and len(futures) < workers:
-                    i = queue.pop(0)
-                    attempts[i] += 1
-                    futures[pool.submit(execute_submission, jobs[i])] = i
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i = futures.pop(fut)
-                    try:
-                        yield i, fut.result()
-                    except BrokenProcessPool:
-                        broken.append(i)
-                    except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
-                        yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
-                if broken:
-                    broken += [futures.pop(f) for f in list(futures)] + queue
-                    queue = []
-                    break
-        for i in broken:
-            if attempts[i] >= 2:
-                yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason="the grading worker died twice while running this submission")
-            else:
-                pending.append(i)
+        pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
+        with pool:
+            pending = yield from _run(pool, jobs, pending, 2 * workers, suspects)
+        pool = None
+    for i in suspects:
+        again: list[int] = []
+        with _new_pool(executor, 1) as alone:
+            yield from _run(alone, jobs, [i], 1, again)
+            if again:
+                yield i, ExecutionOutcome(key=jobs[i].key, status="failed",
+                                          reason="the grading worker died while running this submission, twice (once alone)")
+    stop_workers()
+
+
+def _run(pool: ProcessPoolExecutor, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,
+         suspects: list[int]) -> Iterator[tuple[int, ExecutionOutcome]]:
+    """Run ``queue`` in ``pool``; on a broken pool, add the jobs in flight to ``suspects`` and
+    return the ones not yet started."""
+    futures: dict[Future, int] = {}
+    queue = list(queue)
+    while queue or futures:
+        while queue and len(futures) < depth:
+            i = queue.pop(0)
+            futures[pool.submit(execute_submission, jobs[i])] = i
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        broken = False
+        for fut in done:
+            i = futures.pop(fut)
+            try:
+                yield i, fut.result()
+            except BrokenProcessPool:
+                suspects.append(i)
+                broken = True
+            except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
+                yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
+        if broken:
+            suspects.extend(futures.values())
+            return queue
+    return []

@@ -13,13 +13,14 @@ import pytest
 
 from grader.assignment import load_assignment
 from grader.config import Course
-from grader.grading.pool import start_server
+from grader.grading.pool import default_workers, start_workers, stop_workers
 
 __all__ = ["grade"]
 
 
 _UNUSED_PLUGINS = ("skipping", "unittest", "stepwise", "faulthandler", "debugging", "setuponly", "setupplan",
-                   "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin", "nose", "assertion")
+                   "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin", "nose", "assertion",
+                   "unraisableexception", "threadexception")
 
 
 @contextlib.contextmanager
@@ -42,7 +43,8 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
 
         connect(cluster or course.config.cluster).close()  # an unreachable scheduler: one line, before we start
     else:
-        start_server()  # local workers: their process server starts up while pytest plans the batch
+        # local workers and their zygotes start up while pytest plans the batch
+        start_workers(executor, workers or course.config.workers or default_workers())
     folder = Path(submissions or course.folder("submitted")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
@@ -62,5 +64,8 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
             *extra_args, str(folder),
         ]
         # PYTEST_ADDOPTS of a surrounding run (CI's JUnit report, say) must not reach this session
-        with _without_env("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
-            return int(pytest.main(args, plugins=list(plugins)))
+        try:
+            with _without_env("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+                return int(pytest.main(args, plugins=list(plugins)))
+        finally:
+            stop_workers()  # those of a batch with nothing to run

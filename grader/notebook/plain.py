@@ -8,6 +8,7 @@ function, no globals) is what lets the same code run in both places.
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 __all__ = ["to_plain", "to_plain_source"]
@@ -46,6 +47,7 @@ def to_plain(x, budget, depth=0, depth_limit=32):
     return {"$autograde": "unreadable", "type": str(type(x).__name__)[:100]}
 
 
+@functools.cache  # reading and tokenizing the source takes milliseconds, and it never changes
 def to_plain_source() -> str:
     """The function's source, renamed so it cannot clash with a student's names."""
     return inspect.getsource(to_plain).replace("to_plain(", "__autograde_plain(")

@@ -60,6 +60,9 @@ def prepare_shell() -> None:
     config.InteractiveShell.xmode = "Plain"
     _SHELL = InteractiveShell.instance(config=config)
     _SHELL.ask_exit = lambda: None  # exit() does nothing, as in our kernels (see kernel.py: no race)
+    # a first cell sets up what IPython makes lazily (its compiler, transformers, display hook):
+    # once here rather than in every child (about 10 ms each); the namespace is reset in the child
+    _SHELL.run_cell("import math\n1", store_history=False, silent=True)
 
 
 _ENCODE = json.JSONEncoder().encode  # bound now: a student's ``json.dumps = ...`` must not reach the channel
@@ -188,10 +191,13 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
         try:
             signal.setitimer(signal.ITIMER_REAL, limits.cell_seconds)
             try:
-                result = shell.run_cell(cell.source, store_history=False, silent=False)
+                if collector:
+                    error = _run_collector(shell.user_ns, cell.source)
+                else:
+                    result = shell.run_cell(cell.source, store_history=False, silent=False)
+                    error = result.error_before_exec or result.error_in_exec
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-            error = result.error_before_exec or result.error_in_exec
         except _CellTimeout as exc:  # the alarm came in IPython's code around the cell's: still only this cell
             error = exc
         printed = out.take()
@@ -203,6 +209,20 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
             ename = "CellTimeout" if isinstance(error, _CellTimeout) else type(error).__name__
             _send(fd, {"error": [str(cell.get("id", "")), ename[:200], str(error)[:500]]})
     _send(fd, {"done": True, "truncated": out.truncated})
+
+
+_COMPILE, _EXEC = compile, exec  # bound now, like _ENCODE: the student's code may replace the builtins
+
+
+def _run_collector(namespace: dict, source: str) -> BaseException | None:
+    """Run one of our collector cells: the same code a kernel runs, in the same namespace, but
+    without IPython's cell machinery (input transformers, display hook), which cost about 5 ms a
+    cell against 1 ms for a plain compile. A collector has no magic and displays nothing."""
+    try:
+        _EXEC(_COMPILE(source, "<autograde collector>", "exec", dont_inherit=True), namespace)
+    except BaseException as exc:  # noqa: BLE001 - as a cell's error: its output simply holds no answers
+        return exc
+    return None
 
 
 def _read(fd: int, deadline: float) -> tuple[list[dict], str]:

@@ -11,6 +11,7 @@ pool worker or a threaded Dask worker alike.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -38,6 +39,16 @@ class Zygote:
         theirs.close()
         self.control = ours
         self.lock = threading.Lock()
+        atexit.register(self.stop)  # a process that started one leaves none behind
+
+    def stop(self) -> None:
+        """Close the control socket: the zygote leaves when it reads the end of it."""
+        self.control.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def spawn(self) -> tuple[int, socket.socket]:
         worker_end, child_end = socket.socketpair()
