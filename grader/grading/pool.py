@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -85,7 +85,8 @@ def stop_workers() -> None:
     _STARTED.clear()
 
 
-def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int, ExecutionOutcome]]:
+def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
+             task: Callable[[SubmissionJob], ExecutionOutcome] = execute_submission) -> Iterator[tuple[int, ExecutionOutcome]]:
     """Yield ``(index, outcome)`` for every job, in completion order.
 
     Twice as many jobs as workers are in flight, so a worker never waits for the batch to record
@@ -99,19 +100,19 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int) -> Iterator[tuple[int,
     while pending:
         pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
         with pool:
-            pending = yield from _run(pool, jobs, pending, 2 * workers, suspects)
+            pending = yield from _run(pool, task, jobs, pending, 2 * workers, suspects)
         pool = None
     for i in suspects:
         again: list[int] = []
         with _new_pool(executor, 1) as alone:
-            yield from _run(alone, jobs, [i], 1, again)
+            yield from _run(alone, task, jobs, [i], 1, again)
             if again:
                 yield i, ExecutionOutcome(key=jobs[i].key, status="failed",
                                           reason="the grading worker died while running this submission, twice (once alone)")
     stop_workers()
 
 
-def _run(pool: ProcessPoolExecutor, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,
+def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,
          suspects: list[int]) -> Iterator[tuple[int, ExecutionOutcome]]:
     """Run ``queue`` in ``pool``; on a broken pool, add the jobs in flight to ``suspects`` and
     return the ones not yet started."""
@@ -120,7 +121,7 @@ def _run(pool: ProcessPoolExecutor, jobs: Sequence[SubmissionJob], queue: list[i
     while queue or futures:
         while queue and len(futures) < depth:
             i = queue.pop(0)
-            futures[pool.submit(execute_submission, jobs[i])] = i
+            futures[pool.submit(task, jobs[i])] = i
         done, _ = wait(futures, return_when=FIRST_COMPLETED)
         broken = False
         for fut in done:
