@@ -63,7 +63,7 @@ def grade(
     submissions: Path = typer.Option(None, "--submissions", help="Folder of submissions (default: submitted/)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
-    executor: str = typer.Option("kernel", "--executor", help="kernel (a real ipykernel each) or fork (the warm pool)."),
+    executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
     course: Path = CourseOption,

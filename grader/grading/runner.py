@@ -33,7 +33,7 @@ def _without_env(*names: str):
 
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
-          regrade: bool = False, executor: str = "kernel", cluster: str | None = None, plugins: Sequence[object] = (),
+          regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
           extra_args: Sequence[str] = ()) -> int:
     """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
     load_assignment(course, assignment)  # configuration errors surface here, as one line, not from pytest

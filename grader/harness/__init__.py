@@ -34,7 +34,7 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-assignment", help="Grade this assignment (turns the harness on).")
     group.addoption("--grader-course", type=Path, help="Course folder (default: the nearest one with autograde.toml).")
     group.addoption("--grader-workers", type=int, default=0, help="Parallel runs (default: the machine's cores).")
-    group.addoption("--grader-executor", choices=("kernel", "fork"), default="kernel",
+    group.addoption("--grader-executor", choices=("kernel", "fork"), default="fork",
                     help="kernel: a real ipykernel per submission (fidelity); fork: the warm pre-forked pool (fast).")
     group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
     group.addoption("--grader-cluster", help="Run submissions on this Dask scheduler (tcp://host:8786).")
