@@ -11,8 +11,6 @@ from rich.markup import escape
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
 from grader.errors import AutogradeError
 from grader.report.export import ExportFormat, export as export_results
-from grader.report.feedback import write_feedback
-from grader.report.manual import export_manual, import_manual
 
 manual_app = typer.Typer(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
                          no_args_is_help=True)
@@ -39,6 +37,8 @@ def feedback(
     moment = _moment(now)
     try:
         c = course_at(course)
+        from grader.report.feedback import write_feedback  # nbconvert is slow to import: only this command needs it
+
         result = write_feedback(c, assignment, now=moment)
     except AutogradeError as exc:
         fail(str(exc))
@@ -74,6 +74,8 @@ def manual_export(
     """Write a CSV with one row per free-text answer waiting for a hand grade."""
     try:
         c = course_at(course)
+        from grader.report.manual import export_manual
+
         result = export_manual(c, assignment, out_path)
     except AutogradeError as exc:
         fail(str(exc))
@@ -90,6 +92,8 @@ def manual_import(
     """Record the hand grades of a filled-in sheet; nothing is recorded if any row is wrong."""
     try:
         c = course_at(course)
+        from grader.report.manual import import_manual
+
         result = import_manual(c, assignment, sheet)
     except AutogradeError as exc:
         fail(str(exc))
