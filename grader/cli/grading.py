@@ -27,6 +27,11 @@ class _BatchDisplay:
         self.scores: list[float] = []
         self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
         self.started = time.perf_counter()
+        self.stopped = "interrupted"  # why the batch stopped early, if it did
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        if str(excinfo.value):  # a lost cluster says why; Ctrl-C says nothing
+            self.stopped = str(excinfo.value)
 
     def pytest_grader_batch_started(self, batch, total):
         self.batch = batch
@@ -80,7 +85,7 @@ def grade(
     finally:
         display.close()
     if code == pytest.ExitCode.INTERRUPTED:
-        fail(f"interrupted: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
+        fail(f"{display.stopped}: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
              "run the same command again to grade the rest", code=130)
     if code not in (0, 1, 5) or display.batch is None:
         fail(f"grading stopped (pytest exit code {code})")

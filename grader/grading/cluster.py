@@ -8,13 +8,15 @@ interrupted cluster batch resumes like a local one. Dask is imported only here, 
 A worker that dies while running a submission: Dask itself retries the task on another worker
 up to the scheduler's ``distributed.scheduler.allowed-failures``; when Dask gives up
 (``KilledWorker``), we submit it once more, and if that fails too the submission is recorded as
-failed with the reason.
+failed with the reason. Losing the scheduler itself is not the submissions' doing: the batch
+stops with what was recorded so far, and the same command run again grades the rest.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError
 
 from grader.errors import AutogradeError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
@@ -25,9 +27,20 @@ __all__ = ["connect", "run_jobs_on_cluster"]
 def connect(address: str):
     """A client of the scheduler at ``address``; a one-line ``AutogradeError`` if there is none."""
     try:
-        from distributed import Client
+        import dask
+        from distributed import Client, Security
+        from distributed.comm import get_address_host_port, parse_address
     except ImportError:
         raise AutogradeError("grading on a cluster needs Dask: pip install 'autograde[cluster]'") from None
+    # Client() fails on these in a way that leaves the process waiting 40 s at exit: check them first
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:
+        raise AutogradeError(f"not a Dask scheduler address: {address!r} ({exc}); expected tcp://HOST:PORT") from None
+    if (parse_address(address, strict=False)[0] == "tls" and not dask.config.get("distributed.client.security-loader", None)
+            and Security().get_connection_args("client")["ssl_context"] is None):
+        raise AutogradeError(f"{address}: tls:// needs Dask's TLS settings on this machine (distributed.comm.tls.ca-file, "
+                             "client.cert and client.key; see docs/cluster.md)")
     try:
         return Client(address, set_as_default=False, timeout="20s")
     except (OSError, TimeoutError) as exc:
@@ -52,6 +65,11 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
             index, attempt = futures.pop(future)
             try:
                 outcome = future.result()
+            except CancelledError as exc:
+                # the scheduler went away (or someone cancelled the batch): not this submission's doing, so
+                # it and the rest stay unrecorded and a rerun grades them
+                reason = getattr(exc, "reason", "cancelled")
+                raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch ({reason})") from None
             except KilledWorker:
                 if attempt == 1:
                     retry = send(index, 2)

@@ -106,7 +106,7 @@ def pytest_runtestloop(session):
     if cluster:
         from grader.grading.cluster import run_jobs_on_cluster
 
-        outcomes = run_jobs_on_cluster(jobs, cluster)
+        outcomes = _stop_on_error(run_jobs_on_cluster(jobs, cluster), session)
     else:
         workers = session.config.getoption("grader_workers") or batch.course.config.workers or default_workers()
         outcomes = run_jobs(jobs, workers)
@@ -124,6 +124,14 @@ def pytest_runtestloop(session):
         hook.pytest_grader_submission_done(batch=batch, planned=node.planned, outcome=outcome, rows=rows,
                                            done=done, total=len(nodes))
     return True
+
+
+def _stop_on_error(outcomes, session):
+    """A lost cluster ends the batch as an interruption: what was recorded stays, a rerun grades the rest."""
+    try:
+        yield from outcomes
+    except AutogradeError as exc:
+        raise session.Interrupted(str(exc)) from None
 
 
 def pytest_unconfigure(config) -> None:

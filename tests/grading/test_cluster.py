@@ -1,11 +1,14 @@
 """Grading on a real Dask LocalCluster (2 worker processes): the same results as locally, and a
-worker killed mid-batch neither loses nor duplicates a result."""
+worker killed mid-batch neither loses nor duplicates a result; nor does a scheduler killed
+mid-batch, once the batch is run again."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -22,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
         yield c
 
 
@@ -73,3 +76,61 @@ def test_an_unreachable_scheduler_is_a_clear_error(subs):
         grade(subs.course, "a1", executor="fork", cluster="tcp://127.0.0.1:9")
     assert time.monotonic() - started < 60
     shutil.rmtree(subs.course.folder("submitted"))
+
+
+@pytest.mark.parametrize("address, message", [
+    ("nonsense", "not a Dask scheduler address: 'nonsense'"),
+    ("http://127.0.0.1:8786", "not a Dask scheduler address"),
+    ("tls://127.0.0.1:9", "tls:// needs Dask's TLS settings"),
+])
+def test_a_malformed_address_is_a_clear_error_at_once(address, message):
+    # Client() used to raise a traceback for these, then hold the process 40 s at exit
+    code = ("import sys\nfrom grader.errors import AutogradeError\nfrom grader.grading.cluster import connect\n"
+            "try:\n    connect(sys.argv[1])\nexcept AutogradeError as exc:\n    print(exc)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code, address], capture_output=True, text=True, timeout=60, env=env)
+    assert message in proc.stdout, proc.stderr[-2000:]
+    assert time.monotonic() - started < 20
+
+
+def test_a_scheduler_killed_mid_batch_records_nothing_false_and_a_rerun_grades_the_rest(subs, cluster, tmp_path):
+    students = [f"s{i:02d}" for i in range(1, 11)]
+    for sid in students:
+        subs.edited(sid, lambda nb: insert_after(nb, "q1", "import time\ntime.sleep(1.5)"))
+    info = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "dask"]
+    scheduler = subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
+                                  "--scheduler-file", str(info)], stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        worker = subprocess.Popen([*dask, "worker", "--scheduler-file", str(info), "--nthreads", "2", "--no-dashboard"],
+                                  stderr=subprocess.DEVNULL)
+        with distributed.Client(scheduler_file=str(info), set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=60)
+            address = client.scheduler.address
+        killer = threading.Timer(3.0, scheduler.kill)  # while submissions are running
+        killer.start()
+        code = grade(subs.course, "a1", executor="fork", cluster=address)
+        killer.join()
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.kill()
+                process.wait()
+    assert code == pytest.ExitCode.INTERRUPTED
+    book = Gradebook(subs.course.config.gradebook, subs.course.root)
+    first = book.submissions("a1", latest_only=False)
+    book.close()
+    assert len(first) < len(students)
+    assert all(r.status == "graded" for r in first), [(r.student_id, r.status, r.reason) for r in first]  # none "failed"
+
+    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    book = Gradebook(subs.course.config.gradebook, subs.course.root)
+    rows = book.submissions("a1", latest_only=False)
+    book.close()
+    assert sorted(r.student_id for r in rows) == students  # one row each: the rest graded, nothing twice
+    assert all(r.status == "graded" and r.score == 4 for r in rows)
