@@ -7,6 +7,7 @@ random, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import json
 from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
-from grader.notebook.nbgrader import mark
+from grader.notebook.nbgrader import nbgrader_metadata
 from grader.notebook.slots import Slot, literal, slots, stub_line
 from grader.variants import Variant
 
@@ -53,14 +54,25 @@ Step = Callable[[NotebookContext], None]
 
 
 # nbformat's new_*_cell validate every cell against the schema, which was half the cost of a
-# notebook; whole notebooks are validated in the tests instead.
-def new_markdown_cell(source: str, id: str) -> NotebookNode:  # noqa: A002 - nbformat's own name
-    return from_dict({"cell_type": "markdown", "id": id, "metadata": {}, "source": source})
+# notebook; whole notebooks are validated in the tests instead. The nodes are built directly
+# rather than by from_dict, which walks every value again.
+def new_markdown_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
+    """A markdown cell (nbformat's own name and arguments), with ``metadata.nbgrader`` if given."""
+    return NotebookNode(cell_type="markdown", id=id, metadata=_metadata(nbgrader), source=source)
 
 
-def new_code_cell(source: str, id: str) -> NotebookNode:  # noqa: A002
-    return from_dict({"cell_type": "code", "id": id, "metadata": {}, "source": source, "outputs": [],
-                      "execution_count": None})
+def new_code_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
+    return NotebookNode(cell_type="code", id=id, metadata=_metadata(nbgrader), source=source, outputs=[],
+                        execution_count=None)
+
+
+def _metadata(nbgrader: NotebookNode | None) -> NotebookNode:
+    return NotebookNode() if nbgrader is None else NotebookNode(nbgrader=nbgrader)
+
+
+def _graded(new_cell: Callable[..., NotebookNode], source: str, gid: str, **flags: Any) -> NotebookNode:
+    """A cell whose id is its nbgrader grade id (every graded or locked cell of ours is one)."""
+    return new_cell(source, gid, nbgrader_metadata(gid, **flags))
 
 
 def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
@@ -93,7 +105,7 @@ def add_header(ctx: NotebookContext) -> None:
             "tells you which answers are missing or have the wrong type or shape (not whether they are right).",
             f"**Submit** with `autograde submit {a.name} {nb} --student {ctx.student.student_id}`.",
         ]
-    ctx.cells.append(mark(new_markdown_cell("\n".join(lines), id="header"), "header", locked=True))
+    ctx.cells.append(_graded(new_markdown_cell, "\n".join(lines), "header", locked=True))
 
 
 def add_problems(ctx: NotebookContext) -> None:
@@ -111,18 +123,18 @@ def _heading(pid: str, title: str, points: float) -> str:
 
 def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant) -> None:
     pid, family, params = problem.id, problem.family, variant.params
-    points = problem_points(problem, variant)
-    text = [_heading(pid, problem.title, sum(points.values()))]
+    points = sum(problem_points(problem, variant).values())
+    text = [_heading(pid, problem.title, points)]
     if problem.config.intro:
         text.append(problem.config.intro.strip())
     text.append(family.statement(params).strip())
-    ctx.cells.append(mark(new_markdown_cell("\n\n".join(text), id=f"{pid}-statement"), f"{pid}-statement", locked=True))
-    ctx.cells += _graded_cells(problem, variant, ctx.worked)
+    ctx.cells.append(_graded(new_markdown_cell, "\n\n".join(text), f"{pid}-statement", locked=True))
+    ctx.cells += _graded_cells(problem, variant, points, ctx.worked)
     if ctx.worked:
         ctx.cells.append(new_markdown_cell("### Worked solution\n\n" + family.worked_solution(params).strip(), id=f"{pid}-worked"))
 
 
-def _graded_cells(problem: Problem, variant: Variant, worked: bool = False) -> list[NotebookNode]:
+def _graded_cells(problem: Problem, variant: Variant, points: float, worked: bool = False) -> list[NotebookNode]:
     """The cells grading depends on: the parameters, the answer cell and the tests placeholder."""
     pid, family, params = problem.id, problem.family, variant.params
     problem_slots = slots(pid, family, params)
@@ -131,35 +143,35 @@ def _graded_cells(problem: Problem, variant: Variant, worked: bool = False) -> l
               for s in problem_slots]
     cells = [params_cell(pid, params.model_dump(mode="json")), answer_cell(pid, problem_slots, values if worked else None)]
     if not worked:
-        cells.append(tests_cell(pid, sum(problem_points(problem, variant).values())))
+        cells.append(tests_cell(pid, points))
     return cells
 
 
 def params_cell(pid: str, params: dict) -> NotebookNode:
     data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{pid}_params = {literal(params)}"
-    return mark(new_code_cell(data, id=f"{pid}-params"), f"{pid}-params", locked=True)
+    return _graded(new_code_cell, data, f"{pid}-params", locked=True)
 
 
 def answer_cell(pid: str, problem_slots: list[Slot], values: list | None = None) -> NotebookNode:
     lines = [f"# {pid}: your answer" + ("" if values is not None else " (replace each None / ... below)")]
     for i, slot in enumerate(problem_slots):
         lines.append(stub_line(slot, values[i] if values is not None else None, filled=values is not None))
-    return mark(new_code_cell("\n".join(lines), id=pid), pid, solution=True)
+    return _graded(new_code_cell, "\n".join(lines), pid, solution=True)
 
 
 def tests_cell(pid: str, points: float) -> NotebookNode:
     note = f"# autograde grades {pid} outside this notebook: nothing to run here."
-    return mark(new_code_cell(note, id=f"{pid}-tests"), f"{pid}-tests", grade=True, locked=True, points=points)
+    return _graded(new_code_cell, note, f"{pid}-tests", grade=True, locked=True, points=points)
 
 
 def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
     text = _heading(q.id, q.title or "Written answer", q.points) + "\n\n" + q.prompt.strip()
-    ctx.cells.append(mark(new_markdown_cell(text, id=f"{q.id}-statement"), f"{q.id}-statement", locked=True))
+    ctx.cells.append(_graded(new_markdown_cell, text, f"{q.id}-statement", locked=True))
     ctx.cells.append(_question_cell(q))
 
 
 def _question_cell(q: QuestionConfig) -> NotebookNode:
-    return mark(new_markdown_cell(FREE_TEXT_STUB, id=q.id), q.id, solution=True, grade=True, points=q.points)
+    return _graded(new_markdown_cell, FREE_TEXT_STUB, q.id, solution=True, grade=True, points=q.points)
 
 
 def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slot]], questions: list[str]) -> NotebookNode:
@@ -169,7 +181,7 @@ def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slo
     for pid, values in params.items():
         cells += [params_cell(pid, values), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
     for qid in questions:
-        cells.append(mark(new_markdown_cell(FREE_TEXT_STUB, id=qid), qid, solution=True, grade=True, points=0.0))
+        cells.append(_graded(new_markdown_cell, FREE_TEXT_STUB, qid, solution=True, grade=True, points=0.0))
     return _notebook(cells, {})
 
 
@@ -177,7 +189,7 @@ def add_footer(ctx: NotebookContext) -> None:
     text = "**End of the assignment.** Restart the kernel and run every cell before you validate and submit."
     if ctx.worked:
         text = "**End of the worked solutions.**"
-    ctx.cells.append(mark(new_markdown_cell(text, id="footer"), "footer", locked=True))
+    ctx.cells.append(_graded(new_markdown_cell, text, "footer", locked=True))
 
 
 def set_metadata(ctx: NotebookContext) -> None:
@@ -218,10 +230,12 @@ def notebook_bytes(nb: NotebookNode) -> bytes:
     sources split into lines), without its deep copy and validation of the whole notebook.
 
     The standard library encodes indented JSON in pure Python, which was half the cost of
-    generating a roster's notebooks; :func:`_json` writes the same bytes several times faster
-    (a test compares it with nbformat's writer).
+    generating a roster's notebooks; :func:`_json` writes the same bytes several times faster,
+    and :func:`_cell_json` the cells our steps build faster still (tests compare both with
+    nbformat's writer).
     """
-    cells = [{**cell, "source": cell["source"].splitlines(True)} if isinstance(cell.get("source"), str) else cell
+    cells = [_cell_json(cell) or ({**cell, "source": cell["source"].splitlines(True)}
+                                  if isinstance(cell.get("source"), str) else cell)
              for cell in nb["cells"]]
     return (_json({**nb, "cells": cells}, "") + "\n").encode("utf-8")
 
@@ -229,9 +243,13 @@ def notebook_bytes(nb: NotebookNode) -> bytes:
 _string = json.encoder.encode_basestring  # C-accelerated, non-ASCII kept as is (ensure_ascii=False)
 
 
+class _Written(str):
+    """JSON text already written at its place in the notebook: :func:`_json` copies it as is."""
+
+
 def _json(value: Any, indent: str) -> str:
     if isinstance(value, str):
-        return _string(value)
+        return value if type(value) is _Written else _string(value)
     if value is None or isinstance(value, bool):
         return "null" if value is None else ("true" if value else "false")
     if isinstance(value, (int, float)):
@@ -245,6 +263,60 @@ def _json(value: Any, indent: str) -> str:
     if not value:
         return "[]"
     return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + "\n" + indent + "]"
+
+
+# The cells the steps build have one of two shapes: writing those from a template rather than
+# walking them key by key halves the cost of writing a notebook. Any other cell (outputs, other
+# metadata, a value of another type) returns None and goes through _json.
+_DICTS = (dict, NotebookNode)
+_CODE_KEYS = frozenset({"cell_type", "execution_count", "id", "metadata", "outputs", "source"})
+_MARKDOWN_KEYS = frozenset({"cell_type", "id", "metadata", "source"})
+_NBGRADER_KEYS = frozenset({"grade", "grade_id", "locked", "schema_version", "solution", "task"})
+_NBGRADER_POINTS_KEYS = _NBGRADER_KEYS | {"points"}
+_FLAG = {True: "true", False: "false"}
+
+
+def _cell_json(cell: Any) -> _Written | None:
+    """``cell`` as :func:`_json` writes it among a notebook's cells, if it has a shape the steps build."""
+    if type(cell) not in _DICTS:
+        return None
+    keys = cell.keys()
+    if keys == _CODE_KEYS and cell["cell_type"] == "code" and cell["execution_count"] is None \
+            and type(cell["outputs"]) is list and not cell["outputs"]:
+        head, outputs = '{\n   "cell_type": "code",\n   "execution_count": null,\n', '   "outputs": [],\n'
+    elif keys == _MARKDOWN_KEYS and cell["cell_type"] == "markdown":
+        head, outputs = '{\n   "cell_type": "markdown",\n', ""
+    else:
+        return None
+    cell_id, source, metadata = cell["id"], cell["source"], _metadata_json(cell["metadata"])
+    if type(cell_id) is not str or type(source) is not str or metadata is None:
+        return None
+    lines = source.splitlines(True)
+    source = "[\n    " + ",\n    ".join(map(_string, lines)) + "\n   ]" if lines else "[]"
+    return _Written(f'{head}   "id": {_string(cell_id)},\n   "metadata": {metadata},\n{outputs}   "source": {source}\n  }}')
+
+
+def _metadata_json(metadata: Any) -> str | None:
+    """A cell's metadata, empty or nbgrader's alone, as :func:`_json` writes it; None for any other."""
+    if type(metadata) not in _DICTS:
+        return None
+    if not metadata:
+        return "{}"
+    meta = metadata["nbgrader"] if metadata.keys() == {"nbgrader"} else None
+    if type(meta) not in _DICTS:
+        return None
+    if meta.keys() == _NBGRADER_KEYS:
+        points = ""
+    elif meta.keys() == _NBGRADER_POINTS_KEYS and type(meta["points"]) is float and math.isfinite(meta["points"]):
+        points = f'     "points": {meta["points"]!r},\n'
+    else:
+        return None
+    flags, name, version = (meta["grade"], meta["locked"], meta["solution"], meta["task"]), meta["grade_id"], meta["schema_version"]
+    if any(type(flag) is not bool for flag in flags) or type(name) is not str or type(version) is not int:
+        return None
+    grade, locked, solution, task = (_FLAG[flag] for flag in flags)
+    return (f'{{\n    "nbgrader": {{\n     "grade": {grade},\n     "grade_id": {_string(name)},\n     "locked": {locked},\n'
+            f'{points}     "schema_version": {version!r},\n     "solution": {solution},\n     "task": {task}\n    }}\n   }}')
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> None:

@@ -7,28 +7,31 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-__all__ = ["SCHEMA_VERSION", "compute_checksum", "grade_id", "mark", "is_locked"]
+__all__ = ["SCHEMA_VERSION", "compute_checksum", "grade_id", "mark", "is_locked", "nbgrader_metadata"]
 
 SCHEMA_VERSION = 3
 
 
-def mark(cell: NotebookNode, grade_id: str, *, solution: bool = False, grade: bool = False,
-         locked: bool = False, points: float | None = None) -> NotebookNode:
-    """Give ``cell`` nbgrader metadata (and its checksum) the way ``nbgrader generate_assignment`` does."""
-    meta: dict[str, Any] = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": SCHEMA_VERSION,
-        "solution": solution,
-        "task": False,
-    }
+def nbgrader_metadata(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
+                      points: float | None = None) -> NotebookNode:
+    """A cell's ``metadata.nbgrader``, the way ``nbgrader generate_assignment`` writes it.
+
+    Without ``checksum`` and ``cell_type``: :func:`mark` always computed the checksum into a dict
+    that ``NotebookNode`` had already copied, so no notebook ever carried one; writing it now
+    would change every notebook's bytes (see :func:`compute_checksum` to add it).
+    """
+    meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA_VERSION,
+                            "solution": solution, "task": False}
     if grade:
         meta["points"] = float(points or 0)
-    cell.metadata["nbgrader"] = meta
-    if grade or solution or locked:
-        meta["checksum"] = compute_checksum(cell)
-        meta["cell_type"] = cell.cell_type
+    return NotebookNode(meta)
+
+
+def mark(cell: NotebookNode, grade_id: str, *, solution: bool = False, grade: bool = False,
+         locked: bool = False, points: float | None = None) -> NotebookNode:
+    """Give ``cell`` nbgrader metadata (see :func:`nbgrader_metadata`)."""
+    cell.metadata["nbgrader"] = nbgrader_metadata(grade_id, solution=solution, grade=grade, locked=locked,
+                                                  points=points)
     return cell
 
 

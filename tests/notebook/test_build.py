@@ -95,3 +95,25 @@ def test_our_writer_gives_exactly_nbformats_bytes(make_course):
         nb = notebook_for(course, a, course.roster()[0], b"test-secret", worked=worked)
         nbformat.validate(nb)
         assert notebook_bytes(nb).decode() == nbformat.writes(nb) + "\n"
+
+
+def test_our_writer_gives_nbformats_bytes_for_cells_of_any_shape():
+    # notebook_bytes writes the cells the steps build from a template; every other cell goes the general way
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+    from grader.notebook.nbgrader import mark
+
+    cells = [
+        mark(new_markdown_cell("# Título\n\n$x \\neq y$\r\nend\n", id="m1"), "m1", locked=True),
+        mark(new_code_cell("x = 1", id="c1"), "c1", grade=True, locked=True, points=2),
+        mark(new_code_cell("w = 4\n", id="c6"), "c6", grade=True, locked=True, points=1.5),
+        mark(new_code_cell("", id="c2"), "c2", solution=True),
+        new_markdown_cell("", id="m2"),
+        new_code_cell("1 / 0", id="c3", execution_count=3, outputs=[new_output("error", ename="E", evalue="v", traceback=["t"])]),
+        new_code_cell("y = 2", id="c4", metadata={"tags": ["x"], "nbgrader": {"grade_id": "c4"}}),
+        mark(new_code_cell("z = 3", id="c5"), "c5", grade=True, points=float("nan")),
+        new_raw_cell("raw\ntext", id="r1"),
+    ]
+    cells[1].metadata.nbgrader["schema_version"] = True  # a flag where a number belongs: not our shape
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    assert notebook_bytes(nb).decode() == nbformat.writes(nb) + "\n"
