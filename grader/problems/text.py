@@ -14,11 +14,15 @@ __all__ = ["bmatrix", "num", "render", "tensor", "vec"]
 
 def num(x: Any, digits: int = 4) -> str:
     """A number as a student would write it: integers plain, reals to ``digits`` significant figures."""
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, float):  # first: every tensor entry is one (numpy's float64 too)
+        if not x.is_integer() or abs(x) >= 1e15:
+            return f"{float(x):.{digits}g}"
+    elif isinstance(x, (bool, np.bool_)):
         return str(x)
-    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
-        return f"{int(x):,}".replace(",", "{,}") if abs(int(x)) >= 10_000 else str(int(x))
-    return f"{float(x):.{digits}g}"
+    elif not isinstance(x, (int, np.integer)):
+        return f"{float(x):.{digits}g}"
+    value = int(x)
+    return f"{value:,}".replace(",", "{,}") if abs(value) >= 10_000 else str(value)
 
 
 def bmatrix(rows: Sequence[Any]) -> str:
@@ -26,7 +30,7 @@ def bmatrix(rows: Sequence[Any]) -> str:
     array = np.asarray(rows, dtype=float)
     if array.ndim == 1:
         array = array[None]
-    body = r" \\ ".join(" & ".join(num(v) for v in row) for row in array)
+    body = r" \\ ".join(" & ".join(map(num, row)) for row in array.tolist())  # Python floats: num's fast path
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
@@ -51,10 +55,19 @@ def _environment() -> jinja2.Environment:
 
 
 @lru_cache(maxsize=256)
-def _template(source: str) -> jinja2.Template:
-    return _environment().from_string(source)
+def _template(source: str) -> tuple[jinja2.Template, dict[str, Any]]:
+    template = _environment().from_string(source)
+    return template, dict(template.globals)
 
 
 def render(source: str, **context: Any) -> str:
     """Render a template string with the given names; an unknown name is an error, not a blank."""
-    return _template(source).render(**context).strip() + "\n"
+    template, names = _template(source)
+    # what Template.render does, except that it copies the globals (a ChainMap) into every context,
+    # which cost more than rendering a short statement; the merged names are the same
+    ctx = template.new_context({**names, **context}, shared=True)
+    try:
+        text = template.environment.concat(template.root_render_func(ctx))
+    except Exception:
+        template.environment.handle_exception()  # re-raises with the template's line
+    return text.strip() + "\n"
