@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
+import numpy as np
+
 from grader.assignment import load_assignment
-from grader.variants import problem_rng, variant_stats, variants
+from grader.variants import problem_rng, seed_words, variant_stats, variants
 from tests.conftest import SMALL_ASSIGNMENT
 
 
@@ -53,3 +58,13 @@ def test_stats_count_distinct_variants_and_the_chance_of_sharing(make_course):
     course = make_course(students=tuple(f"s{i:03d}" for i in range(10)), assignment=fixed)
     stats = variant_stats(b"test-secret", course.config.course, load_assignment(course, "a1"), [f"s{i:03d}" for i in range(10)])
     assert stats[0].distinct_params == 1 and stats[0].share_probability == 1.0 and stats[0].too_small
+
+
+def test_the_generator_is_default_rng_of_the_hmac():
+    # problem_rng seeds numpy itself (faster); every student's numbers depend on it being the same
+    digest = hmac.new(b"k", "\x1f".join(("course", "a", "q1", "s001")).encode(), hashlib.sha256).digest()
+    expected = np.random.default_rng(int.from_bytes(digest, "big")).bit_generator.state
+    assert problem_rng(b"k", "course", "a", "q1", "s001").bit_generator.state == expected
+    for seed in (0, 1, 2**32 - 1, 2**32, 2**64 + 5, 7 << 200, 2**256 - 1):  # leading zero words, one word, zero
+        state = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed_words(seed)))).bit_generator.state
+        assert state == np.random.default_rng(seed).bit_generator.state, seed

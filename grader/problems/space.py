@@ -68,7 +68,11 @@ def draw(rng: np.random.Generator, spec: Draw) -> Any:
 def draw_many(rng: np.random.Generator, spec: Draw, count: int) -> list[Any]:
     """``count`` independent draws from ``spec`` in one call (tensor entries, say)."""
     if isinstance(spec, Range):
-        return [spec.value(int(i)) for i in rng.integers(spec.count, size=count)]
+        indices = rng.integers(spec.count, size=count).tolist()
+        if spec.integers:  # Range.value of each index, without a call per entry
+            low = int(spec.min)
+            return [low + i for i in indices]
+        return [spec.value(i) for i in indices]
     if isinstance(spec, list):
         if not spec:
             raise ValueError("an empty list of choices")
