@@ -29,8 +29,11 @@ class GenerateResult:
 
 
 def release_path(course: Course, assignment: str, student_id: str, worked: bool = False) -> Path:
-    folder = course.folder("solutions_release" if worked else "release")
-    return folder / assignment / student_id / f"{assignment}.ipynb"
+    return _release_folder(course, assignment, worked) / student_id / f"{assignment}.ipynb"
+
+
+def _release_folder(course: Course, assignment: str, worked: bool) -> Path:
+    return course.folder("solutions_release" if worked else "release") / assignment
 
 
 def notebook_for(course: Course, assignment: Assignment, student: Student, secret: bytes, worked: bool = False,
@@ -76,8 +79,9 @@ def generate(
         # generation runs no student code: forking this warm process saves every worker the imports,
         # unless threads make forking unsafe
         method = "fork" if threading.active_count() == 1 else "forkserver"
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
-        batches = pool.map(_write_chunk_at, [(course.root, assignment.name, secret, c, solutions) for c in chunks])
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_start_worker, initargs=(course.root, assignment.name, secret, solutions))
+        batches = pool.map(_write_chunk_in_worker, chunks)
     try:
         for chunk, paths in zip(chunks, batches):
             result.notebooks += paths
@@ -97,16 +101,25 @@ CHUNK = 50
 
 def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students: list[Student],
                  solutions: bool) -> list[Path]:
+    kinds = (False, True) if solutions else (False,)
+    folders = {worked: _release_folder(course, assignment.name, worked) for worked in kinds}  # resolved once
     paths = []
     for student in students:
-        for worked in (False, True) if solutions else (False,):
-            path = release_path(course, assignment.name, student.student_id, worked)
+        for worked in kinds:
+            path = folders[worked] / student.student_id / f"{assignment.name}.ipynb"
             write_notebook(notebook_for(course, assignment, student, secret, worked), path)
             paths.append(path)
     return paths
 
 
-def _write_chunk_at(args: tuple) -> list[Path]:  # runs in a worker process: loads its own course
-    root, name, secret, students, solutions = args
+_WORKER: dict = {}
+"""What a worker process writes for: its course, assignment, secret and solutions flag, loaded once."""
+
+
+def _start_worker(root: Path, name: str, secret: bytes, solutions: bool) -> None:
     course = load_course(root)
-    return _write_chunk(course, load_assignment(course, name), secret, students, solutions)
+    _WORKER.update(course=course, assignment=load_assignment(course, name), secret=secret, solutions=solutions)
+
+
+def _write_chunk_in_worker(students: list[Student]) -> list[Path]:
+    return _write_chunk(students=students, **_WORKER)
