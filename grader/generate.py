@@ -96,7 +96,7 @@ def generate(
 
 
 PARALLEL_FROM = 200
-CHUNK = 50
+CHUNK = 20  # small enough that the workers finish together, large enough that handing out chunks costs little
 
 
 def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students: list[Student],

@@ -54,25 +54,21 @@ Step = Callable[[NotebookContext], None]
 
 
 # nbformat's new_*_cell validate every cell against the schema, which was half the cost of a
-# notebook; whole notebooks are validated in the tests instead. The nodes are built directly
-# rather than by from_dict, which walks every value again.
+# notebook; whole notebooks are validated in the tests instead.
 def new_markdown_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
     """A markdown cell (nbformat's own name and arguments), with ``metadata.nbgrader`` if given."""
-    return NotebookNode(cell_type="markdown", id=id, metadata=_metadata(nbgrader), source=source)
+    return node(cell_type="markdown", id=id, metadata=node() if nbgrader is None else node(nbgrader=nbgrader),
+                source=source)
 
 
 def new_code_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
-    return NotebookNode(cell_type="code", id=id, metadata=_metadata(nbgrader), source=source, outputs=[],
-                        execution_count=None)
-
-
-def _metadata(nbgrader: NotebookNode | None) -> NotebookNode:
-    return NotebookNode() if nbgrader is None else NotebookNode(nbgrader=nbgrader)
+    return node(cell_type="code", id=id, metadata=node() if nbgrader is None else node(nbgrader=nbgrader),
+                source=source, outputs=[], execution_count=None)
 
 
 def _graded(new_cell: Callable[..., NotebookNode], source: str, gid: str, **flags: Any) -> NotebookNode:
     """A cell whose id is its nbgrader grade id (every graded or locked cell of ours is one)."""
-    return new_cell(source, gid, nbgrader_metadata(gid, **flags))
+    return new_cell(source, gid, node(nbgrader_metadata(gid, **flags)))
 
 
 def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
@@ -194,9 +190,9 @@ def add_footer(ctx: NotebookContext) -> None:
 
 def set_metadata(ctx: NotebookContext) -> None:
     ctx.metadata.update({
-        "kernelspec": KERNELSPEC,
-        "language_info": {"name": "python"},
-        METADATA_KEY: {
+        "kernelspec": node(KERNELSPEC),
+        "language_info": node(name="python"),
+        METADATA_KEY: node({
             "schema_version": METADATA_VERSION,
             "course": ctx.course_name,
             "assignment": ctx.assignment.name,
@@ -204,9 +200,9 @@ def set_metadata(ctx: NotebookContext) -> None:
             "kind": "worked_solution" if ctx.worked else "release",
             # for the student's own `validate` only (it reads the numbers from the parameters cells):
             # grading recomputes everything from the secret
-            "problems": [{"id": p.id, "family": None if isinstance(p, QuestionConfig) else p.family.name}
+            "problems": [node(id=p.id, family=None if isinstance(p, QuestionConfig) else p.family.name)
                          for p in ctx.assignment.problems],
-        },
+        }),
     })
 
 
@@ -220,9 +216,21 @@ def build(ctx: NotebookContext, steps: Sequence[Step] = STEPS) -> NotebookNode:
 
 
 def _notebook(cells: list[NotebookNode], metadata: dict) -> NotebookNode:
-    # like nbformat.v4.new_notebook, without validating the whole notebook for every student
-    nb = NotebookNode(nbformat=4, nbformat_minor=5, metadata=from_dict(metadata), cells=cells)
-    return nb
+    # like nbformat.v4.new_notebook, without validating the whole notebook for every student; what
+    # a step stored as plain data becomes nodes (set_metadata's are nodes already)
+    metadata = node({k: v if type(v) is NotebookNode else from_dict(v) for k, v in metadata.items()})
+    return node(nbformat=4, nbformat_minor=5, metadata=metadata, cells=cells)
+
+
+def node(*args: Any, **items: Any) -> NotebookNode:
+    """``NotebookNode(...)`` at a third of the cost: its ``__init__`` only sets ``_allownew``, which
+    the class already has; the values are stored as given (nodes inside stay nodes)."""
+    out = _new_node(NotebookNode)
+    dict.update(out, *args, **items)
+    return out
+
+
+_new_node = NotebookNode.__new__
 
 
 def notebook_bytes(nb: NotebookNode) -> bytes:
@@ -252,6 +260,8 @@ def _json(value: Any, indent: str) -> str:
         return value if type(value) is _Written else _string(value)
     if value is None or isinstance(value, bool):
         return "null" if value is None else ("true" if value else "false")
+    if type(value) is int:
+        return repr(value)  # what json.dumps gives, without its set-up for every number
     if isinstance(value, (int, float)):
         return json.dumps(value)
     inner = indent + " "

@@ -13,7 +13,7 @@ SCHEMA_VERSION = 3
 
 
 def nbgrader_metadata(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
-                      points: float | None = None) -> NotebookNode:
+                      points: float | None = None) -> dict[str, Any]:
     """A cell's ``metadata.nbgrader``, the way ``nbgrader generate_assignment`` writes it.
 
     Without ``checksum`` and ``cell_type``: :func:`mark` always computed the checksum into a dict
@@ -24,7 +24,7 @@ def nbgrader_metadata(grade_id: str, *, solution: bool = False, grade: bool = Fa
                             "solution": solution, "task": False}
     if grade:
         meta["points"] = float(points or 0)
-    return NotebookNode(meta)
+    return meta
 
 
 def mark(cell: NotebookNode, grade_id: str, *, solution: bool = False, grade: bool = False,
