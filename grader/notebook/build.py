@@ -312,26 +312,42 @@ def _metadata_json(metadata: Any) -> str | None:
         return None
     if not metadata:
         return "{}"
-    meta = metadata["nbgrader"] if metadata.keys() == {"nbgrader"} else None
+    meta = metadata["nbgrader"] if len(metadata) == 1 and "nbgrader" in metadata else None
     if type(meta) not in _DICTS:
         return None
-    if meta.keys() == _NBGRADER_KEYS:
+    keys = meta.keys()
+    if keys == _NBGRADER_KEYS:
         points = ""
-    elif meta.keys() == _NBGRADER_POINTS_KEYS and type(meta["points"]) is float and math.isfinite(meta["points"]):
+    elif keys == _NBGRADER_POINTS_KEYS and type(meta["points"]) is float and math.isfinite(meta["points"]):
         points = f'     "points": {meta["points"]!r},\n'
     else:
         return None
-    flags, name, version = (meta["grade"], meta["locked"], meta["solution"], meta["task"]), meta["grade_id"], meta["schema_version"]
-    if any(type(flag) is not bool for flag in flags) or type(name) is not str or type(version) is not int:
+    grade, locked, solution, task = meta["grade"], meta["locked"], meta["solution"], meta["task"]
+    name, version = meta["grade_id"], meta["schema_version"]
+    if not (type(grade) is type(locked) is type(solution) is type(task) is bool and type(name) is str
+            and type(version) is int):
         return None
-    grade, locked, solution, task = (_FLAG[flag] for flag in flags)
-    return (f'{{\n    "nbgrader": {{\n     "grade": {grade},\n     "grade_id": {_string(name)},\n     "locked": {locked},\n'
-            f'{points}     "schema_version": {version!r},\n     "solution": {solution},\n     "task": {task}\n    }}\n   }}')
+    return (f'{{\n    "nbgrader": {{\n     "grade": {_FLAG[grade]},\n     "grade_id": {_string(name)},\n'
+            f'     "locked": {_FLAG[locked]},\n{points}     "schema_version": {version!r},\n'
+            f'     "solution": {_FLAG[solution]},\n     "task": {_FLAG[task]}\n    }}\n   }}')
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> None:
     """Write atomically: a crash never leaves half a notebook behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one writer per process: no clash
-    tmp.write_bytes(notebook_bytes(nb))
+    # os calls rather than pathlib's: a roster writes thousands of these
+    folder, name = os.path.split(path)
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # one writer per process: no clash
+    data = memoryview(notebook_bytes(nb))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
