@@ -38,6 +38,8 @@ Dims = Literal[1, 2]
 
 def _spatial(low: int):
     def check(value: Any) -> Any:
+        if type(value) is int and low <= value <= 100_000:  # the common case, without building a list
+            return value
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             raise ValueError("must be an integer or a list of integers, one per axis")
@@ -64,7 +66,10 @@ class FamilyParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     spatial_fields: ClassVar[tuple[str, ...]] = ()
-    _memo: dict = PrivateAttr(default_factory=dict)  # solutions of these (immutable) parameters
+    _solutions: dict = PrivateAttr(default_factory=dict)  # solutions of these (immutable) parameters
+    # the registry's memo: pydantic finds a private attribute only after a failed lookup whose
+    # AttributeError it raises and catches (microseconds, every time a solution is asked for)
+    _memo: ClassVar[property] = property(lambda self: self.__pydantic_private__["_solutions"])
 
     @model_validator(mode="after")
     def _one_value_per_axis(self):
