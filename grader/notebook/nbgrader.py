@@ -1,4 +1,5 @@
-"""nbgrader's cell metadata (schema version 3) and checksums, so nbgrader-aware tools read our notebooks."""
+"""nbgrader's cell metadata (schema version 3), so nbgrader-aware tools read our notebooks, and its
+checksum (which our notebooks do not carry: see :func:`nbgrader_metadata`)."""
 
 from __future__ import annotations
 
