@@ -37,10 +37,14 @@ def connect(address: str):
         get_address_host_port(address)
     except ValueError as exc:
         raise AutogradeError(f"not a Dask scheduler address: {address!r} ({exc}); expected tcp://HOST:PORT") from None
-    if (parse_address(address, strict=False)[0] == "tls" and not dask.config.get("distributed.client.security-loader", None)
-            and Security().get_connection_args("client")["ssl_context"] is None):
+    scheme = parse_address(address, strict=False)[0]
+    if scheme == "tls" and not dask.config.get("distributed.client.security-loader", None) \
+            and Security().get_connection_args("client")["ssl_context"] is None:
         raise AutogradeError(f"{address}: tls:// needs Dask's TLS settings on this machine (distributed.comm.tls.ca-file, "
                              "client.cert and client.key; see docs/cluster.md)")
+    if scheme != "tls" and dask.config.get("distributed.comm.require-encryption", None):
+        raise AutogradeError(f"{address}: your Dask settings require encryption (distributed.comm.require-encryption): "
+                             "use the scheduler's tls:// address")
     try:
         return Client(address, set_as_default=False, timeout="20s")
     except (OSError, TimeoutError) as exc:

@@ -78,16 +78,17 @@ def test_an_unreachable_scheduler_is_a_clear_error(subs):
     shutil.rmtree(subs.course.folder("submitted"))
 
 
-@pytest.mark.parametrize("address, message", [
-    ("nonsense", "not a Dask scheduler address: 'nonsense'"),
-    ("http://127.0.0.1:8786", "not a Dask scheduler address"),
-    ("tls://127.0.0.1:9", "tls:// needs Dask's TLS settings"),
+@pytest.mark.parametrize("address, setting, message", [
+    ("nonsense", None, "not a Dask scheduler address: 'nonsense'"),
+    ("http://127.0.0.1:8786", None, "not a Dask scheduler address"),
+    ("tls://127.0.0.1:9", None, "tls:// needs Dask's TLS settings"),
+    ("tcp://127.0.0.1:9", "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION", "your Dask settings require encryption"),
 ])
-def test_a_malformed_address_is_a_clear_error_at_once(address, message):
+def test_a_malformed_address_is_a_clear_error_at_once(address, setting, message):
     # Client() used to raise a traceback for these, then hold the process 40 s at exit
     code = ("import sys\nfrom grader.errors import AutogradeError\nfrom grader.grading.cluster import connect\n"
             "try:\n    connect(sys.argv[1])\nexcept AutogradeError as exc:\n    print(exc)\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")} | ({setting: "True"} if setting else {})
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code, address], capture_output=True, text=True, timeout=60, env=env)
     assert message in proc.stdout, proc.stderr[-2000:]
