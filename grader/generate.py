@@ -14,7 +14,7 @@ from grader.assignment import Assignment, load_assignment
 from grader.config import Course, Student, load_course
 from grader.grading.pool import default_workers
 from grader.notebook.build import STEPS, NotebookContext, build, write_notebook
-from grader.variants import variants
+from grader.variants import Variant, variants
 
 __all__ = ["GenerateResult", "generate", "notebook_for", "release_path"]
 
@@ -39,14 +39,14 @@ def _release_folder(course: Course, assignment: str, worked: bool) -> Path:
 def notebook_for(course: Course, assignment: Assignment, student: Student, secret: bytes, worked: bool = False,
                  steps=STEPS):
     """The notebook one student gets (recomputed from the secret: the same inputs give the same bytes)."""
-    ctx = NotebookContext(
-        course_name=course.config.course,
-        course_title=course.config.title,
-        assignment=assignment,
-        student=student,
-        variants=variants(secret, course.config.course, assignment, student.student_id),
-        worked=worked,
-    )
+    student_variants = variants(secret, course.config.course, assignment, student.student_id)
+    return _build_for(course, assignment, student, student_variants, worked, steps)
+
+
+def _build_for(course: Course, assignment: Assignment, student: Student, student_variants: dict[str, Variant],
+               worked: bool, steps=STEPS):
+    ctx = NotebookContext(course_name=course.config.course, course_title=course.config.title, assignment=assignment,
+                          student=student, variants=student_variants, worked=worked)
     return build(ctx, steps)
 
 
@@ -105,9 +105,11 @@ def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students
     folders = {worked: _release_folder(course, assignment.name, worked) for worked in kinds}  # resolved once
     paths = []
     for student in students:
+        # drawn once for both notebooks: the worked one then finds the solutions already computed
+        student_variants = variants(secret, course.config.course, assignment, student.student_id)
         for worked in kinds:
             path = folders[worked] / student.student_id / f"{assignment.name}.ipynb"
-            write_notebook(notebook_for(course, assignment, student, secret, worked), path)
+            write_notebook(_build_for(course, assignment, student, student_variants, worked), path)
             paths.append(path)
     return paths
 
