@@ -50,6 +50,17 @@ def _course(folder: Path, students: int) -> Path:
     return folder
 
 
+def _stolen(before: list[int]) -> float:
+    """The share of CPU time the hypervisor gave to other machines since ``before`` (/proc/stat's steal)."""
+    now = _cpu_times()
+    spent = [b - a for a, b in zip(before, now)]
+    return spent[7] / max(1, sum(spent))
+
+
+def _cpu_times() -> list[int]:
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=1000)
@@ -65,7 +76,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="autograde-genbench-") as tmp:
         for label, workers in modes.items():
-            runs = []
+            runs, cpu_before = [], _cpu_times()
             for i in range(args.repeat):
                 course = _course(Path(tmp) / f"{workers}-{i}", args.students)
                 start = time.perf_counter()
@@ -78,16 +89,17 @@ def main() -> int:
                 # inodes when it allocates new ones, and deleting one run's 6,000 files and folders
                 # made the next run's folder and file creation up to three times slower
             best = min(runs, key=lambda r: r["generate"])
-            rows.append((label, best, runs))
+            rows.append((label, best, runs, _stolen(cpu_before)))
     print(f"\n{args.students} students x 3 assignments (best of {args.repeat}; generate() time, imports excluded):")
     head = f"{'mode':<24}{'notebooks':>10}{'seconds':>9}{'nb/s':>9}{'vs 5 s target':>15}{'process wall':>14}   all runs"
     print(head + "\n" + "-" * len(head))
-    for label, best, runs in rows:
+    for label, best, runs, stolen in rows:
         ratio = best["generate"] / TARGET_SECONDS
         print(f"{label:<24}{best['notebooks']:>10}{best['generate']:>9.2f}{best['notebooks'] / best['generate']:>9.0f}"
               f"{f'{ratio:.2f}x ' + ('met' if ratio < 1 else 'missed'):>15}{best['wall']:>13.2f}s   "
               + ", ".join(f"{r['generate']:.2f}" for r in runs))
-        print("    per assignment: " + ", ".join(f"{k} {v:.2f} s" for k, v in best["per_assignment"].items()))
+        print("    per assignment: " + ", ".join(f"{k} {v:.2f} s" for k, v in best["per_assignment"].items())
+              + f"; CPU time taken by the host (steal): {stolen:.0%}")
     load = max(load_before, float(Path("/proc/loadavg").read_text().split()[0]))
     print(f"\nload average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
           + ("  (above 0.5 before or after: the machine was shared with other work)" if load > 0.5 else ""))
