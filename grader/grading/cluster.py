@@ -83,6 +83,11 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
                 outcome = ExecutionOutcome(key=jobs[index].key, status="failed",
                                            reason="the grading worker died twice while running this submission")
             except Exception as exc:  # noqa: BLE001 - one broken task must not end the batch
+                if future.status != "error":
+                    # the task did not fail, fetching its result did (a comm to the scheduler closed):
+                    # like a lost scheduler, it stays unrecorded and a rerun grades it
+                    raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch "
+                                         f"({type(exc).__name__}: {exc})"[:500]) from None
                 outcome = ExecutionOutcome(key=jobs[index].key, status="failed",
                                            reason=f"grader error on the cluster: {type(exc).__name__}: {exc}"[:500])
             yield index, outcome
