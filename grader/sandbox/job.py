@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 __all__ = ["COLLECTOR_CELL_PREFIX", "KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult", "Sandbox"]
 

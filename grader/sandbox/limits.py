@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,0 +1,138 @@
+"""Tensor answers: shape first, then entries, with per-entry credit and notes on the usual slips
+(the transpose, a flipped kernel, one row or column too many or too few)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from grader.answers.base import (DEFAULT_TOLERANCE, MAX_ANSWER_ENTRIES, RIGHT, AnswerKind, Tolerance, Verdict, _is_number,
+                                 _show, _wrong)
+
+__all__ = ["Array"]
+
+
+def _as_array(given: Any) -> np.ndarray | str:
+    """A rectangular float array from nested lists of numbers, or the sentence saying why not."""
+    if not isinstance(given, (list, tuple)):
+        return f"Expected a nested list of numbers, got {_show(given)}."
+    count = 0
+    stack = [given]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            count += len(item)
+            if count > MAX_ANSWER_ENTRIES:
+                return f"The answer has more than {MAX_ANSWER_ENTRIES} entries."
+            stack.extend(item)
+        elif not _is_number(item):
+            return f"Every entry must be a number; found {_show(item)}."
+    try:
+        array = np.array(given, dtype=float)
+    except (ValueError, RecursionError):
+        return "The rows have different lengths: the answer must be a rectangular nested list."
+    return array
+
+
+@dataclass(frozen=True)
+class Array(AnswerKind):
+    """A tensor of values: shape first, then entries, with partial credit per entry.
+
+    Entries whose true value is a whole number must be exact; other entries follow ``Tolerance``.
+    """
+
+    name: ClassVar[str] = "array"
+    axes: tuple[str, ...] = field(default=())  # names of the axes, for describe()
+
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        truth = np.asarray(expected, dtype=float)
+        array = _as_array(given)
+        if isinstance(array, str):
+            return _wrong(array)
+        if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
+            array = array[None]  # a single channel given without its channel axis reads right
+        if array.shape != truth.shape:
+            return _wrong(f"The answer has shape {_fmt_shape(array.shape)}; it should have shape "
+                          f"{_fmt_shape(truth.shape)}.{_shape_hint(array, truth, tol)}")
+        ok = _entries_ok(array, truth, tol)
+        score = float(ok.mean()) if ok.size else 1.0
+        if score == 1.0:
+            return RIGHT
+        wrong = [tuple(int(i) for i in idx) for idx in np.argwhere(~ok)[:4]]
+        where = ", ".join(str(w) for w in wrong) + (", ..." if (~ok).sum() > 4 else "")
+        return Verdict(score, f"{int(ok.sum())} of {ok.size} entries are right (wrong at {where})."
+                       f"{_value_hint(array, truth, tol)}")
+
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        truth = np.asarray(expected, dtype=float)
+        array = _as_array(given)
+        if isinstance(array, str):
+            return array
+        if array.shape == truth.shape or (truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]):
+            return None
+        return f"The answer has shape {_fmt_shape(array.shape)}; it should have shape {_fmt_shape(truth.shape)}."
+
+    def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
+        # the hot path of mistake matching: no feedback, no hints
+        array = _as_array(given)
+        if isinstance(array, str) or value is None:
+            return False
+        truth = np.asarray(value, dtype=float)
+        if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
+            array = array[None]
+        return _same(array, truth, tol)
+
+    def describe(self) -> str:
+        axes = ", ".join(self.axes) if self.axes else "rows, columns"
+        return f"a nested list of numbers indexed [{axes}]"
+
+
+def _fmt_shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(s) for s in shape) or "scalar"
+
+
+def _entries_ok(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Per entry: exact where the truth is a whole number, within ``tol`` (rounding) elsewhere."""
+    diff = np.abs(array - truth)
+    whole = np.isclose(truth, np.round(truth), rtol=0, atol=1e-9)
+    exact = diff <= 1e-9 + 1e-12 * np.abs(truth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.abs(truth)))
+        half_unit = np.where(truth != 0, 0.5 * 10.0 ** (exponent - tol.sig_figs + 1), 0.0)
+    slack = np.maximum(np.maximum(tol.atol, tol.rtol * np.abs(truth)), half_unit)
+    rounded = diff <= slack * (1 + 1e-9) + 1e-12
+    return np.where(whole, exact, rounded)
+
+
+def _same(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
+    return a.shape == b.shape and bool(_entries_ok(a, b, tol).all())
+
+
+def _value_hint(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> str:
+    spatial = tuple(range(1, truth.ndim)) if truth.ndim >= 2 else (0,)
+    if truth.ndim >= 3 and _same(np.swapaxes(array, -1, -2), truth, tol):
+        return " It is the transpose of the right answer: check rows against columns."
+    if _same(np.flip(array, axis=spatial), truth, tol):
+        return " It is the right answer flipped: check the direction of the kernel."
+    if truth.ndim >= 3 and truth.shape[-2] > 2:  # rows exist: [channel][row][column]
+        for shift in (1, -1):
+            if _same(np.roll(array, shift, axis=-2)[..., 1:-1, :], truth[..., 1:-1, :], tol):
+                return " The rows are shifted by one: check where the first output row starts."
+    return ""
+
+
+def _shape_hint(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> str:
+    if array.ndim != truth.ndim:
+        return ""
+    if truth.ndim >= 2 and array.shape == truth.shape[:-2] + truth.shape[-1:] + truth.shape[-2:-1]:
+        return " It looks transposed: check rows against columns."
+    diff = [a - t for a, t in zip(array.shape, truth.shape)]
+    if sorted(abs(d) for d in diff)[-1] == 1:
+        common = tuple(slice(0, min(a, t)) for a, t in zip(array.shape, truth.shape))
+        more = "many" if max(diff) > 0 else "few"
+        if _same(array[common], truth[common], tol):
+            return f" The entries you have are right but there is one row or column too {more}: check the output size."
+        return f" There is one row or column too {more}: check the output size formula."
+    return ""
