@@ -3,17 +3,20 @@ whole corpus of ``tests/hostile`` in one batch, on each executor asked for. Prin
 wall time and the table of docs/security.md: per case, what it tries, what it got, how long its
 run took on each executor and what stopped it. Needs root, like the corpus itself.
 
-    .venv/bin/python -m benchmarks.hostile fork kernel
+    .venv/bin/python benchmarks/hostile.py fork kernel
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-from tests.hostile.conftest import CORPUS, WORKERS, Batches
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.hostile.conftest import CORPUS, WORKERS, Batches  # noqa: E402
 
 
 class _Folders:
