@@ -68,3 +68,21 @@ def test_the_generator_is_default_rng_of_the_hmac():
     for seed in (0, 1, 2**32 - 1, 2**32, 2**64 + 5, 7 << 200, 2**256 - 1):  # leading zero words, one word, zero
         state = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed_words(seed)))).bit_generator.state
         assert state == np.random.default_rng(seed).bit_generator.state, seed
+
+
+def test_the_variants_command_warns_about_a_space_too_small_for_the_roster(make_course):
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    runner = CliRunner()
+    course = make_course(students=tuple(f"s{i:03d}" for i in range(60)))
+    wide = runner.invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "200"})
+    assert wide.exit_code == 0, wide.output
+    assert "variants over 60 students" in wide.output and "too small" not in wide.output and "note" not in wide.output
+    fixed = SMALL_ASSIGNMENT.replace('points = 2\n', 'points = 2\nparams = {input_size = 8, kernel_size = 3}\n', 1)
+    course = make_course(students=tuple(f"s{i:03d}" for i in range(10)), assignment=fixed)
+    small = runner.invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "200"})
+    assert small.exit_code == 0, small.output
+    assert "space too small for the roster" in small.output and "100.00%" in small.output
+    assert "1 problem(s) give too few distinct answers" in small.output

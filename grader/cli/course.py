@@ -64,13 +64,13 @@ def variants(
     except AutogradeError as exc:
         fail(str(exc))
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
-    for col in ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)", ""):
+    small = sum(r.too_small for r in rows)
+    columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") + (("note",) if small else ())
+    for col in columns:
         table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left")
-    small = 0
     for r in rows:
-        warn = "[yellow]space too small for the roster[/]" if r.too_small else ""
-        small += r.too_small
-        table.add_row(r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}", warn)
+        note = ("[yellow]space too small for the roster[/]" if r.too_small else "",) if small else ()
+        table.add_row(r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}", *note)
     out.print(table)
     if small:
         err.print(f"[yellow]warning:[/] {small} problem(s) give too few distinct answers for this roster: widen their space in assignment.toml")
