@@ -127,25 +127,30 @@ def _answer_source(variant, mistake: str) -> str:
 def show_results(course, done: dict[str, str]) -> None:
     book = Gradebook(course.config.gradebook, course.root)
     table = Table(title=f"{ASSIGNMENT}: graded", title_justify="left")
-    for column in ("student", "what they did", "status", "score", "named mistakes"):
+    for column in ("student", "what they did", "status", "score", "by hand", "named mistakes"):
         table.add_column(column, overflow="fold")
     try:
         for sub in book.submissions(ASSIGNMENT):
             rows = book.results(sub.id)
             mistakes = sorted({r["mistake"] for r in rows if r["mistake"]})
             score = f"{sub.score:g} / {sub.max_score:g}" if sub.max_score else "-"
-            table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, ", ".join(mistakes))
+            waiting = sum(r["max_score"] for r in rows if r["manual"] and r["verdict"] == "pending")
+            blank = sum(r["max_score"] for r in rows if r["manual"] and r["verdict"] == "unanswered")
+            by_hand = ", ".join(f"{points:g} {what}" for points, what in ((waiting, "pending"), (blank, "unanswered")) if points)
+            table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:
         book.close()
     console.print(table)
+    console.print("Scores count the points given so far; free-text answers wait for a hand grade "
+                  "(autograde manual export / import).")
 
 
-def main() -> None:
+def main(folder: Path = ROOT / "demo-run") -> None:
     show_families()
     disagree = grade_seed_answers()
     console.print(f"{disagree} seed verdict(s) differ from the instructor's.\n" if disagree else
                   "Every seed verdict matches a careful instructor's.\n")
-    course = scratch_course()
+    course = scratch_course(folder)
     os.chdir(course.root)
     result = generate(course, ASSIGNMENT, solutions=True)
     console.print(f"Generated {len(result.notebooks)} notebooks (release + worked solutions) for "
@@ -158,7 +163,8 @@ def main() -> None:
     pages = write_feedback(course, ASSIGNMENT, now=after_due).pages
     csv_path = export(course, ASSIGNMENT, "csv").path
     report = write_report(course, ASSIGNMENT).path
-    rel = lambda p: Path(p).resolve().relative_to(ROOT)  # noqa: E731
+    where = folder.resolve().parent
+    rel = lambda p: Path(p).resolve().relative_to(where)  # noqa: E731
     console.print(f"\nFeedback pages: {rel(pages[0].parent)}/ ({len(pages)} pages)\n"
                   f"Gradebook CSV:  {rel(csv_path)}\nReport:         {rel(report)}\n"
                   f"Try: .venv/bin/autograde --help, or open {rel(report)} in a browser.")
