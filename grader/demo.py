@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -134,9 +135,11 @@ def show_results(course, done: dict[str, str]) -> None:
             rows = book.results(sub.id)
             mistakes = sorted({r["mistake"] for r in rows if r["mistake"]})
             score = f"{sub.score:g} / {sub.max_score:g}" if sub.max_score else "-"
-            waiting = sum(r["max_score"] for r in rows if r["manual"] and r["verdict"] == "pending")
-            blank = sum(r["max_score"] for r in rows if r["manual"] and r["verdict"] == "unanswered")
-            by_hand = ", ".join(f"{points:g} {what}" for points, what in ((waiting, "pending"), (blank, "unanswered")) if points)
+            waiting = Counter()  # points of free-text parts not graded yet, by why
+            for r in rows:
+                if r["manual"] and r["verdict"] in ("pending", "unanswered"):
+                    waiting[r["verdict"]] += r["max_score"]
+            by_hand = ", ".join(f"{points:g} {why}" for why, points in sorted(waiting.items()))
             table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:
         book.close()

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_TOLERANCE", "MAX_ANSWER_ENTRIES", "RIGHT", "UNANSWERED", "AnswerKind", "Tolerance", "Verdict"]
+__all__ = ["DEFAULT_TOLERANCE", "MAX_ANSWER_ENTRIES", "RIGHT", "AnswerKind", "Tolerance", "Verdict"]
 
 MAX_ANSWER_ENTRIES = 100_000  # an answer bigger than this is refused before numpy sees it
 
@@ -48,7 +48,6 @@ class Verdict:
 
 
 RIGHT = Verdict(1.0, "Correct.")
-UNANSWERED = Verdict(0.0, "Not answered.", answered=False)
 
 
 def _wrong(sentence: str) -> Verdict:

@@ -69,8 +69,10 @@ def variants(
     for col in columns:
         table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left")
     for r in rows:
-        note = ("[yellow]space too small for the roster[/]" if r.too_small else "",) if small else ()
-        table.add_row(r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}", *note)
+        cells = [r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}"]
+        if small:
+            cells.append("[yellow]space too small for the roster[/]" if r.too_small else "")
+        table.add_row(*cells)
     out.print(table)
     if small:
         err.print(f"[yellow]warning:[/] {small} problem(s) give too few distinct answers for this roster: widen their space in assignment.toml")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import CancelledError
 
 from grader.errors import AutogradeError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
@@ -69,11 +68,6 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
             index, attempt = futures.pop(future)
             try:
                 outcome = future.result()
-            except CancelledError as exc:
-                # the scheduler went away (or someone cancelled the batch): not this submission's doing, so
-                # it and the rest stay unrecorded and a rerun grades them
-                reason = getattr(exc, "reason", "cancelled")
-                raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch ({reason})") from None
             except KilledWorker:
                 if attempt == 1:
                     retry = send(index, 2)
@@ -84,10 +78,10 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
                                            reason="the grading worker died twice while running this submission")
             except Exception as exc:  # noqa: BLE001 - one broken task must not end the batch
                 if future.status != "error":
-                    # the task did not fail, fetching its result did (a comm to the scheduler closed):
-                    # like a lost scheduler, it stays unrecorded and a rerun grades it
-                    raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch "
-                                         f"({type(exc).__name__}: {exc})"[:500]) from None
+                    # the task did not fail: it was cancelled, or fetching its result did (the scheduler went
+                    # away). Not this submission's doing, so it and the rest stay unrecorded; a rerun grades them
+                    why = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+                    raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch ({why})"[:500]) from None
                 outcome = ExecutionOutcome(key=jobs[index].key, status="failed",
                                            reason=f"grader error on the cluster: {type(exc).__name__}: {exc}"[:500])
             yield index, outcome

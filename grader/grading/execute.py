@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from grader.errors import SubmissionError
 from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
