@@ -36,7 +36,7 @@ def snapshot(course) -> dict:
 
 
 def totals(course) -> dict[str, str]:
-    text = export(course, "a1", "csv").path.read_text()
+    text = export(course, "a1", "csv").path.read_text(encoding="utf-8-sig")
     return {row["student_id"]: (row["q3"], row["total"]) for row in csv.DictReader(io.StringIO(text))}
 
 
