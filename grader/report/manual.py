@@ -70,7 +70,7 @@ def export_manual(course: Course, assignment_name: str, out: Path | None = None)
     with opened(course) as book:
         text, count = sheet_text(course, assignment, book)
     path = Path(out) if out else course.folder("exports") / f"{assignment.name}.manual.csv"
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8-sig"))  # the mark tells a spreadsheet the answers are UTF-8
     return ManualExportResult(path, count)
 
 

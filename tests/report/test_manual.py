@@ -20,7 +20,8 @@ runner = CliRunner()
 
 def sheet(course) -> list[dict[str, str]]:
     path = export_manual(course, "a1").path
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # for a spreadsheet: UTF-8, said so
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def write_sheet(path, rows, columns=COLUMNS) -> None:
