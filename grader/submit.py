@@ -20,7 +20,7 @@ from grader.errors import AutogradeError, SubmissionError
 from grader.grading.execute import SubmissionJob, execute_submission
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
-from grader.notebook.slots import UNANSWERED, Slot, slots
+from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
 from grader.problems import get_family
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
@@ -97,8 +97,11 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         family, params = expected[pid]
         parts = family.parts(params)
         check = ProblemCheck(pid, "answered", list(outcome.notes.get(pid, [])))
+        read = _read_parts(family, params, problem_slots, outcome.values)
         for slot in problem_slots:
             value = outcome.values.get(slot.variable, UNANSWERED)
+            if slot.part is not None and read.get(slot.part) is not None:
+                value = read[slot.part]  # as grading reads it: a whole shape in out_size fills out_channels too
             if value == UNANSWERED or (value is None and not slot.none_is_answer):
                 check.messages.append(f"{slot.variable} is not answered yet.")
                 check.status = "missing"
@@ -129,6 +132,13 @@ def _params_in(nb: NotebookNode, pid: str) -> dict:
             except (SyntaxError, ValueError, IndexError, RecursionError, MemoryError):
                 break
     raise SubmissionError(f"the parameters cell of {pid} is missing or changed: get a fresh copy of the notebook")
+
+
+def _read_parts(family, params, problem_slots: list[Slot], values: dict) -> dict:
+    """Each part of an object answer as grading reads it (a family may read one variable into several parts)."""
+    if family.layout != "object":
+        return {}
+    return family.read(params, to_answer(family, problem_slots, values))[0]
 
 
 def _form_problem(layout: str, kind, value, reference) -> str | None:

@@ -31,19 +31,21 @@ def test_tolerance_is_configurable():
     assert Real().compare(0.2, 0.19315, Tolerance(rtol=0.05)).correct
 
 
-@pytest.mark.parametrize("bad", ["0.5", None, True, float("nan"), float("inf"), [0.5], {"x": 1}])
+@pytest.mark.parametrize("bad", ["half", None, True, float("nan"), float("inf"), [0.5], {"x": 1}])
 def test_real_refuses_what_is_not_a_finite_number_with_a_sentence(bad):
     verdict = Real().compare(bad, 0.5)
-    assert not verdict.correct and "Expected a number" in verdict.feedback
+    assert not verdict.correct and "Expected a" in verdict.feedback and "number" in verdict.feedback
 
 
-def test_integer_is_exact_and_says_why_a_float_is_wrong():
+def test_integer_is_exact_and_reads_integral_floats_and_text_saying_so():
     assert Integer().compare(55, 55).correct
     assert not Integer().compare(54, 55).correct
     float_verdict = Integer().compare(55.0, 55)
-    assert not float_verdict.correct and "without a decimal point" in float_verdict.feedback
+    assert float_verdict.correct and "read 55.0 as 55" in float_verdict.feedback
     assert not Integer().compare(True, 1).correct
-    assert "Expected an integer" in Integer().compare("55", 55).feedback
+    assert Integer().compare("55", 55).correct
+    assert "Expected a whole number" in Integer().compare(55.5, 55).feedback
+    assert "Expected an integer" in Integer().compare("fifty-five", 55).feedback
 
 
 def test_optional_integer_treats_none_as_an_answer():
@@ -51,7 +53,8 @@ def test_optional_integer_treats_none_as_an_answer():
     assert kind.compare(None, None).correct
     assert not kind.compare(None, 4).correct
     assert not kind.compare(4, None).correct
-    assert "Expected an integer" in kind.compare("never", None).feedback
+    assert kind.compare("never", None).correct and "as None" in kind.compare("never", None).feedback
+    assert "Expected an integer" in kind.compare("soon", None).feedback
 
 
 def test_integer_list_gives_credit_per_entry_and_checks_length():
@@ -63,15 +66,19 @@ def test_integer_list_gives_credit_per_entry_and_checks_length():
     assert IntegerList(1).compare(7, [7]).correct  # a 1-D size given without its list
 
 
-@pytest.mark.parametrize("given", [[16, 126, 126], [126, 126, 16], "126x126x16", "126 × 126 × 16", "(16, 126, 126)"])
-def test_shape_reads_channels_first_or_last_and_text(given):
+@pytest.mark.parametrize("given", [[16, 126, 126], "126x126x16", "126 × 126 × 16", "(16, 126, 126)", "126X126X16 px",
+                                   "torch.Size([16, 126, 126])", "16x126x126"])
+def test_shape_reads_lists_channels_first_and_text_hxwxc(given):
     assert Shape().compare(given, [16, 126, 126]).correct
 
 
 def test_shape_rejects_other_orders_and_explains_malformed_text():
     assert not Shape().compare([126, 16, 126], [16, 126, 126]).correct
+    last = Shape().compare([126, 126, 16], [16, 126, 126])  # a list is channels first: 126 channels
+    assert not last.correct and "channels first" in last.feedback
     assert "dimensions" in Shape().compare([126, 126], [16, 126, 126]).feedback
-    assert "Expected a shape" in Shape().compare("big", [16, 126, 126]).feedback
+    assert "Could not read" in Shape().compare("big", [16, 126, 126]).feedback
+    assert "is not a whole number" in Shape().compare("96x54x5²", [96, 54, 54]).feedback
     assert read_shape("1" * 40) is None
 
 
@@ -105,7 +112,7 @@ def test_array_rounding_applies_to_reals_but_whole_numbers_are_exact():
 
 @pytest.mark.parametrize(("bad", "says"), [
     ([[1, 2], [3]], "rectangular"),
-    ([[1, "2"]], "must be a number"),
+    ([[1, "two"]], "must be a number"),
     ([[1, True]], "must be a number"),
     ("[[1, 2]]", "nested list"),
     ([[0.0] * 1000] * 200, "more than"),

@@ -29,7 +29,7 @@ def test_validate_reports_missing_answers_and_wrong_forms_but_not_correctness(co
     nb = nbformat.read(released, as_version=4)
     for cell in nb.cells:
         if cell.get("id") == "q1":
-            cell.source = "q1_out_channels = 12345\nq1_out_size = [1, 2, 3]"  # wrong value, wrong length
+            cell.source = "q1_out_channels = 12345\nq1_out_size = [1, 2, 3, 4]"  # wrong value, wrong length
         if cell.get("id") == "q2":
             cell.source = "q2_out_channels = 7\nq2_out_size = [1, 1]"  # well formed (and surely wrong)
         if cell.get("id") == "q3":
