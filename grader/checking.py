@@ -119,6 +119,10 @@ def check(
         verdict = Verdict(0.0, "Not answered.", answered=False) if unanswered else part.kind.compare(value, part.expected, tol)
         results[name] = _score(name, part, value, verdict, shares[name], given, mistake_values, tol, carry_forward)
 
+    if notes and not only_given:  # a submission's page shows each part's feedback, not the answer's notes
+        for result in results.values():
+            if result.answered:
+                result.feedback = " ".join([result.feedback, *notes])
     graded = list(results.values())
     unanswered = [name for name in parts if name not in results or not results[name].answered]
     correct = bool(graded) and not malformed and all(r.correct for r in graded)

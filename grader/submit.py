@@ -106,9 +106,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
                 check.messages.append(f"{slot.variable} is not answered yet.")
                 check.status = "missing"
                 continue
-            reference = family.answer(params) if slot.part is None else parts[slot.part].expected
-            kind = next(iter(parts.values())).kind if slot.part is None else parts[slot.part].kind
-            problem = _form_problem(family.layout, kind, value, reference)
+            problem = _form_problem(family, params, parts, slot, value)
             if problem:
                 check.messages.append(f"{slot.variable}: {problem}")
                 check.status = "wrong_form" if check.status == "answered" else check.status
@@ -141,14 +139,15 @@ def _read_parts(family, params, problem_slots: list[Slot], values: dict) -> dict
     return family.read(params, to_answer(family, problem_slots, values))[0]
 
 
-def _form_problem(layout: str, kind, value, reference) -> str | None:
-    if layout != "list":
-        return kind.check_form(value, reference)
-    if not isinstance(value, list) or len(value) != len(reference):
-        return f"Expected a list of {len(reference)} entries."
-    for entry, ref in zip(value, reference):
-        problem = kind.check_form(entry, ref)
-        if problem:
+def _form_problem(family, params, parts: dict, slot: Slot, value) -> str | None:
+    """What is wrong with the form of one answer variable, read as grading reads it (never whether it is right)."""
+    if slot.part is not None:
+        return parts[slot.part].kind.check_form(value, parts[slot.part].expected)
+    values, notes, malformed = family.read(params, value)  # the whole answer in one variable
+    if malformed:
+        return notes[-1] if notes else "The answer does not have the form asked for."
+    for name, part in parts.items():
+        if values.get(name) is not None and (problem := part.kind.check_form(values[name], part.expected)):
             return problem
     return None
 

@@ -42,6 +42,20 @@ def test_validate_reports_missing_answers_and_wrong_forms_but_not_correctness(co
     assert "list of 2 integers" in text and "12345" not in text and "right" not in text.lower()
 
 
+def test_validate_reads_an_answer_as_grading_does(course, tmp_path):
+    nb = nbformat.read(release_path(course, "a1", "s001"), as_version=4)
+    for cell in nb.cells:
+        if cell.get("id") == "q1":  # the whole shape as text in one variable fills both parts, as in grading
+            cell.source = "q1_out_channels = None\nq1_out_size = '7x7x16'"
+        if cell.get("id") == "q2":
+            cell.source = "q2_out_channels = '7'\nq2_out_size = 'seven'"
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(nb, path)
+    report = validate(path, course=course)
+    assert _status(report)["q1"] == "answered" and _status(report)["q2"] == "wrong_form"
+    assert "Could not read" in json.dumps([p.messages for p in report.problems])
+
+
 def test_worked_solutions_validate_complete_apart_from_written_answers(course):
     report = validate(release_path(course, "a1", "s002", worked=True), course=course)
     assert _status(report) == {"q1": "answered", "q2": "answered", "q3": "missing"}

@@ -56,6 +56,18 @@ def _as_array(given: Any) -> np.ndarray | str:
     return array
 
 
+def _has_text(value: Any) -> bool:
+    """Whether any entry of an answer already read as an array (so at most 8 deep) was written as text."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
 def _numbers_from_text(value: Any) -> Any:
     """The nested lists with every entry written as text read as a number (or the sentence why not)."""
     if isinstance(value, (list, tuple)):
@@ -91,19 +103,20 @@ class Array(AnswerKind):
         array = _as_array(given)
         if isinstance(array, str):
             return _wrong(array)
+        note = "read the entries written as text as numbers" if _has_text(given) else ""
         if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
             array = array[None]  # a single channel given without its channel axis reads right
         if array.shape != truth.shape:
             return _wrong(f"The answer has shape {_fmt_shape(array.shape)}; it should have shape "
-                          f"{_fmt_shape(truth.shape)}.{_shape_hint(array, truth, tol)}")
+                          f"{_fmt_shape(truth.shape)}.{_shape_hint(array, truth, tol)}").noted(note)
         ok = _entries_ok(array, truth, tol)
         score = float(ok.mean()) if ok.size else 1.0
         if score == 1.0:
-            return RIGHT
+            return RIGHT.noted(note)
         wrong = [tuple(int(i) for i in idx) for idx in np.argwhere(~ok)[:4]]
         where = ", ".join(str(w) for w in wrong) + (", ..." if (~ok).sum() > 4 else "")
         return Verdict(score, f"{int(ok.sum())} of {ok.size} entries are right (wrong at {where})."
-                       f"{_value_hint(array, truth, tol)}")
+                       f"{_value_hint(array, truth, tol)}").noted(note)
 
     def check_form(self, given: Any, expected: Any) -> str | None:
         truth = _truth(expected)

@@ -93,7 +93,7 @@ class IntegerList(AnswerKind):
                     return square, f"read {show(given)} as {show(square)}, the same size along each axis"
             if not isinstance(given, str):
                 return single if self.length == 1 else wanted
-            parsed = parse_sizes(given)
+            parsed = parse_sizes(given, most=max(self.length, 8))
             if isinstance(parsed, FormError):
                 return FormError(f"Could not read {show(given)} as {self.length} integers ({self.what}): {parsed.sentence}")
             given, note = list(parsed.numbers), f"read {show(given)} as {show(list(parsed.numbers))}"

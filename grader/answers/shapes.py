@@ -44,11 +44,12 @@ def x(sizes: Any) -> str:
     return "×".join(str(s) for s in sizes)
 
 
-def parse_sizes(raw: Any) -> ShapeText | FormError | None:
-    """The integers of a shape from a JSON list or from text; ``None`` when ``raw`` is neither."""
+def parse_sizes(raw: Any, most: int = MAX_AXES) -> ShapeText | FormError | None:
+    """The integers of a shape (or of any short list of integers: ``most`` of them) from a JSON list or
+    from text; ``None`` when ``raw`` is neither."""
     if isinstance(raw, (list, tuple)):
-        if not raw or len(raw) > MAX_AXES:
-            return FormError(f"a shape has 1 to {MAX_AXES} sizes; this list has {len(raw)} entries.")
+        if not raw or len(raw) > most:
+            return FormError(f"a shape has 1 to {most} sizes; this list has {len(raw)} entries.")
         numbers = []
         for item in raw:
             if isinstance(item, float) or not isinstance(item, (int, str)):
@@ -59,13 +60,13 @@ def parse_sizes(raw: Any) -> ShapeText | FormError | None:
             numbers.append(value[0])
         return ShapeText(tuple(numbers), "list")
     if isinstance(raw, str):
-        return _parse_text(raw)
+        return _parse_text(raw, most)
     return None
 
 
-def _parse_text(raw: str) -> ShapeText | FormError:
+def _parse_text(raw: str, most: int) -> ShapeText | FormError:
     text = _UNIT.sub("", raw.strip())
-    if len(text) > 200:
+    if len(text) > 20 * most + 40:
         return FormError(f"the text is {len(raw)} characters long.")
     call = _SIZE_CALL.fullmatch(text)
     if call:
@@ -79,8 +80,8 @@ def _parse_text(raw: str) -> ShapeText | FormError:
     for piece in pieces:
         if not re.fullmatch(r"[0-9]{1,9}", piece):
             return FormError(f"{show(piece)} is not a whole number.")
-    if len(pieces) > MAX_AXES:
-        return FormError(f"a shape has at most {MAX_AXES} sizes; this has {len(pieces)}.")
+    if len(pieces) > most:
+        return FormError(f"a shape has at most {most} sizes; this has {len(pieces)}.")
     return ShapeText(tuple(int(p) for p in pieces), form, raw.strip())
 
 

@@ -18,13 +18,13 @@ def _truth(subs, sid):
     return family.answer(family.params(subs.params(sid)["q1"]))
 
 
-@pytest.mark.parametrize(("form", "source"), [
-    ("HxWxC text in out_size", lambda t: f"q1_out_channels = None\nq1_out_size = '{t['out_size'][0]}x{t['out_size'][1]}x{t['out_channels']}'\n"),
-    ("torch.Size text in out_channels", lambda t: f"q1_out_channels = 'torch.Size([{t['out_channels']}, {t['out_size'][0]}, {t['out_size'][1]}])'\nq1_out_size = None\n"),
-    ("numbers as text and numpy floats", lambda t: "import numpy as np\n"
+@pytest.mark.parametrize(("form", "says", "source"), [
+    ("HxWxC text in out_size", "as H×W×C", lambda t: f"q1_out_channels = None\nq1_out_size = '{t['out_size'][0]}x{t['out_size'][1]}x{t['out_channels']}'\n"),
+    ("torch.Size text in out_channels", "channels first", lambda t: f"q1_out_channels = 'torch.Size([{t['out_channels']}, {t['out_size'][0]}, {t['out_size'][1]}])'\nq1_out_size = None\n"),
+    ("numbers as text and numpy floats", "read", lambda t: "import numpy as np\n"
      f"q1_out_channels = '{t['out_channels']}'\nq1_out_size = [np.float64({t['out_size'][0]}), {t['out_size'][1]}.0]\n"),
 ])
-def test_a_shape_written_as_students_write_it_grades_right_in_a_notebook(subs, form, source):
+def test_a_shape_written_as_students_write_it_grades_right_in_a_notebook(subs, form, says, source):
     truth = {sid: _truth(subs, sid) for sid in ("s01", "s02")}
     for sid, t in truth.items():
         subs.edited(sid, lambda nb, t=t: setattr(cell(nb, "q1"), "source", source(t)))
@@ -34,3 +34,4 @@ def test_a_shape_written_as_students_write_it_grades_right_in_a_notebook(subs, f
         rows = found[sid][1]
         assert rows[("q1", "out_channels")]["verdict"] == "correct", (form, rows[("q1", "out_channels")])
         assert rows[("q1", "out_size")]["verdict"] == "correct", (form, rows[("q1", "out_size")])
+        assert says in rows[("q1", "out_size")]["feedback"] + rows[("q1", "out_channels")]["feedback"]  # how it was read
