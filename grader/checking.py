@@ -29,6 +29,7 @@ class PartResult(BaseModel):
     pending: bool = False
     mistake: str | None = None
     carried: bool = False
+    note: str = ""  # how the answer was read, when that took interpretation
     given: Any = None
     expected: Any = None
 
@@ -42,6 +43,7 @@ class CheckResult(BaseModel):
     feedback: list[str]
     mistakes: list[str]
     parts: dict[str, PartResult]
+    unanswered: list[str] = []
 
     def verdict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class CheckResult(BaseModel):
             "max_score": _round(self.max_score),
             "feedback": self.feedback,
             "mistakes": self.mistakes,
+            "unanswered": self.unanswered,
             "parts": {
                 name: {"correct": r.correct, "score": _round(r.score), "max_score": _round(r.max_score),
                        "feedback": r.feedback}
@@ -90,7 +93,9 @@ def check(
         carry_forward: the share of a part's points earned when it is wrong but right given the
             student's own earlier answers (0 turns error-carried-forward off).
         only_given: grade only the parts the answer gives (``autograde check``); otherwise an
-            unanswered part scores 0 (grading a submission).
+            unanswered part scores 0 (grading a submission). Either way the parts not answered
+            are listed; an answer whose every given part is right is correct only if its form
+            was right too (no unknown keys, the layout asked for).
     """
     params = family.params(params)
     tol = tolerance or family.tolerance
@@ -114,13 +119,23 @@ def check(
         verdict = Verdict(0.0, "Not answered.", answered=False) if unanswered else part.kind.compare(value, part.expected, tol)
         results[name] = _score(name, part, value, verdict, shares[name], given, mistake_values, tol, carry_forward)
 
+    if notes and not only_given:  # a submission's page shows each part's feedback, not the answer's notes
+        for result in results.values():
+            if result.answered:
+                result.feedback = " ".join([result.feedback, *notes])
     graded = list(results.values())
+    unanswered = [name for name in parts if name not in results or not results[name].answered]
     correct = bool(graded) and not malformed and all(r.correct for r in graded)
-    feedback = notes + [f"{name}: {r.feedback}" for name, r in results.items() if not r.correct]
-    if not graded:
-        feedback.append("Nothing was answered.")
+    feedback = notes + [f"{name}: {r.feedback}" for name, r in results.items() if not r.correct or r.note]
+    answered = [r for r in graded if r.answered]
+    if not answered:
+        if not malformed:
+            feedback.append("Nothing was answered.")
     elif all(r.correct for r in graded):
-        feedback.append("Every part given is right.")
+        feedback.append("Every part given is right." if not malformed else
+                        "Every part given is right, but the answer is not marked correct because of its form (see above).")
+    if only_given and answered and unanswered:
+        feedback.append(f"Not answered: {', '.join(unanswered)}.")
     mistakes = list(dict.fromkeys(r.mistake for r in graded if r.mistake))
     return CheckResult(
         correct=correct,
@@ -129,6 +144,7 @@ def check(
         feedback=feedback,
         mistakes=mistakes,
         parts=results,
+        unanswered=unanswered,
     )
 
 
@@ -150,7 +166,7 @@ def _score(
 ) -> PartResult:
     result = PartResult(correct=verdict.correct, score=points * verdict.score, max_score=points,
                         feedback=verdict.feedback, answered=verdict.answered, pending=verdict.pending,
-                        given=value, expected=part.expected)
+                        given=value, expected=part.expected, note=verdict.note)
     if verdict.correct or not verdict.answered or verdict.pending:
         return result
     if carry_forward > 0 and part.carry is not None:

@@ -78,12 +78,18 @@ def _is_type_tag(segment: object) -> bool:
     return isinstance(segment, str) and ("[" in text or "-" in text or text in _TYPE_TAGS)
 
 
+def _printable(text: str, limit: int = 80) -> str:
+    """One line whatever a key holds: control characters escaped, a long name cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``."""
     parts: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(x) for x in err["loc"] if not _is_type_tag(x))
-        msg = err["msg"].removeprefix("Value error, ")
+        loc = _printable(".".join(str(x) for x in err["loc"] if not _is_type_tag(x)))
+        msg = _printable(err["msg"].removeprefix("Value error, "), 300)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"
         elif err["type"] == "missing":

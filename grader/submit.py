@@ -21,7 +21,7 @@ from grader.grading.execute import SubmissionJob, execute_submission
 from grader.late import Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
-from grader.notebook.slots import UNANSWERED, Slot, slots
+from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
 from grader.problems import get_family
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
@@ -99,15 +99,16 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         family, params = expected[pid]
         parts = family.parts(params)
         check = ProblemCheck(pid, "answered", list(outcome.notes.get(pid, [])))
+        read = _read_parts(family, params, problem_slots, outcome.values)
         for slot in problem_slots:
             value = outcome.values.get(slot.variable, UNANSWERED)
+            if slot.part is not None and read.get(slot.part) is not None:
+                value = read[slot.part]  # as grading reads it: a whole shape in out_size fills out_channels too
             if value == UNANSWERED or (value is None and not slot.none_is_answer):
                 check.messages.append(f"{slot.variable} is not answered yet.")
                 check.status = "missing"
                 continue
-            reference = family.answer(params) if slot.part is None else parts[slot.part].expected
-            kind = next(iter(parts.values())).kind if slot.part is None else parts[slot.part].kind
-            problem = _form_problem(family.layout, kind, value, reference)
+            problem = _form_problem(family, params, parts, slot, value)
             if problem:
                 check.messages.append(f"{slot.variable}: {problem}")
                 check.status = "wrong_form" if check.status == "answered" else check.status
@@ -133,14 +134,22 @@ def _params_in(nb: NotebookNode, pid: str) -> dict:
     raise SubmissionError(f"the parameters cell of {pid} is missing or changed: get a fresh copy of the notebook")
 
 
-def _form_problem(layout: str, kind, value, reference) -> str | None:
-    if layout != "list":
-        return kind.check_form(value, reference)
-    if not isinstance(value, list) or len(value) != len(reference):
-        return f"Expected a list of {len(reference)} entries."
-    for entry, ref in zip(value, reference):
-        problem = kind.check_form(entry, ref)
-        if problem:
+def _read_parts(family, params, problem_slots: list[Slot], values: dict) -> dict:
+    """Each part of an object answer as grading reads it (a family may read one variable into several parts)."""
+    if family.layout != "object":
+        return {}
+    return family.read(params, to_answer(family, problem_slots, values))[0]
+
+
+def _form_problem(family, params, parts: dict, slot: Slot, value) -> str | None:
+    """What is wrong with the form of one answer variable, read as grading reads it (never whether it is right)."""
+    if slot.part is not None:
+        return parts[slot.part].kind.check_form(value, parts[slot.part].expected)
+    values, notes, malformed = family.read(params, value)  # the whole answer in one variable
+    if malformed:
+        return notes[-1] if notes else "The answer does not have the form asked for."
+    for name, part in parts.items():
+        if values.get(name) is not None and (problem := part.kind.check_form(values[name], part.expected)):
             return problem
     return None
 

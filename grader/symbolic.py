@@ -1,30 +1,41 @@
 """Read a student's symbolic expression safely and decide whether it equals the reference.
 
-Text is parsed by Python's own parser (``ast.parse``, which never runs code) and every node is
-checked against a whitelist before a sympy object is built from it: numbers, the allowed symbol
-names, ``+ - * / **``, and the functions in ``FUNCTIONS``. Nothing is passed to ``eval``,
-``sympify`` or ``parse_expr``. Sizes are bounded (characters, nodes, depth, constant magnitudes)
-so that building and probing an expression is quick whatever was typed.
+Text is first rewritten from the ways students write (``notation.py``: LaTeX, Unicode, ``ln σ``,
+implicit products), then parsed by Python's own parser (``ast.parse``, which never runs code) and
+every node is checked against a whitelist before a sympy object is built from it: numbers, the
+allowed symbol names, ``+ - * / **``, and the functions in ``FUNCTIONS``. Nothing is passed to
+``eval``, ``sympify`` or ``parse_expr``. Sizes are bounded (characters, nodes, depth, constant
+magnitudes) so that building and probing an expression is quick whatever was typed.
 
-Equivalence: both expressions are evaluated at random points with plain floats (bounded work);
-agreement at every usable point means equal, any disagreement (or a point where only one of them
-is defined) means different. Only when the probes cannot decide (too few points where both are
-defined) does sympy's ``simplify`` run, in a separate process under a hard time limit.
+Equivalence, over the whole domain (every real value, positive ones for a positive symbol):
+both expressions are evaluated at probe points spread over many orders of magnitude, drawn from
+a generator seeded by the two expressions themselves, so the points are the same for the same
+answer (same verdict, every time) and no constant list in the code can predict them. A
+disagreement found with floats is confirmed at 60 digits (mpmath) before it counts. Where the
+probes cannot decide (too few points where both are defined), or the answer holds ``abs()``
+(which can make two functions agree on a region and differ beyond it), sympy's ``simplify``
+decides, in a separate process under a hard time limit.
 """
 
 from __future__ import annotations
 
 import ast
+import enum
+import hashlib
 import math
 import multiprocessing
-import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+import mpmath
 import numpy as np
 import sympy
 
-__all__ = ["ExpressionError", "equivalent", "evaluate", "parse", "value_at"]
+from grader.notation import ExpressionError, normalise
+
+__all__ = ["Equivalence", "ExpressionError", "Parsed", "compare", "equivalent", "evaluate", "parse", "read", "value_at"]
 
 MAX_CHARS = 400
 MAX_NODES = 200
@@ -32,54 +43,73 @@ MAX_DEPTH = 40
 MAX_CONSTANT = 1e6
 MAX_BITS = 1024  # sympy factors exact integers under sqrt: 4096 bits took 0.4 s each
 SIMPLIFY_SECONDS = 3.0
+PROBES = 24
+PRECISION = 60  # decimal digits for confirming a disagreement
+MAX_MAGNITUDE = mpmath.mpf(10) ** 300  # past this a probe is an overflow, not evidence
 
 FUNCTIONS = {"log": sympy.log, "ln": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sympy.Abs}
 CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
 
-_REWRITES = [
-    (r"\\left|\\right", ""),
-    (r"\\(mu|sigma|log|ln|exp|sqrt|pi)\b", r"\1"),
-    (r"\\cdot|·|×", "*"),
-    ("μ", "mu"), ("σ", "sigma"), ("π", "pi"), ("²", "**2"), ("−", "-"),
-    (r"[{\[]", "("), (r"[}\]]", ")"),
-    (r"\^", "**"),
-    (r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][+-]?\d)\s*(?=[A-Za-z(])", r"\1*"),  # 2sigma -> 2*sigma
-    (r"\)\s*\(", ")*("),
-]
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed expression and, when reading it took interpretation, how it was read (for the student)."""
+
+    expr: sympy.Expr
+    note: str = ""
 
 
-class ExpressionError(ValueError):
-    """Text that is not an expression we accept; the message says why, in one sentence."""
+class Equivalence(enum.Enum):
+    """Whether two expressions are the same function on the whole domain."""
+
+    SAME = "same"
+    DIFFERENT = "different"
+    UNPROVEN = "unproven"  # agree at every probe, but holds abs() and simplify could not show it
 
 
-def _normalise(text: str) -> str:
-    for pattern, repl in _REWRITES:
-        text = re.sub(pattern, repl, text)
-    return text.strip()
+def expression_text(raw: Any) -> str:
+    """The text of an answer: text as it is, a JSON number as its shortest decimal (``-0.5``)."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() < 64:
+        return str(raw)
+    if isinstance(raw, float) and math.isfinite(raw):
+        return repr(raw)
+    raise ExpressionError("an expression must be text")
 
 
-def parse(text: str, symbols: Iterable[str]) -> sympy.Expr:
+def parse(text: str, symbols: Iterable[str], positive: Iterable[str] = ()) -> sympy.Expr:
     """Parse ``text`` into a sympy expression over ``symbols``; raise ``ExpressionError`` if refused."""
-    if not isinstance(text, str):
-        raise ExpressionError("an expression must be text")
-    return _parse(text, tuple(symbols))
+    return read(text, symbols, positive).expr
+
+
+def read(text: Any, symbols: Iterable[str], positive: Iterable[str] = ()) -> Parsed:
+    """Like :func:`parse`, with a note saying how the text was read when it took interpretation."""
+    return _read(expression_text(text), tuple(symbols), tuple(sorted(positive)))
 
 
 @lru_cache(maxsize=4096)  # a class's answers repeat the same few references and mistakes
-def _parse(text: str, symbols: tuple[str, ...]) -> sympy.Expr:
+def _read(text: str, symbols: tuple[str, ...], positive: tuple[str, ...]) -> Parsed:
     if len(text) > MAX_CHARS:
         raise ExpressionError(f"the expression is longer than {MAX_CHARS} characters")
-    source = _normalise(text)
-    if not source:
+    notation = normalise(text, frozenset(FUNCTIONS), frozenset(symbols) | frozenset(CONSTANTS))
+    if not notation.text:
         raise ExpressionError("the expression is empty")
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = ast.parse(notation.text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        raise ExpressionError(f"{text.strip()!r} is not a well-formed expression "
+        raise ExpressionError(f"{text.strip()[:80]!r} is not a well-formed expression "
                               "(write products with *, e.g. 2*sigma)") from None
-    names = {name: sympy.Symbol(name, real=True) for name in symbols}
-    builder = _Builder(names)
-    return builder.build(tree.body, depth=0)
+    names = {name: sympy.Symbol(name, positive=True) if name in positive else sympy.Symbol(name, real=True)
+             for name in symbols}
+    expr = _Builder(names).build(tree.body, depth=0)
+    note = f"read as {_short(expr)}" if notation.interpreted else ""
+    return Parsed(expr, note)
+
+
+def _short(expr: sympy.Expr) -> str:
+    text = sympy.sstr(expr)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 class _Builder:
@@ -173,39 +203,145 @@ def _float(expr: sympy.Expr, env: Mapping[sympy.Symbol, float]) -> float:
     raise ValueError(f"cannot evaluate {type(expr).__name__}")
 
 
-def value_at(text: str, values: Mapping[str, float]) -> float:
+def value_at(text: Any, values: Mapping[str, float]) -> float:
     """The value of ``text`` with its variables set to ``values`` (by name); NaN where it is undefined."""
     expr = parse(text, tuple(values))
     return evaluate(expr, {sympy.Symbol(name, real=True): float(v) for name, v in values.items()})
 
 
-def equivalent(a: sympy.Expr, b: sympy.Expr, positive: Iterable[str] = (), probes: int = 12) -> bool:
+def equivalent(a: sympy.Expr, b: sympy.Expr, positive: Iterable[str] = (), probes: int = PROBES) -> bool:
     """Whether ``a`` and ``b`` are the same function of their symbols (see the module docstring)."""
-    return _equivalent(a, b, frozenset(positive), probes)
+    return _compare(a, b, frozenset(positive), probes) is Equivalence.SAME
+
+
+def compare(a: sympy.Expr, b: sympy.Expr, positive: Iterable[str] = (), probes: int = PROBES) -> Equivalence:
+    """Whether ``a`` (an answer) and ``b`` (the reference) are the same function, saying when it is unproven."""
+    return _compare(a, b, frozenset(positive), probes)
 
 
 @lru_cache(maxsize=4096)
-def _equivalent(a: sympy.Expr, b: sympy.Expr, positive: frozenset[str], probes: int) -> bool:
-    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
-    rng = np.random.default_rng(20240229)  # fixed: the same answers always get the same verdict
+def _compare(a: sympy.Expr, b: sympy.Expr, positive: frozenset[str], probes: int) -> Equivalence:
+    symbols = a.free_symbols | b.free_symbols
+    names = sorted({s.name for s in symbols})
     usable = 0
-    for _ in range(probes):
-        env = {s: float(rng.uniform(0.3, 3.0) if s.name in positive else rng.uniform(-2.5, 2.5)) for s in symbols}
-        x, y = evaluate(a, env), evaluate(b, env)
-        if math.isfinite(x) != math.isfinite(y):
-            # defined where the other is not: not the same function (and no need for simplify,
-            # which an expression undefined everywhere would otherwise send there for every check)
-            return False
-        if not math.isfinite(x):
-            continue
-        usable += 1
-        if abs(x - y) > 1e-8 * max(1.0, abs(x), abs(y)):
-            return False
-    if usable >= 4:
-        return True
+    for point in _probe_points(a, b, names, positive, probes):
+        env = {s: point[s.name] for s in symbols}
+        agree = _agree(a, b, env)
+        if agree is False:
+            return Equivalence.DIFFERENT
+        usable += bool(agree)
+    if usable >= 4 and not (_piecewise(a, positive) or _piecewise(b, positive)):
+        return Equivalence.SAME
     # without the assumption, simplify cannot use log(sigma**2) == 2*log(sigma)
     signed = {s: sympy.Symbol(s.name, positive=True) for s in symbols if s.name in positive}
-    return _simplifies_to_zero((a - b).xreplace(signed))
+    if _simplifies_to_zero((a - b).xreplace(signed)):
+        return Equivalence.SAME
+    return Equivalence.UNPROVEN if usable >= 4 else Equivalence.DIFFERENT
+
+
+def _probe_points(a: sympy.Expr, b: sympy.Expr, names: list[str], positive: frozenset[str], count: int):
+    """Points over the whole domain, derived from the two expressions (the same answer, the same points).
+
+    A quarter lie in a small box around zero; the rest spread evenly over magnitudes 1e-3 to 1e3,
+    both signs (positive only for a positive symbol), shuffled per symbol.
+    """
+    seed = hashlib.sha256("\x00".join([sympy.srepr(a), sympy.srepr(b), *sorted(positive)]).encode()).digest()
+    rng = np.random.default_rng(int.from_bytes(seed[:16], "big"))
+    near = count // 4
+    wide = count - near
+    columns = {}
+    for name in names:
+        small = rng.uniform(0.2, 3.0, near) if name in positive else rng.uniform(-3.0, 3.0, near)
+        exponents = -3.0 + 6.0 * (rng.permutation(wide) + rng.uniform(0, 1, wide)) / wide
+        signs = np.ones(wide) if name in positive else rng.permutation(np.resize([1.0, -1.0], wide))
+        columns[name] = np.concatenate([small, signs * 10.0**exponents])
+    for i in range(count):
+        yield {name: float(columns[name][i]) for name in names}
+
+
+def _piecewise(expr: sympy.Expr, positive: frozenset[str]) -> bool:
+    """Whether ``expr`` may be piecewise (abs, or a fractional power of something not known positive):
+    such a function can agree with another on a region and differ beyond it, so probes cannot settle it."""
+    signed = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols if s.name in positive}
+    expr = expr.xreplace(signed)
+    if expr.has(sympy.Abs):
+        return True
+    return any(not p.exp.is_integer and p.base.is_positive is not True for p in expr.atoms(sympy.Pow))
+
+
+def _agree(a: sympy.Expr, b: sympy.Expr, env: Mapping[sympy.Symbol, float]) -> bool | None:
+    """True or False at this point; None when it tells nothing (undefined for both, or an overflow).
+
+    Floats decide agreement; a disagreement is confirmed at 60 digits, so float rounding or an
+    overflow in one way of writing the same function never counts against an answer.
+    """
+    x, y = evaluate(a, env), evaluate(b, env)
+    if math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-8 * max(1.0, abs(x), abs(y)):
+        return True
+    x, y = _precise(a, env), _precise(b, env)
+    if (x is _OVERFLOW) != (y is _OVERFLOW):  # past 1e300 against a number of sensible size: different
+        other = y if x is _OVERFLOW else x
+        return None if other is None or abs(other) > mpmath.mpf(10) ** 200 else False
+    if x is _OVERFLOW or (x is None and y is None):
+        return None
+    if x is None or y is None:
+        return False  # defined where the other is not: not the same function
+    floats = a.has(sympy.Float) or b.has(sympy.Float)  # a decimal like 0.1 carries binary rounding
+    return bool(abs(x - y) <= (mpmath.mpf("1e-9") if floats else mpmath.mpf("1e-30")) * max(1, abs(x), abs(y)))
+
+
+_OVERFLOW = object()
+
+
+def _precise(expr: sympy.Expr, env: Mapping[sympy.Symbol, float]) -> Any:
+    """The value at 60 digits: an mpf, ``None`` where undefined, ``_OVERFLOW`` past 1e300."""
+    with mpmath.workdps(PRECISION):
+        try:
+            return _mp(expr, env)
+        except (ValueError, ZeroDivisionError):
+            return None
+        except OverflowError:
+            return _OVERFLOW
+
+
+def _mp(expr: sympy.Expr, env: Mapping[sympy.Symbol, float]) -> Any:
+    if expr.is_Symbol:
+        return mpmath.mpf(env[expr])
+    if expr.is_Integer:
+        return mpmath.mpf(int(expr))
+    if expr.is_Rational:
+        return mpmath.mpf(int(expr.p)) / int(expr.q)
+    if expr.is_Float:
+        return mpmath.mpf(expr)
+    if expr is sympy.pi:
+        return +mpmath.pi
+    if expr is sympy.E:
+        return +mpmath.e
+    args = [_mp(arg, env) for arg in expr.args]
+    if expr.is_Add:
+        value = mpmath.fsum(args)
+    elif expr.is_Mul:
+        value = mpmath.fprod(args)
+    elif expr.is_Pow:
+        base, power = args
+        if base < 0 and power != int(power) or base == 0 and power < 0:
+            raise ValueError("undefined power")
+        value = mpmath.power(base, power)
+    elif isinstance(expr, sympy.log):
+        if args[0] <= 0:
+            raise ValueError("log of a number that is not positive")
+        value = mpmath.log(args[0])
+    elif isinstance(expr, sympy.exp):
+        if args[0] > 690:
+            raise OverflowError
+        value = mpmath.exp(args[0])
+    elif isinstance(expr, sympy.Abs):
+        value = abs(args[0])
+    else:
+        raise ValueError(f"cannot evaluate {type(expr).__name__}")
+    if not mpmath.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise OverflowError
+    return value
 
 
 def _simplify_child(expr: sympy.Expr, conn) -> None:  # runs in a separate process

@@ -74,5 +74,5 @@ def test_nothing_answered_is_not_correct():
 
 def test_verdict_has_exactly_the_documented_keys():
     verdict = check(FAMILY, PARAMS, [3, 5, 7]).verdict()
-    assert set(verdict) == {"correct", "score", "max_score", "feedback", "mistakes", "parts"}
+    assert set(verdict) == {"correct", "score", "max_score", "feedback", "mistakes", "unanswered", "parts"}
     assert set(verdict["parts"]["stage1"]) == {"correct", "score", "max_score", "feedback"}

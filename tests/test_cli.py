@@ -87,3 +87,32 @@ def test_sample_is_reproducible_and_solvable():
 def test_the_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "grader", "families"], capture_output=True, text=True, check=True)
     assert "conv_output_shape" in result.stdout
+
+
+def test_the_batch_survives_lines_json_itself_cannot_read():
+    answer = {"out_channels": 96, "out_size": [55, 55]}
+    lines = [
+        json.dumps({"params": ALEXNET, "answer": answer}),
+        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "7" * 5000),           # past the 4,300-digit limit
+        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "[" * 100_000 + "]" * 100_000),  # nested too deeply
+        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "7" * 400),            # a 400-digit integer: a verdict
+        json.dumps({"params": {**ALEXNET, "in_channels": True}, "answer": answer}),  # true is not 1
+        json.dumps({"params": ALEXNET, "answer": answer}),
+    ]
+    result = run("check", "conv_output_shape", "--batch", "-", stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 0 and len(out) == 6
+    assert out[0]["correct"] is True and out[5]["correct"] is True
+    assert "line 2:" in out[1]["error"] and "4300 digits" in out[1]["error"]
+    assert out[2]["error"] == "line 3: the JSON is nested too deeply to be read"
+    assert out[3]["correct"] is False and "digits" in out[3]["feedback"][0]
+    assert "in_channels: must be a number, not true" in out[4]["error"]
+
+
+def test_one_shot_check_and_sample_refuse_bad_input_in_one_line():
+    huge = run("check", "kl_gaussian", "--params", '{"mu_q": 0, "sigma_q": 1}', "--answer", "7" * 5000)
+    assert huge.exit_code == 2 and "--answer: the JSON cannot be read" in huge.output
+    negative = run("sample", "conv_values", "--seed", "-1")
+    assert negative.exit_code == 2 and "--seed must be 0 or more" in negative.output and "Traceback" not in negative.output
+    nan = run("solve", "kl_gaussian", "--params", '{"mu_q": NaN, "sigma_q": 1}')
+    assert nan.exit_code == 2 and "mu_q: must be a number, not NaN" in nan.output

@@ -29,7 +29,7 @@ def test_validate_reports_missing_answers_and_wrong_forms_but_not_correctness(co
     nb = nbformat.read(released, as_version=4)
     for cell in nb.cells:
         if cell.get("id") == "q1":
-            cell.source = "q1_out_channels = 12345\nq1_out_size = [1, 2, 3]"  # wrong value, wrong length
+            cell.source = "q1_out_channels = 12345\nq1_out_size = [1, 2, 3, 4]"  # wrong value, wrong length
         if cell.get("id") == "q2":
             cell.source = "q2_out_channels = 7\nq2_out_size = [1, 1]"  # well formed (and surely wrong)
         if cell.get("id") == "q3":
@@ -40,6 +40,20 @@ def test_validate_reports_missing_answers_and_wrong_forms_but_not_correctness(co
     assert _status(report) == {"q1": "wrong_form", "q2": "answered", "q3": "pending"}
     text = json.dumps([p.messages for p in report.problems])
     assert "list of 2 integers" in text and "12345" not in text and "right" not in text.lower()
+
+
+def test_validate_reads_an_answer_as_grading_does(course, tmp_path):
+    nb = nbformat.read(release_path(course, "a1", "s001"), as_version=4)
+    for cell in nb.cells:
+        if cell.get("id") == "q1":  # the whole shape as text in one variable fills both parts, as in grading
+            cell.source = "q1_out_channels = None\nq1_out_size = '7x7x16'"
+        if cell.get("id") == "q2":
+            cell.source = "q2_out_channels = '7'\nq2_out_size = 'seven'"
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(nb, path)
+    report = validate(path, course=course)
+    assert _status(report)["q1"] == "answered" and _status(report)["q2"] == "wrong_form"
+    assert "Could not read" in json.dumps([p.messages for p in report.problems])
 
 
 def test_worked_solutions_validate_complete_apart_from_written_answers(course):

@@ -3,37 +3,87 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from grader.answers.base import (DEFAULT_TOLERANCE, MAX_ANSWER_ENTRIES, RIGHT, AnswerKind, Tolerance, Verdict, _is_number,
-                                 _show, _wrong)
+from grader.answers.base import DEFAULT_TOLERANCE, MAX_ANSWER_ENTRIES, RIGHT, AnswerKind, FormError, Tolerance, Verdict, _wrong
+from grader.answers.display import show
+from grader.answers.numbers import read_number
+
+MAX_AXES = 8  # no tensor of these problems has more axes; deeper nesting is not an answer
 
 __all__ = ["Array"]
 
 
 def _as_array(given: Any) -> np.ndarray | str:
-    """A rectangular float array from nested lists of numbers, or the sentence saying why not."""
+    """A rectangular float array from nested lists of numbers, or the sentence saying why not.
+
+    Entries may be numbers written as text ("0.5"); an entry too large for a float is refused.
+    """
     if not isinstance(given, (list, tuple)):
-        return f"Expected a nested list of numbers, got {_show(given)}."
+        return f"Expected a nested list of numbers, got {show(given)}."
     count = 0
-    stack = [given]
+    stack = [(given, 0)]
+    texts = False
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, (list, tuple)):
             count += len(item)
             if count > MAX_ANSWER_ENTRIES:
                 return f"The answer has more than {MAX_ANSWER_ENTRIES} entries."
-            stack.extend(item)
-        elif not _is_number(item):
-            return f"Every entry must be a number; found {_show(item)}."
+            if depth >= MAX_AXES:
+                return f"The answer is nested more than {MAX_AXES} lists deep."
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            texts = True
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return f"Every entry must be a number; found {show(item)}."
+        elif isinstance(item, int) and abs(item) > 10**300:
+            return f"Every entry must be a number of sensible size; found {show(item)}."
+        elif isinstance(item, float) and not math.isfinite(item):
+            return f"Every entry must be a finite number; found {show(item)}."
+    if texts:
+        given = _numbers_from_text(given)
+        if isinstance(given, str):
+            return given
     try:
         array = np.array(given, dtype=float)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, OverflowError):
         return "The rows have different lengths: the answer must be a rectangular nested list."
     return array
+
+
+def _has_text(value: Any) -> bool:
+    """Whether any entry of an answer already read as an array (so at most 8 deep) was written as text."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def _numbers_from_text(value: Any) -> Any:
+    """The nested lists with every entry written as text read as a number (or the sentence why not)."""
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            read = _numbers_from_text(item)
+            if isinstance(read, str):
+                return read
+            out.append(read)
+        return out
+    if not isinstance(value, str):
+        return value
+    number = read_number(value)
+    if isinstance(number, FormError) or abs(number.value) > 10**300:
+        return f"Every entry must be a number; found {show(value)}."
+    return float(number.value)
 
 
 @dataclass(frozen=True)
@@ -47,29 +97,34 @@ class Array(AnswerKind):
     axes: tuple[str, ...] = field(default=())  # names of the axes, for describe()
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        truth = np.asarray(expected, dtype=float)
+        truth = _truth(expected)
+        if truth is None:
+            return _wrong("This part has no reference values to compare with.")
         array = _as_array(given)
         if isinstance(array, str):
             return _wrong(array)
+        note = "read the entries written as text as numbers" if _has_text(given) else ""
         if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
             array = array[None]  # a single channel given without its channel axis reads right
         if array.shape != truth.shape:
             return _wrong(f"The answer has shape {_fmt_shape(array.shape)}; it should have shape "
-                          f"{_fmt_shape(truth.shape)}.{_shape_hint(array, truth, tol)}")
+                          f"{_fmt_shape(truth.shape)}.{_shape_hint(array, truth, tol)}").noted(note)
         ok = _entries_ok(array, truth, tol)
         score = float(ok.mean()) if ok.size else 1.0
         if score == 1.0:
-            return RIGHT
+            return RIGHT.noted(note)
         wrong = [tuple(int(i) for i in idx) for idx in np.argwhere(~ok)[:4]]
         where = ", ".join(str(w) for w in wrong) + (", ..." if (~ok).sum() > 4 else "")
         return Verdict(score, f"{int(ok.sum())} of {ok.size} entries are right (wrong at {where})."
-                       f"{_value_hint(array, truth, tol)}")
+                       f"{_value_hint(array, truth, tol)}").noted(note)
 
     def check_form(self, given: Any, expected: Any) -> str | None:
-        truth = np.asarray(expected, dtype=float)
+        truth = _truth(expected)
         array = _as_array(given)
         if isinstance(array, str):
             return array
+        if truth is None:
+            return None
         if array.shape == truth.shape or (truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]):
             return None
         return f"The answer has shape {_fmt_shape(array.shape)}; it should have shape {_fmt_shape(truth.shape)}."
@@ -77,9 +132,9 @@ class Array(AnswerKind):
     def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
         # the hot path of mistake matching: no feedback, no hints
         array = _as_array(given)
-        if isinstance(array, str) or value is None:
+        truth = _truth(value)
+        if isinstance(array, str) or truth is None:
             return False
-        truth = np.asarray(value, dtype=float)
         if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
             array = array[None]
         return _same(array, truth, tol)
@@ -89,21 +144,40 @@ class Array(AnswerKind):
         return f"a nested list of numbers indexed [{axes}]"
 
 
+def _truth(expected: Any) -> np.ndarray | None:
+    """The reference as a float array; ``None`` when there is none (a mistake that does not apply)."""
+    if expected is None:
+        return None
+    try:
+        truth = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        return None
+    return truth if np.all(np.isfinite(truth)) else None
+
+
 def _fmt_shape(shape: tuple[int, ...]) -> str:
     return "x".join(str(s) for s in shape) or "scalar"
 
 
 def _entries_ok(array: np.ndarray, truth: np.ndarray, tol: Tolerance) -> np.ndarray:
-    """Per entry: exact where the truth is a whole number, within ``tol`` (rounding) elsewhere."""
+    """Per entry: exact where the truth is a whole number, by ``tol`` elsewhere.
+
+    numpy settles the clear cases (within float noise, or far outside anything the rounding rule
+    could accept); the few entries in between go through the rule itself, digit by digit.
+    """
     diff = np.abs(array - truth)
+    scale = np.abs(truth)
     whole = np.isclose(truth, np.round(truth), rtol=0, atol=1e-9)
-    exact = diff <= 1e-9 + 1e-12 * np.abs(truth)
+    ok = np.where(whole, diff <= 1e-9 + 1e-12 * scale, False)
+    if tol.explicit:  # the instructor's tolerance, for every entry
+        return diff <= np.maximum(tol.atol or 0.0, (tol.rtol or 0.0) * scale)
+    ok |= ~whole & (diff <= 1e-9 * scale)
     with np.errstate(divide="ignore", invalid="ignore"):
-        exponent = np.floor(np.log10(np.abs(truth)))
-        half_unit = np.where(truth != 0, 0.5 * 10.0 ** (exponent - tol.sig_figs + 1), 0.0)
-    slack = np.maximum(np.maximum(tol.atol, tol.rtol * np.abs(truth)), half_unit)
-    rounded = diff <= slack * (1 + 1e-9) + 1e-12
-    return np.where(whole, exact, rounded)
+        unit = np.where(scale > 0, 10.0 ** (np.floor(np.log10(scale)) - tol.sig_figs + 1), 0.0)
+    undecided = ~whole & ~ok & (diff <= 6 * unit + 2e-6)
+    for index in zip(*np.nonzero(undecided)):
+        ok[index] = tol.allows(float(array[index]), float(truth[index]))
+    return ok
 
 
 def _same(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:

@@ -1,66 +1,72 @@
-"""What every answer kind shares: the tolerance, the verdict, and the kind's interface."""
+"""What every answer kind shares: the verdict, the kind's interface, and reading notes.
+
+A kind reads a raw JSON answer (``read``: a value, or a :class:`FormError` saying why it cannot)
+and compares a read value with the reference (``compare`` does both and gives a :class:`Verdict`).
+Neither ever raises, whatever JSON arrives.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from grader.answers.display import show
+from grader.answers.numbers import FormError
+from grader.answers.tolerance import DEFAULT_TOLERANCE, Tolerance
 
-__all__ = ["DEFAULT_TOLERANCE", "MAX_ANSWER_ENTRIES", "RIGHT", "AnswerKind", "Tolerance", "Verdict"]
+__all__ = ["DEFAULT_TOLERANCE", "MAX_ANSWER_ENTRIES", "RIGHT", "AnswerKind", "FormError", "Reading", "Tolerance",
+           "Verdict"]
 
 MAX_ANSWER_ENTRIES = 100_000  # an answer bigger than this is refused before numpy sees it
 
 
-class Tolerance(BaseModel):
-    """How close a real-valued answer must be (integers, shapes and counts are always exact)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    sig_figs: int = Field(3, ge=1, le=15, description="A real correctly rounded to this many significant figures is right.")
-    rtol: float = Field(0.0, ge=0, description="Extra relative tolerance, on top of the rounding rule.")
-    atol: float = Field(1e-6, ge=0, description="Absolute tolerance, which decides when the true value is (near) zero.")
-
-    def allows(self, given: float, expected: float) -> bool:
-        slack = max(self.atol, self.rtol * abs(expected))
-        if expected != 0 and math.isfinite(expected):
-            exponent = math.floor(math.log10(abs(expected)))
-            slack = max(slack, 0.5 * 10.0 ** (exponent - self.sig_figs + 1))
-        return abs(given - expected) <= slack * (1 + 1e-9) + 1e-12
-
-
-DEFAULT_TOLERANCE = Tolerance()
-
-
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of comparing one answer: ``score`` in [0, 1] and a sentence for the student."""
+    """The outcome of comparing one answer: ``score`` in [0, 1] and a sentence for the student.
+
+    ``note`` says how the answer was read when that took interpretation (text read as a number,
+    a shape read as H×W×C); it is part of ``feedback`` too, and is kept apart so that a right
+    answer's note can still be shown.
+    """
 
     score: float
     feedback: str
     answered: bool = True
     pending: bool = False  # graded by hand later
+    note: str = ""
 
     @property
     def correct(self) -> bool:
         return self.answered and not self.pending and self.score >= 1 - 1e-12
 
+    def noted(self, note: str) -> Verdict:
+        """This verdict with a note on how the answer was read (added to its sentence)."""
+        if not note:
+            return self
+        sentence = f"Correct ({note})." if self.feedback == RIGHT.feedback else f"{self.feedback} ({note[:1].upper()}{note[1:]}.)"
+        return replace(self, feedback=sentence, note=note)
+
 
 RIGHT = Verdict(1.0, "Correct.")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A family's reading of a whole raw answer into its layout, with notes for the student.
+
+    ``malformed`` marks an answer whose form was wrong (it is then never fully correct).
+    """
+
+    value: Any
+    notes: tuple[str, ...] = ()
+    malformed: bool = False
 
 
 def _wrong(sentence: str) -> Verdict:
     return Verdict(0.0, sentence)
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _show(x: Any, limit: int = 60) -> str:
-    text = repr(x)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_show = show  # the name the kinds used before display.py existed
 
 
 class AnswerKind:
@@ -79,6 +85,9 @@ class AnswerKind:
         return self.compare(given, value, tol).correct
 
     def check_form(self, given: Any, expected: Any) -> str | None:
-        """A sentence when ``given`` has the wrong type or shape (never whether it is right), else None."""
-        verdict = self.compare(given, expected)
-        return None if verdict.correct or not verdict.feedback.startswith("Expected") else verdict.feedback
+        """A sentence when ``given`` cannot be read as this kind (never whether it is right), else None."""
+        read = getattr(self, "read", None)
+        if read is not None:
+            value = read(given)
+            return value.sentence if isinstance(value, FormError) else None
+        return None

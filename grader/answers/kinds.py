@@ -1,33 +1,37 @@
-"""Scalar, shape, choice, text and expression answers."""
+"""Scalar, list, choice, text and expression answers (shapes are in ``shapes.py``, tensors in ``arrays.py``)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from grader.answers.base import DEFAULT_TOLERANCE, RIGHT, AnswerKind, Tolerance, Verdict, _is_number, _show, _wrong
+from grader.answers.base import DEFAULT_TOLERANCE, RIGHT, AnswerKind, FormError, Tolerance, Verdict, _wrong
+from grader.answers.display import show
+from grader.answers.numbers import Number, read_integer, read_number
+from grader.answers.shapes import Shape, ShapeText, parse_sizes, read_shape, split_shape  # noqa: F401 - Shape and the readers keep their old home
+from grader.answers.tolerance import Judgement
 
 __all__ = ["Choice", "Expression", "FreeText", "Integer", "IntegerList", "OptionalInteger", "Real", "Shape",
            "read_shape", "split_shape"]
 
+NONE_WORDS = frozenset({"none", "null", "nil", "never", "impossible", "unreachable", "no solution"})
+
 
 @dataclass(frozen=True)
 class Integer(AnswerKind):
-    """An exact integer: a count, a size, a number of layers."""
+    """An exact integer: a count, a size, a number of layers. ``54.0`` and ``"10,730"`` read too, with a note."""
 
     name: ClassVar[str] = "integer"
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        if isinstance(given, bool) or not isinstance(given, int):
-            if isinstance(given, float) and given.is_integer():
-                return _wrong(f"Expected an integer, got the float {given!r}: write it without a decimal point.")
-            return _wrong(f"Expected an integer, got {_show(given)}.")
-        return RIGHT if given == expected else _wrong(f"{given} is not the right value.")
+    def read(self, given: Any) -> tuple[int, str] | FormError:
+        return read_integer(given)
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        typed = Integer.compare(self, given, given)
-        return None if typed.correct else typed.feedback
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        read = self.read(given)
+        if isinstance(read, FormError):
+            return _wrong(read.sentence)
+        value, note = read
+        return (RIGHT if value == expected else _wrong(f"{show(value)} is not the right value.")).noted(note)
 
     def describe(self) -> str:
         return "an integer"
@@ -40,16 +44,23 @@ class OptionalInteger(Integer):
     name: ClassVar[str] = "optional_integer"
     none_means: str = "no such value exists"
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+    def read(self, given: Any) -> tuple[int | None, str] | FormError:
         if given is None:
-            return RIGHT if expected is None else _wrong(f"You answered None ({self.none_means}), but there is an answer.")
-        if expected is None:
-            typed = super().compare(given, given, tol)
-            return _wrong(f"{given} is not the right value.") if typed.correct else typed
-        return super().compare(given, expected, tol)
+            return None, ""
+        if isinstance(given, str) and given.strip().strip(".").lower() in NONE_WORDS:
+            return None, f"read {show(given)} as None"
+        return super().read(given)
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        return None if given is None else super().check_form(given, expected)
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        read = self.read(given)
+        if isinstance(read, FormError):
+            return _wrong(read.sentence)
+        value, note = read
+        if value is None:
+            verdict = RIGHT if expected is None else _wrong(f"You answered None ({self.none_means}), but there is an answer.")
+        else:
+            verdict = RIGHT if value == expected else _wrong(f"{show(value)} is not the right value.")
+        return verdict.noted(note)
 
     def describe(self) -> str:
         return f"an integer, or None if {self.none_means}"
@@ -57,108 +68,93 @@ class OptionalInteger(Integer):
 
 @dataclass(frozen=True)
 class IntegerList(AnswerKind):
-    """A fixed-length list of exact integers (a size per axis); partial credit per entry."""
+    """A fixed-length list of exact integers; partial credit per entry.
+
+    ``per_axis`` marks sizes along the axes of an image ([H, W]): one integer then means the same
+    size along every axis (a square), and text such as ``"54x54"`` reads as a list. A list of one
+    entry always accepts the integer alone.
+    """
 
     name: ClassVar[str] = "integer_list"
     length: int = 1
     what: str = "entries"
+    per_axis: bool = False
+
+    def read(self, given: Any) -> tuple[list[int], str] | FormError:
+        wanted = FormError(f"Expected a list of {self.length} integers ({self.what}), got {show(given)}.")
+        note = ""
+        if isinstance(given, (int, float, str)) and not isinstance(given, bool):
+            if self.length == 1 or self.per_axis:  # one size for every axis
+                single = read_integer(given)
+                if not isinstance(single, FormError):
+                    if self.length == 1:
+                        return [single[0]], single[1]
+                    square = [single[0]] * self.length
+                    return square, f"read {show(given)} as {show(square)}, the same size along each axis"
+            if not isinstance(given, str):
+                return single if self.length == 1 else wanted
+            parsed = parse_sizes(given, most=max(self.length, 8))
+            if isinstance(parsed, FormError):
+                return FormError(f"Could not read {show(given)} as {self.length} integers ({self.what}): {parsed.sentence}")
+            given, note = list(parsed.numbers), f"read {show(given)} as {show(list(parsed.numbers))}"
+        if not isinstance(given, (list, tuple)) or len(given) != self.length:
+            return wanted
+        values = []
+        for item in given:
+            read = read_integer(item)
+            if isinstance(read, FormError):
+                return read
+            values.append(read[0])
+            note = note or read[1]
+        return values, note
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        if self.length == 1 and isinstance(given, int) and not isinstance(given, bool):
-            given = [given]  # a single size given without its list reads right
-        if not isinstance(given, (list, tuple)) or len(given) != self.length:
-            return _wrong(f"Expected a list of {self.length} integers ({self.what}), got {_show(given)}.")
-        for item in given:
-            typed = Integer().compare(item, item)
-            if not typed.correct:
-                return typed
-        right = sum(g == e for g, e in zip(given, expected))
-        if right == self.length:
-            return RIGHT
-        return Verdict(right / self.length, f"{right} of {self.length} {self.what} are right.")
-
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        verdict = self.compare(given, given if isinstance(given, list) else expected)
-        return None if verdict.correct else verdict.feedback
+        read = self.read(given)
+        if isinstance(read, FormError):
+            return _wrong(read.sentence)
+        values, note = read
+        expected = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+        right = sum(g == e for g, e in zip(values, expected))
+        if right == self.length == len(expected):
+            return RIGHT.noted(note)
+        hint = ""
+        if self.length == 2 and values[::-1] == expected and values != expected:
+            hint = " The two sizes are swapped: check rows (height) against columns (width)."
+        return Verdict(right / self.length, f"{right} of {self.length} {self.what} are right.{hint}").noted(note)
 
     def describe(self) -> str:
+        if self.per_axis and self.length > 1:
+            return f"a list of {self.length} integers ({self.what}), e.g. [H, W]"
         return f"a list of {self.length} integers ({self.what})"
 
 
 @dataclass(frozen=True)
 class Real(AnswerKind):
-    """A real number; correct when within rounding (``Tolerance``) of the reference."""
+    """A real number; right by the tolerance rule (see ``tolerance.py``). Numbers as text read too."""
 
     name: ClassVar[str] = "real"
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        if not _is_number(given):
-            return _wrong(f"Expected a number, got {_show(given)}.")
-        if tol.allows(float(given), float(expected)):
-            return RIGHT
-        return _wrong(f"{given!r} is not within rounding of the answer "
-                      f"({tol.sig_figs} significant figures are enough).")
+    def read(self, given: Any) -> Number | FormError:
+        return read_number(given)
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        return None if _is_number(given) else f"Expected a number, got {_show(given)}."
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        number = read_number(given)
+        if isinstance(number, FormError):
+            return _wrong(number.sentence)
+        judgement = tol.judge(number, expected)
+        if judgement is Judgement.RIGHT:
+            return RIGHT.noted(number.note)
+        if tol.explicit:
+            sentence = f"{show(given)} is not within the tolerance this problem allows."
+        elif judgement is Judgement.EXTRA_DIGITS:
+            sentence = (f"{show(given)} is right to {tol.sig_figs} significant figures, but the further digits given are "
+                        "wrong: give only the digits you are sure of.")
+        else:
+            sentence = f"{show(given)} is not right to {tol.sig_figs} significant figures."
+        return _wrong(sentence).noted(number.note)
 
     def describe(self) -> str:
         return "a number (3 significant figures are enough)"
-
-
-def read_shape(value: Any) -> list[int] | None:
-    """Read a shape written as a list of ints or as text such as ``"126x126x16"``; ``None`` if neither."""
-    if isinstance(value, str):
-        pieces = [p for p in re.split(r"\s*[x×*,]\s*|\s+", value.strip().strip("()[]")) if p]
-        if not pieces or len(pieces) > 8 or not all(p.isdigit() and len(p) < 10 for p in pieces):
-            return None
-        return [int(p) for p in pieces]
-    if isinstance(value, (list, tuple)) and 0 < len(value) <= 8 and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        return list(value)
-    return None
-
-
-def split_shape(raw: Any, channels: int, sizes: list[int]) -> dict[str, Any] | None:
-    """A whole shape (``[C, H, W]``, ``[H, W, C]`` or ``"HxWxC"``) as ``{out_channels, out_size}``.
-
-    Channels-last is chosen only when it reads exactly right; otherwise channels come first.
-    ``None`` when ``raw`` is not a shape with one more axis than ``sizes``.
-    """
-    shape = read_shape(raw) if not isinstance(raw, dict) else None
-    if shape is None or len(shape) != len(sizes) + 1:
-        return None
-    if shape[-1] == channels and shape[:-1] == list(sizes):
-        return {"out_channels": shape[-1], "out_size": shape[:-1]}
-    return {"out_channels": shape[0], "out_size": shape[1:]}
-
-
-@dataclass(frozen=True)
-class Shape(AnswerKind):
-    """A tensor shape (channels first); channels-last (``H x W x C``) reads right too."""
-
-    name: ClassVar[str] = "shape"
-
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        shape = read_shape(given)
-        if shape is None:
-            return _wrong(f"Expected a shape such as [16, 126, 126] or '126x126x16', got {_show(given)}.")
-        expected = list(expected)
-        if len(shape) != len(expected):
-            return _wrong(f"The shape has {len(shape)} dimensions; this one needs {len(expected)}.")
-        if shape == expected or shape == expected[1:] + expected[:1]:
-            return RIGHT
-        return _wrong(f"{'x'.join(map(str, shape))} is not the right shape.")
-
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        shape = read_shape(given)
-        if shape is None:
-            return f"Expected a shape such as [16, 126, 126] or '126x126x16', got {_show(given)}."
-        return None if len(shape) == len(expected) else f"The shape has {len(shape)} dimensions; this one needs {len(expected)}."
-
-    def describe(self) -> str:
-        return "a shape, channels first [C, H, W] (channels last also reads right)"
 
 
 @dataclass(frozen=True)
@@ -168,18 +164,18 @@ class Choice(AnswerKind):
     name: ClassVar[str] = "choice"
     options: tuple[str, ...] = ()
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        if not isinstance(given, str):
-            return _wrong(f"Expected one of {', '.join(self.options)}; got {_show(given)}.")
-        picked = given.strip().lower()
-        if picked not in {o.lower() for o in self.options}:
-            return _wrong(f"{_show(given)} is not one of the options ({', '.join(self.options)}).")
-        return RIGHT if picked == str(expected).lower() else _wrong(f"{given!r} is not the right option.")
-
-    def check_form(self, given: Any, expected: Any) -> str | None:
+    def read(self, given: Any) -> str | FormError:
         if isinstance(given, str) and given.strip().lower() in {o.lower() for o in self.options}:
-            return None
-        return f"Expected one of {', '.join(self.options)}; got {_show(given)}."
+            return given.strip().lower()
+        return FormError(f"Expected one of {', '.join(self.options)}; got {show(given)}.")
+
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        picked = self.read(given)
+        if isinstance(picked, FormError):
+            if isinstance(given, str):
+                return _wrong(f"{show(given)} is not one of the options ({', '.join(self.options)}).")
+            return _wrong(picked.sentence)
+        return RIGHT if picked == str(expected).lower() else _wrong(f"{show(given)} is not the right option.")
 
     def describe(self) -> str:
         return "one of: " + ", ".join(repr(o) for o in self.options)
@@ -199,42 +195,50 @@ class FreeText(AnswerKind):
             return _wrong(f"The answer is longer than {self.max_chars} characters.")
         return Verdict(0.0, "Recorded; graded by hand.", pending=True)
 
+    def check_form(self, given: Any, expected: Any) -> str | None:
+        verdict = self.compare(given, expected)
+        return None if verdict.pending else verdict.feedback
+
     def describe(self) -> str:
         return "your answer as text"
 
 
 @dataclass(frozen=True)
 class Expression(AnswerKind):
-    """A symbolic expression in the given variables, compared by simplification and numeric probes."""
+    """A symbolic expression in the given variables, compared by numeric probes and, where they cannot decide, sympy."""
 
     name: ClassVar[str] = "expression"
     symbols: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()  # symbols that are > 0 (a standard deviation)
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+    def read(self, given: Any) -> Any:
         from grader import symbolic  # sympy is imported only when an expression is graded
 
-        if not isinstance(given, str):
-            return _wrong(f"Expected an expression as text, such as '-log(sigma)'; got {_show(given)}.")
         try:
-            student = symbolic.parse(given, self.symbols)
+            return symbolic.read(given, self.symbols, self.positive)
         except symbolic.ExpressionError as exc:
-            return _wrong(f"Could not read the expression: {exc}")
-        reference = symbolic.parse(expected, self.symbols)
-        if symbolic.equivalent(student, reference, positive=self.positive):
-            return RIGHT
-        return _wrong(f"{given.strip()!r} is not equivalent to the answer.")
+            if not isinstance(given, (str, int, float)) or isinstance(given, bool):
+                return FormError(f"Expected an expression as text, such as '-log(sigma)'; got {show(given)}.")
+            return FormError(f"Could not read the expression: {exc}")
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         from grader import symbolic
 
-        if not isinstance(given, str):
-            return f"Expected an expression as text, such as '-log(sigma)'; got {_show(given)}."
+        student = self.read(given)
+        if isinstance(student, FormError):
+            return _wrong(student.sentence)
         try:
-            symbolic.parse(given, self.symbols)
-        except symbolic.ExpressionError as exc:
-            return f"Could not read the expression: {exc}"
-        return None
+            reference = symbolic.read(expected, self.symbols, self.positive)
+        except symbolic.ExpressionError:
+            return _wrong("This part has no reference expression to compare with.")
+        outcome = symbolic.compare(student.expr, reference.expr, positive=self.positive)
+        if outcome is symbolic.Equivalence.SAME:
+            return RIGHT.noted(student.note)
+        shown = show(given.strip() if isinstance(given, str) else given, 120)
+        if outcome is symbolic.Equivalence.UNPROVEN:
+            return _wrong(f"{shown} agrees with the answer where it was tried, but uses abs() and could not be "
+                          "shown equal to it everywhere: write it without abs().").noted(student.note)
+        return _wrong(f"{shown} is not equivalent to the answer.").noted(student.note)
 
     def describe(self) -> str:
         names = ", ".join(self.symbols)

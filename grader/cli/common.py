@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from grader.config import Course, load_course
+from grader.errors import AutogradeError
 
 app = typer.Typer(
     name="autograde",
@@ -31,11 +32,27 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def parse_json(text: str, what: str) -> Any:
+def read_json(text: str) -> Any:
+    """Parse JSON text; ``AutogradeError`` with a one-line reason when it cannot be read.
+
+    Beyond bad syntax, valid JSON can still be unreadable here: an integer of more than Python's
+    4,300 digits, or lists nested past the parser's recursion limit.
+    """
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        fail(f"{what} is not valid JSON: {exc}")
+        raise AutogradeError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise AutogradeError("the JSON is nested too deeply to be read") from None
+    except ValueError as exc:  # the limit on digits in an integer
+        raise AutogradeError(f"the JSON cannot be read: {str(exc).split(';')[0]}") from None
+
+
+def parse_json(text: str, what: str) -> Any:
+    try:
+        return read_json(text)
+    except AutogradeError as exc:
+        fail(f"{what} is {exc}" if str(exc).startswith("not valid JSON") else f"{what}: {exc}")
 
 
 def emit(obj: Any) -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from grader.answers import Tolerance
 from grader.checking import check as check_answer
-from grader.cli.common import app, emit, fail, parse_json
+from grader.cli.common import app, emit, fail, parse_json, read_json
 from grader.errors import AutogradeError
 from grader.problems import families as all_families
 from grader.problems import get_family
@@ -26,11 +26,12 @@ def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
         if not line.strip():
             continue
         try:
-            emit(handle(json.loads(line)))
-        except json.JSONDecodeError as exc:
-            emit({"error": f"line {number}: not valid JSON: {exc}"})
+            item = read_json(line)
+            emit(handle(item))
         except AutogradeError as exc:
             emit({"error": f"line {number}: {exc}"})
+        except Exception as exc:  # noqa: BLE001 - one line's trouble must not cost the lines after it
+            emit({"error": f"line {number}: could not be checked ({type(exc).__name__}: {str(exc)[:200]})"})
 
 
 @app.command()
@@ -78,7 +79,12 @@ def check(
         def verdict(item: Any) -> dict[str, Any]:
             if not isinstance(item, dict) or "params" not in item or "answer" not in item:
                 raise AutogradeError('expected an object {"params": ..., "answer": ...}')
-            return check_answer(fam, item["params"], item["answer"], tolerance=tol).verdict()
+            try:
+                return check_answer(fam, item["params"], item["answer"], tolerance=tol).verdict()
+            except AutogradeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug shows as one line, never a traceback
+                raise AutogradeError(f"could not be checked ({type(exc).__name__}: {str(exc)[:200]})") from None
 
         if batch is not None:
             if batch != "-":
@@ -95,9 +101,11 @@ def check(
 @app.command()
 def sample(
     family: str = typer.Argument(..., help="Family name."),
-    seed: int = typer.Option(0, "--seed", help="Seed for the random generator."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the random generator (a whole number, 0 or more)."),
 ) -> None:
     """Print parameters drawn from the family's default space, as JSON."""
+    if seed < 0:
+        fail(f"--seed must be 0 or more, got {seed}")
     try:
         fam = get_family(family)
         emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))

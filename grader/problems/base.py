@@ -10,13 +10,15 @@ spellings of an answer (a whole shape for a shape family, say).
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, model_validator
 
-from grader.answers import AnswerKind
+from grader.answers import AnswerKind, Reading, show
 
 __all__ = [
     "ANSWER_LAYOUTS",
@@ -25,6 +27,7 @@ __all__ = [
     "Layout",
     "Mistake",
     "Part",
+    "Reading",
     "Spatial",
     "SpatialOrZero",
     "axes",
@@ -62,7 +65,13 @@ def axes(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
 
 
 class FamilyParams(BaseModel):
-    """Base for a family's parameters: frozen, unknown keys refused, spatial lists checked per axis."""
+    """Base for a family's parameters: frozen, unknown keys refused, spatial lists checked per axis.
+
+    Parameters are JSON and read strictly, in every family and every nested model: ``true`` is not
+    1, ``"2"`` is not 2, ``2.0`` is not the integer 2, and NaN or infinity is no number at all.
+    (pydantic's lax mode would take each of them; its strict mode still takes ``true`` for a
+    ``Literal[1, 2]`` and refuses a JSON list for a tuple, so the rule is checked here instead.)
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     spatial_fields: ClassVar[tuple[str, ...]] = ()
@@ -70,6 +79,16 @@ class FamilyParams(BaseModel):
     # the registry's memo: pydantic finds a private attribute only after a failed lookup whose
     # AttributeError it raises and catches (microseconds, every time a solution is asked for)
     _memo: ClassVar[property] = property(lambda self: self.__pydantic_private__["_solutions"])
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _strict_json(cls, data: Any, handler):
+        if isinstance(data, Mapping) and (problem := _not_finite(data)):
+            raise ValueError(problem)
+        model = handler(data)
+        if isinstance(data, Mapping) and (problem := _coerced(data, model, "")):
+            raise ValueError(problem)
+        return model
 
     @model_validator(mode="after")
     def _one_value_per_axis(self):
@@ -87,6 +106,47 @@ class FamilyParams(BaseModel):
 
     def axes(self, name: str) -> tuple[int, ...]:
         return axes(getattr(self, name), getattr(self, "dims", 1))
+
+
+def _not_finite(data: Mapping) -> str | None:
+    """``"field: must be a number, not NaN"`` for the first NaN or infinity anywhere in ``data``."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{path or 'parameters'}: must be a number, not {show(value)}"
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{path}.{i}", v) for i, v in enumerate(value))
+    return None
+
+
+_MISSING = object()
+
+
+def _coerced(raw: Any, value: Any, path: str) -> str | None:
+    """Where pydantic turned one JSON type into another (``true`` into 1, ``"2"`` into 2, 2.0 into 2)."""
+    where = path or "parameters"
+    if isinstance(raw, bool) and not isinstance(value, bool):
+        return f"{where}: must be a number, not {show(raw)}"
+    if isinstance(value, bool) and not isinstance(raw, bool):
+        return f"{where}: must be true or false, not {show(raw)}"
+    if isinstance(raw, str) and not isinstance(value, str):
+        return f"{where}: must be a number, not the text {show(raw)}"
+    if isinstance(raw, float) and isinstance(value, int):
+        return f"{where}: must be an integer, not {show(raw)}"
+    if isinstance(raw, Mapping):
+        for key, item in raw.items():
+            child = getattr(value, str(key), _MISSING) if isinstance(value, BaseModel) else \
+                value.get(key, _MISSING) if isinstance(value, Mapping) else _MISSING
+            if child is not _MISSING and (problem := _coerced(item, child, f"{path}.{key}" if path else str(key))):
+                return problem
+    elif isinstance(raw, (list, tuple)) and isinstance(value, (list, tuple)) and len(raw) == len(value):
+        for i, (item, child) in enumerate(zip(raw, value)):
+            if problem := _coerced(item, child, f"{path}.{i}"):
+                return problem
+    return None
 
 
 @dataclass(frozen=True)
@@ -127,7 +187,7 @@ def split_answer(layout: str, parts: Sequence[str], raw: Any) -> tuple[dict[str,
         if not isinstance(raw, Mapping):
             return dict.fromkeys(parts), [f"Expected an object with the keys {', '.join(parts)}."], True
         unknown = [str(k) for k in raw if k not in parts]
-        notes = [f"Ignored unknown key(s) {', '.join(unknown[:5])}; the keys are {', '.join(parts)}."] if unknown else []
+        notes = [_unknown_keys(unknown, parts)] if unknown else []
         return {p: raw.get(p) for p in parts}, notes, bool(unknown)
     if not isinstance(raw, (list, tuple)):
         return dict.fromkeys(parts), [f"Expected a list with {len(parts)} entries."], True
@@ -135,6 +195,15 @@ def split_answer(layout: str, parts: Sequence[str], raw: Any) -> tuple[dict[str,
     if len(raw) != len(parts):
         return values, [f"Expected {len(parts)} entries, got {len(raw)}; they were read in order."], True
     return values, [], False
+
+
+def _unknown_keys(unknown: list[str], parts: Sequence[str]) -> str:
+    """The note for keys that are no part of the answer: named, with the nearest part when there is one."""
+    guesses = [f"{show(k)} (did you mean {show(m[0])}?)" if (m := difflib.get_close_matches(k, parts, n=1)) else show(k)
+               for k in unknown[:5]]
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    return (f"Unknown key(s) {', '.join(guesses)}{more}: not graded, so the answer is not marked correct as written. "
+            f"The keys are {', '.join(parts)}.")
 
 
 def join_answer(layout: str, values: Mapping[str, Any]) -> Any:

@@ -6,7 +6,7 @@ import math
 
 from pydantic import Field, model_validator
 
-from grader.answers import Integer, IntegerList, split_shape
+from grader.answers import Integer, IntegerList, read_whole_shape
 from grader.problems.base import Dims, FamilyParams, Mistake, Part, Spatial, SpatialOrZero
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_output_size
@@ -67,7 +67,7 @@ def solve(p: Params) -> dict[str, Part]:
     sizes = [conv_output_size(*args) for args in zip(*(p.axes(f) for f in ("input_size", "kernel_size", "stride", "padding", "dilation")))]
     return {
         "out_channels": Part(p.out_channels, Integer()),
-        "out_size": Part(sizes, IntegerList(p.dims, "output sizes")),
+        "out_size": Part(sizes, IntegerList(p.dims, "output sizes", per_axis=True)),
     }
 
 
@@ -85,9 +85,9 @@ def mistakes(p: Params):
 
 
 def read_answer(raw, p: Params):
-    """Also accept the whole output shape, channels first or last ([C, H, W], 'HxWxC')."""
+    """Also accept the whole output shape: a list channels first ([C, H, W]), or text 'HxWxC' (see answers/shapes.py)."""
     truth = solve(p)
-    return split_shape(raw, truth["out_channels"].expected, truth["out_size"].expected) or raw
+    return read_whole_shape(raw, truth["out_channels"].expected, truth["out_size"].expected) or raw
 
 
 STATEMENT = r"""

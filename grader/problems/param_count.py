@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from grader.answers import Integer, IntegerList
+from grader.answers import FormError, Integer, IntegerList, Reading, read_integer, show
 from grader.problems.base import FamilyParams, Mistake, Part, Spatial, SpatialOrZero, axes
 from grader.problems.space import Draw, FamilySpace
 from grader.problems.text import num, vec
@@ -267,6 +267,15 @@ def mistakes(p: Params):
     for name, message, rule in _WRONG:
         yield Mistake(name, message, wrong(_counts(p, rule)))
     yield Mistake("forgot_repeat", "A layer repeated r times has r separate copies of its parameters: multiply by r.", wrong(_counts(p, repeat=False)))
+
+
+def read_answer(raw, p: Params):
+    """Also accept the total alone (a number) and the per-layer counts alone (a list of one per layer)."""
+    if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) and not isinstance(read_integer(raw), FormError):
+        return Reading({"total": raw}, (f"read {show(raw)} as the total",))
+    if isinstance(raw, list) and len(raw) == len(p.layers) and len(raw) > 1:
+        return Reading({"per_layer": raw}, (f"read the list {show(raw)} as per_layer, one count per layer",))
+    return raw
 
 
 STATEMENT = r"""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from grader.answers import Integer, IntegerList
+from grader.answers import FormError, Integer, IntegerList, Reading, show
 from grader.problems.base import Dims, FamilyParams, Mistake, Part, Spatial, SpatialOrZero, axes, names
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import receptive_fields
@@ -82,8 +85,12 @@ def _entry(field: tuple[int, ...], dims: int):
     return field[0] if dims == 1 else list(field)
 
 
+def _kind(dims: int) -> Integer | IntegerList:
+    return Integer() if dims == 1 else IntegerList(2, "receptive-field sizes (h, w)", per_axis=True)
+
+
 def solve(p: Params) -> dict[str, Part]:
-    kind = Integer() if p.dims == 1 else IntegerList(2, "receptive-field sizes (h, w)")
+    kind = _kind(p.dims)
     parts, previous = {}, None
     for name, (growth, _, field, _) in zip(names("layer", len(p.layers)), p.trace()):
         # a layer done right from the student's own (wrong) previous field earns its credit
@@ -94,10 +101,12 @@ def solve(p: Params) -> dict[str, Part]:
 
 
 def _grow(own, growth: tuple[int, ...], dims: int):
-    own = [own] if dims == 1 else own
-    if not isinstance(own, list) or len(own) != dims or any(type(v) is not int for v in own):
+    """The field after this layer, grown from the student's own previous field (read as that part reads it)."""
+    read = _kind(dims).read(own)
+    if isinstance(read, FormError):
         return None
-    return _entry(tuple(v + g for v, g in zip(own, growth)), dims)
+    values = read[0] if dims == 2 else [read[0]]
+    return _entry(tuple(v + g for v, g in zip(values, growth)), dims)
 
 
 def _fields(p: Params, grow, skip_pools: bool = False) -> list:
@@ -139,11 +148,34 @@ def mistakes(p: Params):
         yield Mistake(name, message, _fields(p, **rule))
 
 
+_LAYER_KEY = re.compile(r"(?:layer|l)?[\s_]*(\d{1,3})", re.I)
+
+
 def read_answer(raw, p: Params):
-    """For a 2-D stack, also accept one int for a square field (7 reads as [7, 7])."""
-    if p.dims == 2 and isinstance(raw, list):
-        return [[v, v] if type(v) is int else v for v in raw]
-    return raw
+    """Also accept an object keyed by layer ({"layer1": 5, "layer2": 9} or {"1": 5, ...}) and a list
+    written as text ("[5, 9, 25]"). One int for a square 2-D field (7 as [7, 7]) is the part's own reading."""
+    if isinstance(raw, str) and raw.strip().startswith("["):
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            return raw
+        return Reading(value, (f"read the text {show(raw)} as a list",)) if isinstance(value, list) else raw
+    if not isinstance(raw, Mapping):
+        return raw
+    entries: list = [None] * len(p.layers)
+    unknown = []
+    for key, value in raw.items():
+        match = _LAYER_KEY.fullmatch(str(key).strip())
+        index = int(match.group(1)) - 1 if match else -1
+        if 0 <= index < len(entries):
+            entries[index] = value
+        else:
+            unknown.append(show(str(key)))
+    notes = [f"read the object keyed by layer as the list of {len(entries)} layers"]
+    if unknown:
+        notes.append(f"Unknown key(s) {', '.join(unknown[:5])}: not graded, so the answer is not marked correct as written. "
+                     f"The keys are layer1 to layer{len(entries)}.")
+    return Reading(entries, tuple(notes), malformed=bool(unknown))
 
 
 STATEMENT = r"""

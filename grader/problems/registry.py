@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from grader.answers import DEFAULT_TOLERANCE, Tolerance
+from grader.answers import DEFAULT_TOLERANCE, Reading, Tolerance
 from grader.errors import FamilyError, ParamsError, SpaceError, describe_validation_error
 from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
 from grader.problems.space import FamilySpace
@@ -83,6 +83,8 @@ class Family:
             return self.Params.model_validate(data)
         except ValidationError as exc:
             raise ParamsError.from_validation(self.name, exc) from None
+        except RecursionError:
+            raise ParamsError(f"{self.name}: the parameters are nested too deeply to be read") from None
 
     def space(self, overrides: Mapping[str, Any] | None = None) -> FamilySpace:
         try:
@@ -112,11 +114,25 @@ class Family:
         return join_answer(self.layout, {k: p.expected for k, p in self.parts(params).items()})
 
     def read(self, params: FamilyParams, raw: Any) -> tuple[dict[str, Any], list[str], bool]:
-        """Split a raw answer into parts (see ``split_answer``), accepting the family's other spellings."""
+        """Split a raw answer into parts (see ``split_answer``), accepting the family's other spellings.
+
+        A family's ``read_answer`` returns the answer rewritten into its layout, or a
+        :class:`~grader.answers.Reading` that adds notes for the student (how it was read, or why not).
+        """
         reader = getattr(self.module, "read_answer", None)
+        notes: list[str] = []
+        malformed = False
         if reader is not None:
-            raw = reader(raw, params)
-        return split_answer(self.layout, list(self.parts(params)), raw)
+            try:
+                read = reader(raw, params)
+            except Exception:  # noqa: BLE001 - an optional second reading; the layout's own reading still applies
+                read = raw
+            if isinstance(read, Reading):
+                raw, notes, malformed = read.value, [_sentence(n) for n in read.notes], read.malformed
+            else:
+                raw = read
+        values, more, bad = split_answer(self.layout, list(self.parts(params)), raw)
+        return values, notes + more, malformed or bad
 
     def mistakes(self, params: FamilyParams) -> list[Mistake]:
         """The known mistakes that are wrong for these params, each with a distinct answer.
@@ -144,6 +160,11 @@ class Family:
 
     def worked_solution(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)
+
+
+def _sentence(note: str) -> str:
+    note = note.strip()
+    return (note[:1].upper() + note[1:] + ("" if note.endswith((".", "?", "!")) else ".")) if note else note
 
 
 def _memo(key: tuple, compute: Callable[[], Any]) -> Any:

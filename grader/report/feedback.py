@@ -10,7 +10,6 @@ page carries no script and forbids scripts by its Content-Security-Policy.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 from pygments.formatters import HtmlFormatter
 
+from grader.answers import show
 from grader.assignment import Assignment, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
@@ -119,8 +119,9 @@ class FeedbackResult:
 
 
 def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " …"
+    """A value as JSON (a string answer in quotes, so "128" is not mistaken for 128), never echoed whole when huge."""
+    text = show(value, MAX_SHOWN)
+    return text if not text.endswith("…") else f"{text} (cut: too long to show whole)"
 
 
 class FeedbackWriter:

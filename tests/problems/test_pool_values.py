@@ -62,7 +62,7 @@ def test_the_worked_window_gives_the_answer():
     ({"kernel_size": 4, "dilation": 2}, "kernel_size: the window spans 7 entries, more than the padded input \\(3\\)"),
     ({"input": [[1, 2]], "dims": 1, "kernel_size": 2, "dilation": 3, "padding": 1}, "dilation: a window's 2 taps, 3 apart, all miss the 2 input entries"),
     ({"input": [[[1, 2], [3]]]}, "input: is ragged"),
-    ({"input": [[[1.5, float("nan")]]]}, "input: has the entry nan"),
+    ({"input": [[[1.5, float("nan")]]]}, "input.0.0.1: must be a number, not NaN"),
     ({"mode": "min"}, "mode:"),
     ({"stride": 0}, "stride:"),
 ])
