@@ -1,8 +1,9 @@
 """Small tensors written out as nested lists: what the value families share.
 
 Not a family (the leading underscore keeps the registry away): ``conv_values``,
-``conv_transpose_values`` and ``pool_values`` hold their input and weights as plain nested lists
-of numbers, so that a variant stays readable JSON and a statement can print every entry.
+``conv_transpose_values``, ``pool_values`` and the families of logits, activations and weights hold
+their tensors as plain nested lists of numbers, so that a variant stays readable JSON and a statement
+can print every entry.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from grader.answers import Array
 from grader.problems.base import FamilyParams
 from grader.problems.space import FamilySpace, draw_many
 
-__all__ = ["HAND_CHANNELS", "HAND_SIZE", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
-           "TensorParams", "draw_tensor", "output_kind", "plain"]
+__all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
+           "TensorParams", "check_axes", "draw_tensor", "output_kind", "plain", "too_many_entries"]
 
 # Bounds that protect the grader, not the student: PyTorch accepts more, but a variant must stay a
 # bounded JSON object whose answers a student can submit, solved (mistakes included) in milliseconds.
@@ -62,6 +63,18 @@ def _rectangular(value: list) -> list:
 
 Tensor = Annotated[list, AfterValidator(_rectangular)]
 """A rectangular nested list of finite numbers; its number of axes is checked by the family."""
+Finite = Annotated[float, Field(ge=-MAX_ENTRY, le=MAX_ENTRY, allow_inf_nan=False)]
+"""One finite number, bounded like a tensor's entries."""
+
+
+def check_axes(name: str, value: Any, ndim: int, layout: str) -> tuple[int, ...]:
+    """The shape of the tensor ``value`` (the field ``name``), once it has ``ndim`` axes and a bounded size."""
+    shape = np.shape(value)
+    if len(shape) != ndim:
+        raise ValueError(f"{name}: needs {ndim} axes {layout}, got {len(shape)}")
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ValueError(f"{name}: has {math.prod(shape):,} entries; at most {MAX_ENTRIES:,}")
+    return shape
 
 
 class TensorParams(FamilyParams):
@@ -79,11 +92,7 @@ class TensorParams(FamilyParams):
         if weight_layout:
             tensors.append(("weight", self.weight, self.dims + 2, weight_layout))
         for name, value, ndim, layout in tensors:
-            shape = np.shape(value)
-            if len(shape) != ndim:
-                raise ValueError(f"{name}: needs {ndim} axes {layout} for dims={self.dims}, got {len(shape)}")
-            if math.prod(shape) > MAX_ENTRIES:
-                raise ValueError(f"{name}: has {math.prod(shape):,} entries; at most {MAX_ENTRIES:,}")
+            check_axes(name, value, ndim, f"{layout} for dims={self.dims}")
         return np.shape(self.input), np.shape(self.weight) if weight_layout else ()
 
     @staticmethod
@@ -110,6 +119,12 @@ class TensorParams(FamilyParams):
             if size > HAND_SIZE:
                 return f"the {name} has {size} entries along an axis (more than {HAND_SIZE} to compute by hand)"
         return None
+
+
+def too_many_entries(tensor: Any, limit: int, what: str) -> str | None:
+    """``what`` (a sentence's start) when ``tensor`` has more than ``limit`` entries to work through by hand, else None."""
+    entries = math.prod(np.shape(tensor))
+    return f"{what} {entries} entries (more than {limit} to compute by hand)" if entries > limit else None
 
 
 def output_kind(dims: int, channel: str = "out_channel") -> Array:

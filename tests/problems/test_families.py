@@ -25,7 +25,8 @@ def test_every_issue_family_is_registered():
     expected = {
         "conv_output_shape", "conv_transpose_output_shape", "conv_values", "conv_transpose_values",
         "pool_values", "param_count", "receptive_field", "kl_gaussian", "kl_derivation",
-        "layers_to_size", "bilinear_weight",
+        "layers_to_size", "bilinear_weight", "softmax_cross_entropy", "mlp_backprop", "batchnorm_values", "conv_cost",
+        "rnn_shapes_params", "attention_params", "vae_elbo", "gan_losses",
     }
     assert expected <= set(FAMILIES)
 

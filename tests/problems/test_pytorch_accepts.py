@@ -51,8 +51,7 @@ def _tensors(torch, *arrays):
     return [None if a is None else torch.tensor(a, dtype=torch.float64) for a in arrays]
 
 
-def test_conv_values_takes_every_convolution_pytorch_computes(rng):
-    torch = pytest.importorskip("torch")
+def test_conv_values_takes_every_convolution_pytorch_computes(rng, torch):
     family, functional = get_family("conv_values"), torch.nn.functional
     solved = 0
     for case in range(CASES):
@@ -71,8 +70,7 @@ def test_conv_values_takes_every_convolution_pytorch_computes(rng):
     assert solved > CASES * 3 // 4
 
 
-def test_conv_transpose_values_takes_every_transposed_convolution_pytorch_computes(rng):
-    torch = pytest.importorskip("torch")
+def test_conv_transpose_values_takes_every_transposed_convolution_pytorch_computes(rng, torch):
     family, functional = get_family("conv_transpose_values"), torch.nn.functional
     solved = big = 0
     for case in range(CASES):
@@ -95,8 +93,7 @@ def test_conv_transpose_values_takes_every_transposed_convolution_pytorch_comput
     assert solved > CASES // 2 and big > 50  # outputs past 12 entries or 4 channels were among them
 
 
-def test_param_count_takes_networks_of_any_depth(rng):
-    torch = pytest.importorskip("torch")
+def test_param_count_takes_networks_of_any_depth(rng, torch):
     from tests.solvers.test_params import EMPTY, WEIGHTED, random_layer, torch_module
 
     family = get_family("param_count")
@@ -130,8 +127,7 @@ def _stack_depth(torch, n, target, k, s, p, d, limit):
     return None
 
 
-def test_layers_to_size_takes_a_reached_target_and_a_kernel_that_does_not_fit(rng):
-    torch = pytest.importorskip("torch")
+def test_layers_to_size_takes_a_reached_target_and_a_kernel_that_does_not_fit(rng, torch):
     family = get_family("layers_to_size")
     zero = none_at_first = 0
     for case in range(CASES):
@@ -148,8 +144,7 @@ def test_layers_to_size_takes_a_reached_target_and_a_kernel_that_does_not_fit(rn
     assert zero > 100 and none_at_first > 50
 
 
-def test_bilinear_weight_takes_any_pixel_and_matches_grid_sample_and_its_gradient(rng):
-    torch = pytest.importorskip("torch")
+def test_bilinear_weight_takes_any_pixel_and_matches_grid_sample_and_its_gradient(rng, torch):
     family, functional = get_family("bilinear_weight"), torch.nn.functional
     far = 0
     for case in range(CASES):
@@ -175,8 +170,7 @@ def test_bilinear_weight_takes_any_pixel_and_matches_grid_sample_and_its_gradien
     assert far > CASES // 2
 
 
-def test_pool_values_takes_every_window_pytorch_pools(rng):
-    torch = pytest.importorskip("torch")
+def test_pool_values_takes_every_window_pytorch_pools(rng, torch):
     family, functional = get_family("pool_values"), torch.nn.functional
     solved = 0
     for case in range(CASES):
