@@ -131,7 +131,7 @@ def _flops(p: Params, scores: int = 1, feed_forward: bool = True) -> int:
 
 
 def _answer(p: Params) -> dict:
-    out = {"params": _params(p), "output_shape": p.shape(p.seq_len, p.embed_dim)}
+    out = {"param_count": _params(p), "output_shape": p.shape(p.seq_len, p.embed_dim)}
     if not p.encoder:
         lead = [] if p.batch is None else [p.batch]
         heads = [] if p.average_attn_weights else [p.num_heads]
@@ -142,7 +142,7 @@ def _answer(p: Params) -> dict:
 
 def solve(p: Params) -> dict[str, Part]:
     truth = _answer(p)
-    parts = {"params": Part(truth["params"], Integer())}
+    parts = {"param_count": Part(truth["param_count"], Integer())}
     for name in ("output_shape", "weights_shape"):
         if name in truth:
             parts[name] = Part(truth[name], SIZES)
@@ -154,21 +154,21 @@ def mistakes(p: Params):
     if p.bias:
         yield Mistake("forgot_biases", "The projections have biases (in_proj_bias, 3E, and the output projection's E)"
                       + (", and so do the feed-forward layers and the layer norms" if p.encoder else "") + ": count them.",
-                      truth | {"params": _params(p, bias=False)})
+                      truth | {"param_count": _params(p, bias=False)})
     if p.num_heads > 1:
         yield Mistake("projections_per_head", f"The heads split E: the query, key, value and output projections are E x E "
                       f"in total, each head using E / h = {e // p.num_heads} of the features; their count does not grow with h.",
-                      truth | {"params": truth["params"] + (p.num_heads - 1) * 4 * e * e})
+                      truth | {"param_count": truth["param_count"] + (p.num_heads - 1) * 4 * e * e})
     yield Mistake("forgot_out_proj", "After the heads are joined, the output projection (E x E, and its bias) mixes them.",
-                  truth | {"params": truth["params"] - e * e - e * p.bias})
+                  truth | {"param_count": truth["param_count"] - e * e - e * p.bias})
     if p.encoder:
         yield Mistake("forgot_layer_norms", "An encoder layer has two LayerNorm(E), each with a weight"
-                      + (" and a bias" if p.bias else "") + ".", truth | {"params": truth["params"] - 2 * (e + e * p.bias)})
+                      + (" and a bias" if p.bias else "") + ".", truth | {"param_count": truth["param_count"] - 2 * (e + e * p.bias)})
         yield Mistake("forgot_feed_forward_flops", "The feed-forward block costs 2 x 2·N·L·E·F FLOPs too.",
                       truth | {"flops": _flops(p, feed_forward=False)})
     if (p.kdim or e) != e or (p.vdim or e) != e:
         yield Mistake("kdim_as_embed_dim", f"The key and value projections read kdim = {p.kdim or e} and vdim = {p.vdim or e} "
-                      "features: they are E x kdim and E x vdim.", truth | {"params": _params(p, kdim=e, vdim=e)})
+                      "features: they are E x kdim and E x vdim.", truth | {"param_count": _params(p, kdim=e, vdim=e)})
     if "weights_shape" in truth and p.num_heads > 1:
         heads = truth["weights_shape"]
         if p.average_attn_weights:
@@ -200,7 +200,7 @@ The layer `{{ p.text() }}` reads {% if p.batch is none %}one unbatched sequence{
 {%- if p.encoder %} (self-attention){% elif p.source_len or p.kdim or p.vdim %} as queries, and attends over {{ p.keys }} key/value tokens{% if p.kdim or p.vdim %} of {{ p.kdim or p.embed_dim }} (keys) and {{ p.vdim or p.embed_dim }} (values) features{% endif %}{% else %} as queries, keys and values (self-attention){% endif %}.
 {% if not p.encoder %}It is called as `output, weights = layer(query, key, value{% if not p.average_attn_weights %}, average_attn_weights=False{% endif %})`.{% endif %}
 
-Give `params`, its number of learnable parameters; {% if p.encoder %}`output_shape`{% else %}`output_shape` and `weights_shape`{% endif %}, as lists of sizes in PyTorch's order;
+Give `param_count`, its number of learnable parameters; {% if p.encoder %}`output_shape`{% else %}`output_shape` and `weights_shape`{% endif %}, as lists of sizes in PyTorch's order;
 `flops`, the floating-point operations of one forward pass, counting 2 per multiply-add of the matrix products only
 (the projections, $QK^\top$, the weights times $V${% if p.encoder %}, the feed-forward layers{% endif %}; not softmax, scaling, biases, activations{% if p.encoder %}, layer norms, residuals{% endif %});
 and `attention_bytes`, the memory of the attention weights of every head (before any averaging) in {{ p.dtype }}.
@@ -212,7 +212,7 @@ SOLUTION = r"""
 in total (the {{ h }} head(s) split their $E = {{ e }}$ features){% if p.bias %} with `in_proj_bias` ($3E$){% endif %}, and the output projection $E \times E${% if p.bias %} + $E${% endif %}{% if p.add_bias_kv %}; add_bias_kv adds `bias_k` and `bias_v` ($2E${% endif %}{% if p.add_bias_kv %}){% endif %}.
 {% if p.encoder %}The feed-forward block adds $E \cdot F + F \cdot E${% if p.bias %} $+ F + E${% endif %} with $F = {{ p.dim_feedforward }}$, and the two layer norms {{ '$2 \\cdot 2E$ (weight and bias)' if p.bias else '$2E$ (weights only)' }}.
 {% endif %}
-In all: $\mathbf{ {{ answer.params | num }} }$.
+In all: $\mathbf{ {{ answer.param_count | num }} }$.
 
 **Shapes.** The output has the query's shape: **{{ answer.output_shape }}**.
 {% if not p.encoder %}The weights are {% if p.average_attn_weights %}averaged over the heads{% else %}given per head{% endif %}, over the {{ s }} key(s){% if s != p.keys %} ({{ p.keys }} and the extra key(s) of add_bias_kv / add_zero_attn){% endif %}: **{{ answer.weights_shape }}**.{% endif %}

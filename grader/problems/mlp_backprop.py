@@ -213,6 +213,7 @@ A network `nn.Sequential` of {{ p.layers | length }} layer(s) reads $x = {{ p.x 
    with $W_{{ loop.index }} = {{ layer.weight | bmatrix }}${% if layer.bias is not none %}, $b_{{ loop.index }} = {{ layer.bias | bmatrix }}^\top${% endif %}{% if layer.activation != 'identity' %}, then `{{ layer.module() }}`{% endif %}
 
 {% endfor %}
+
 The loss is {% if p.loss == 'mse' %}`nn.MSELoss()` against the target $t = {{ p.target | bmatrix }}^\top$ (the mean of the squared errors){% else %}`nn.CrossEntropyLoss()` of the output (as logits) for the true class {{ p.target }} (counting from 0){% endif %}.
 ReLU's derivative at 0 is taken as 0, as in PyTorch.
 
@@ -227,6 +228,7 @@ Forward, layer by layer ($z = W h + b$, then the activation):
 - $z_{{ loop.index }} = {{ z | bmatrix }}^\top$, $h_{{ loop.index }} = {{ h | bmatrix }}^\top$
 {% endfor %}
 
+
 The output is $\mathbf{ {{ answer.output | bmatrix }}^\top }$ and the loss $\mathbf{ {{ answer.loss | num }} }$.
 {% if p.loss == 'mse' %}Its gradient with respect to the output is $\frac{2}{D}(y - t)$ for $D = {{ answer.output | length }}$ outputs.{% else %}Its gradient with respect to the output (the logits) is softmax minus one-hot.{% endif %}
 
@@ -235,6 +237,7 @@ $\frac{\partial L}{\partial W_l} = \delta_l\, h_{l-1}^\top$, $\frac{\partial L}{
 {% for delta, dw in zip(g.delta, g.weight) %}
 - $\delta_{{ loop.index }} = {{ delta | bmatrix }}^\top$, $\frac{\partial L}{\partial W_{{ loop.index }}} = {{ dw | bmatrix }}$
 {% endfor %}
+
 
 {% for e in p.asked %}`{{ e.name }}` $= \mathbf{ {{ answer[e.name] | num }} }${% if not loop.last %}, {% endif %}{% endfor %}.
 {% if p.update_layer is not none %}

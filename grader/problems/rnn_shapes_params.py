@@ -95,13 +95,13 @@ def _answer(p: Params, params=None, **changes) -> dict:
     args = dict(cell=p.cell, seq_len=p.seq_len, batch=p.batch, hidden_size=p.hidden_size, num_layers=p.num_layers,
                 bidirectional=p.bidirectional, batch_first=p.batch_first, proj_size=p.proj_size) | changes
     shapes = recurrent_shapes(**args)
-    out = {"params": _count(p) if params is None else params, "output_shape": list(shapes.output), "h_n_shape": list(shapes.h_n)}
+    out = {"param_count": _count(p) if params is None else params, "output_shape": list(shapes.output), "h_n_shape": list(shapes.h_n)}
     return out | ({"c_n_shape": list(shapes.c_n)} if p.cell == "lstm" else {})
 
 
 def solve(p: Params) -> dict[str, Part]:
     truth = _answer(p)
-    parts = {"params": Part(truth["params"], Integer())}
+    parts = {"param_count": Part(truth["param_count"], Integer())}
     for name in ("output_shape", "h_n_shape", "c_n_shape"):
         if name in truth:
             parts[name] = Part(truth[name], SIZES)
@@ -113,20 +113,20 @@ def mistakes(p: Params):
     if p.bias:
         one = p.num_layers * directions * gates * p.hidden_size
         yield Mistake("one_bias_vector", "PyTorch keeps two bias vectors per layer and direction, b_ih and b_hh "
-                      "(G·H entries each): count both.", truth | {"params": truth["params"] - one})
+                      "(G·H entries each): count both.", truth | {"param_count": truth["param_count"] - one})
     if p.cell != "rnn":
         yield Mistake("forgot_gates", f"An {_MODULE[p.cell]} has {gates} gates, each with its own input and hidden weights "
-                      "and biases: multiply by the number of gates.", truth | {"params": _count(p, cell="rnn")})
+                      "and biases: multiply by the number of gates.", truth | {"param_count": _count(p, cell="rnn")})
         other = "gru" if p.cell == "lstm" else "lstm"
         yield Mistake("gate_count", "An LSTM has 4 gates (input, forget, cell, output); a GRU has 3 (reset, update, new).",
-                      truth | {"params": _count(p, cell=other, proj_size=0) if p.proj_size else _count(p, cell=other)})
+                      truth | {"param_count": _count(p, cell=other, proj_size=0) if p.proj_size else _count(p, cell=other)})
     if p.bidirectional:
         yield Mistake("forgot_directions", "A bidirectional layer has a second set of weights for the backward pass, "
                       "and its output joins both directions: D = 2.", _answer(p, _count(p, bidirectional=False), bidirectional=False))
     if p.num_layers > 1 and p.input_size != directions * p.h_out:
         yield Mistake("deeper_layers_read_input_size", f"The layers after the first read the layer below's output, "
                       f"{directions} x {p.h_out} features, not input_size.",
-                      truth | {"params": sum(_count(p, num_layers=1, input_size=p.input_size) for _ in range(p.num_layers))})
+                      truth | {"param_count": sum(_count(p, num_layers=1, input_size=p.input_size) for _ in range(p.num_layers))})
     if p.batch_first and p.batch is not None:
         yield Mistake("h_n_batch_first", "batch_first changes the input and output only: h_n (and c_n) stay "
                       "[D·num_layers, N, H_out].",
@@ -135,7 +135,7 @@ def mistakes(p: Params):
                       truth | {"output_shape": _answer(p, batch_first=False)["output_shape"]})
     if p.num_layers > 1:
         yield Mistake("h_n_last_layer_only", "h_n holds the final hidden state of every layer and direction: "
-                      "D·num_layers of them, not only the last layer's.", _answer(p, truth["params"], num_layers=1))
+                      "D·num_layers of them, not only the last layer's.", _answer(p, truth["param_count"], num_layers=1))
         yield Mistake("output_of_every_layer", "output holds only the last layer's hidden state at each time step "
                       f"(D·H_out = {directions * p.h_out} features); the lower layers' are not in it.",
                       truth | {"output_shape": truth["output_shape"][:-1] + [truth["output_shape"][-1] * p.num_layers]})
@@ -149,7 +149,7 @@ def mistakes(p: Params):
 
 STATEMENT = r"""
 The layer `{{ p.module() }}` reads {% if p.batch is none %}one unbatched sequence of {{ p.seq_len }} time steps ([L, features]){% else %}a batch of {{ p.batch }} sequences of {{ p.seq_len }} time steps{% endif %}.
-Give `params`, its number of learnable parameters (weights and biases){% if p.cell == 'lstm' %}, and the shapes of `output, (h_n, c_n) = layer(x)`: `output_shape`, `h_n_shape` and `c_n_shape`{% else %}, and the shapes of `output, h_n = layer(x)`: `output_shape` and `h_n_shape`{% endif %},
+Give `param_count`, its number of learnable parameters (weights and biases){% if p.cell == 'lstm' %}, and the shapes of `output, (h_n, c_n) = layer(x)`: `output_shape`, `h_n_shape` and `c_n_shape`{% else %}, and the shapes of `output, h_n = layer(x)`: `output_shape` and `h_n_shape`{% endif %},
 each as a list of sizes in PyTorch's order.
 """
 
@@ -161,7 +161,7 @@ with {{ g }} gate(s), $H = {{ p.hidden_size }}$ and $H_\text{out} = {{ p.h_out }
 - layer {{ loop.index }} reads {{ reads }} features: ${{ p.directions }} \cdot ({{ g }} \cdot {{ p.hidden_size }} \cdot ({{ reads }} + {{ p.h_out }}){% if p.bias %} + 2 \cdot {{ g }} \cdot {{ p.hidden_size }}{% endif %}{% if p.proj_size %} + {{ p.proj_size }} \cdot {{ p.hidden_size }}{% endif %}) = {{ n | num }}$
 {% endfor %}
 
-In all: $\mathbf{ {{ answer.params | num }} }$ parameters.
+In all: $\mathbf{ {{ answer.param_count | num }} }$ parameters.
 
 `output` holds the last layer's hidden state at every time step, $D \cdot H_\text{out} = {{ p.directions * p.h_out }}$ features
 {% if p.batch is none %}(unbatched: $[L, D \cdot H_\text{out}]$){% elif p.batch_first %}(batch_first: $[N, L, D \cdot H_\text{out}]$){% else %}($[L, N, D \cdot H_\text{out}]$){% endif %}: **{{ answer.output_shape }}**.

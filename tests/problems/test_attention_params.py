@@ -11,7 +11,7 @@ from grader.problems import get_family
 FAMILY = get_family("attention_params")
 GPT2 = {"module": "transformer_encoder_layer", "embed_dim": 768, "num_heads": 12, "dim_feedforward": 3072, "seq_len": 1024,
         "batch": 1}
-GPT2_TRUTH = {"params": 7_087_872, "output_shape": [1024, 1, 768],
+GPT2_TRUTH = {"param_count": 7_087_872, "output_shape": [1024, 1, 768],
               "flops": 2 * (4 * 1024 * 768**2 + 2 * 1024**2 * 768 + 2 * 1024 * 768 * 3072), "attention_bytes": 12 * 1024**2 * 4}
 CROSS = {"module": "multihead_attention", "embed_dim": 64, "num_heads": 4, "kdim": 32, "vdim": 32, "seq_len": 10,
          "source_len": 49, "batch": 8, "batch_first": True}
@@ -23,9 +23,9 @@ def test_a_gpt2_small_block():
 
 
 @pytest.mark.parametrize(("change", "mistake"), [
-    ({"params": 7_087_872 - 4 * 768 - 3072 - 768 - 2 * 768}, "forgot_biases"),
-    ({"params": 7_087_872 + 11 * 4 * 768**2}, "projections_per_head"),
-    ({"params": 7_087_872 - 4 * 768}, "forgot_layer_norms"),
+    ({"param_count": 7_087_872 - 4 * 768 - 3072 - 768 - 2 * 768}, "forgot_biases"),
+    ({"param_count": 7_087_872 + 11 * 4 * 768**2}, "projections_per_head"),
+    ({"param_count": 7_087_872 - 4 * 768}, "forgot_layer_norms"),
     ({"flops": 2 * (4 * 1024 * 768**2 + 2 * 1024 * 768 * 3072)}, "forgot_attention_products"),
     ({"attention_bytes": 1024**2 * 4}, "attention_bytes_one_head"),
     ({"output_shape": [1, 1024, 768]}, "batch_axis"),
@@ -37,12 +37,12 @@ def test_named_slips(change, mistake):
 
 def test_a_cross_attention_with_other_key_and_value_widths():
     answer = FAMILY.answer(FAMILY.params(CROSS))
-    assert answer["params"] == 64 * 64 + 2 * 64 * 32 + 3 * 64 + 64 * 64 + 64
+    assert answer["param_count"] == 64 * 64 + 2 * 64 * 32 + 3 * 64 + 64 * 64 + 64
     assert answer["output_shape"] == [8, 10, 64] and answer["weights_shape"] == [8, 10, 49]
     assert answer["flops"] == 2 * 8 * (10 * 64 * 64 + 2 * 49 * 32 * 64 + 2 * 10 * 49 * 64 + 10 * 64 * 64)
     per_head = check(FAMILY, CROSS, answer | {"weights_shape": [8, 4, 10, 49]})
     assert per_head.mistakes == ["weights_per_head"]
-    assert check(FAMILY, CROSS, answer | {"params": 4 * 64 * 64 + 4 * 64}).mistakes == ["kdim_as_embed_dim"]
+    assert check(FAMILY, CROSS, answer | {"param_count": 4 * 64 * 64 + 4 * 64}).mistakes == ["kdim_as_embed_dim"]
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -54,6 +54,7 @@ def test_the_worked_entry_adds_up_to_the_answer():
     ({"input": [[[1, 2, 3], [4, 5]]]}, "input: is ragged"),
     ({"input": [[1, 2, 3]]}, "input: needs 3 axes"),
     ({"input": [[[1, True, 3]]]}, "input: has the entry True"),
+    ({"input": [[[1, 2e6, 3]]]}, "input: has the entry 2000000.0; entries are at most 1,000,000 in size"),
     ({"input": [[[1] * 400] * 400]}, "input: has 160,000 entries; at most 100,000"),
     ({"input": [[[1] * 300] * 300], "weight": [[[[1] * 40] * 40]]}, "input: needs 108,993,600 multiply-adds"),
     ({"padding": 200}, "padding: gives 162,409 entries"),

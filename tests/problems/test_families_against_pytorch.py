@@ -113,7 +113,7 @@ def test_rnn_shapes_params(torch):
         with torch.no_grad():
             output, state = module(x)
         h_n, c_n = state if p.cell == "lstm" else (state, None)
-        assert answer["params"] == sum(t.numel() for t in module.parameters()), seed
+        assert answer["param_count"] == sum(t.numel() for t in module.parameters()), seed
         assert answer["output_shape"] == list(output.shape) and answer["h_n_shape"] == list(h_n.shape), seed
         assert answer.get("c_n_shape") == (None if c_n is None else list(c_n.shape)), seed
 
@@ -142,7 +142,7 @@ def test_attention_params(torch):
                 out, weights = module(shaped(p.seq_len, p.embed_dim), shaped(p.keys, p.kdim or p.embed_dim),
                                       shaped(p.keys, p.vdim or p.embed_dim), average_attn_weights=p.average_attn_weights)
                 assert answer["weights_shape"] == list(weights.shape), seed
-        assert answer["params"] == sum(t.numel() for t in module.parameters()), seed
+        assert answer["param_count"] == sum(t.numel() for t in module.parameters()), seed
         assert answer["output_shape"] == list(out.shape) and answer["flops"] == counter.get_total_flops(), seed
         per_head = p.n * p.num_heads * p.seq_len * p.attended
         assert answer["attention_bytes"] == per_head * torch.empty(0, dtype=getattr(torch, p.dtype)).element_size(), seed

@@ -12,7 +12,7 @@ FAMILY = get_family("rnn_shapes_params")
 LSTM = {"cell": "lstm", "input_size": 10, "hidden_size": 20, "num_layers": 2, "bidirectional": True, "batch_first": True,
         "seq_len": 5, "batch": 3}
 # layer 1: 2·(4·20·(10 + 20) + 2·4·20) = 5,120; layer 2 reads 2·20 = 40: 2·(4·20·(40 + 20) + 160) = 9,920
-TRUTH = {"params": 15_040, "output_shape": [3, 5, 40], "h_n_shape": [4, 3, 20], "c_n_shape": [4, 3, 20]}
+TRUTH = {"param_count": 15_040, "output_shape": [3, 5, 40], "h_n_shape": [4, 3, 20], "c_n_shape": [4, 3, 20]}
 
 
 def test_a_bidirectional_two_layer_lstm():
@@ -21,7 +21,7 @@ def test_a_bidirectional_two_layer_lstm():
 
 
 @pytest.mark.parametrize(("change", "mistake"), [
-    ({"params": 15_040 - 2 * 2 * 4 * 20}, "one_bias_vector"),
+    ({"param_count": 15_040 - 2 * 2 * 4 * 20}, "one_bias_vector"),
     ({"h_n_shape": [3, 4, 20], "c_n_shape": [3, 4, 20]}, "h_n_batch_first"),
     ({"output_shape": [5, 3, 40]}, "output_ignored_batch_first"),
     ({"output_shape": [3, 5, 80]}, "output_of_every_layer"),
@@ -41,9 +41,9 @@ def test_a_shape_read_in_another_order_is_wrong_and_a_list_of_other_length_is_an
 
 def test_gru_unbatched_and_an_lstm_projection():
     gru = FAMILY.params({"cell": "gru", "input_size": 8, "hidden_size": 16, "seq_len": 7, "batch": None})
-    assert FAMILY.answer(gru) == {"params": 3 * 16 * (8 + 16) + 2 * 3 * 16, "output_shape": [7, 16], "h_n_shape": [1, 16]}
+    assert FAMILY.answer(gru) == {"param_count": 3 * 16 * (8 + 16) + 2 * 3 * 16, "output_shape": [7, 16], "h_n_shape": [1, 16]}
     proj = FAMILY.params({"cell": "lstm", "input_size": 8, "hidden_size": 16, "proj_size": 4, "seq_len": 7, "batch": 2})
-    assert FAMILY.answer(proj) == {"params": 4 * 16 * (8 + 4) + 2 * 4 * 16 + 4 * 16, "output_shape": [7, 2, 4],
+    assert FAMILY.answer(proj) == {"param_count": 4 * 16 * (8 + 4) + 2 * 4 * 16 + 4 * 16, "output_shape": [7, 2, 4],
                                    "h_n_shape": [1, 2, 4], "c_n_shape": [1, 2, 16]}
 
 
