@@ -106,3 +106,11 @@ def test_answer_kinds_describe_themselves(name):
     params = family.sample(np.random.default_rng(0))
     for part in family.parts(params).values():
         assert part.kind.describe()
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_part_names_make_answer_variables_that_do_not_shadow_the_parameters_cell(name):
+    family = families()[name]
+    for _, params in _draws(name, 20):
+        for part in family.parts(params):  # qN_<part> in the notebook, beside qN_params
+            assert part.isidentifier() and part not in ("params", "answer"), part
