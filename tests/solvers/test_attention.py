@@ -86,29 +86,37 @@ def test_gpt2_small_block():
 
 @pytest.mark.oracle
 def test_matches_pytorch_modules_and_flop_counter(rng, torch):
+    """Counts and shapes on every case; FLOPs on every other one (the counter costs milliseconds per call)."""
+    from contextlib import nullcontext
+
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
+    counted = 0
     for case in range(CASES):
         c = _case(rng)
         s = c["s"] or c["l"]
-        if case % 2:
-            f = int(rng.integers(1, 20))
-            module = torch.nn.TransformerEncoderLayer(c["e"], c["h"], f, dropout=0.0, bias=c["bias"])
-            x = torch.zeros(c["l"], c["n"], c["e"])
-            with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:  # the math path's products count
-                out = module(x)
-            assert encoder_layer_params(c["e"], f, c["bias"]) == sum(p.numel() for p in module.parameters()), case
-            assert attention_flops(c["n"], c["l"], c["l"], c["e"], dim_feedforward=f) == counter.get_total_flops(), case
-            assert tuple(out.shape) == (c["l"], c["n"], c["e"])
-            continue
-        module = torch.nn.MultiheadAttention(c["e"], c["h"], bias=c["bias"], add_bias_kv=c["bias_kv"], add_zero_attn=c["zero_attn"],
-                                             kdim=c["kdim"], vdim=c["vdim"])
-        q = torch.zeros(c["l"], c["n"], c["e"])
-        k, v = torch.zeros(s, c["n"], c["kdim"] or c["e"]), torch.zeros(s, c["n"], c["vdim"] or c["e"])
-        with FlopCounterMode(display=False) as counter:
-            out, weights = module(q, k, v, average_attn_weights=False)
-        assert mha_params(c["e"], c["bias"], c["bias_kv"], c["kdim"], c["vdim"]) == sum(p.numel() for p in module.parameters()), case
-        extra = c["bias_kv"] + c["zero_attn"]
-        assert attention_flops(c["n"], c["l"], s, c["e"], c["kdim"], c["vdim"], extra) == counter.get_total_flops(), case
-        assert tuple(weights.shape) == (c["n"], c["h"], c["l"], s + extra) and tuple(out.shape) == (c["l"], c["n"], c["e"])
+        counter = FlopCounterMode(display=False) if case % 4 < 2 else None
+        with sdpa_kernel(SDPBackend.MATH), counter or nullcontext():  # the math path's products are counted
+            if case % 2:
+                f = int(rng.integers(1, 20))
+                module = torch.nn.TransformerEncoderLayer(c["e"], c["h"], f, dropout=0.0, bias=c["bias"], device="meta")
+                out = module(torch.zeros(c["l"], c["n"], c["e"], device="meta"))  # shapes and counts need no values
+                expected = (encoder_layer_params(c["e"], f, c["bias"]), attention_flops(c["n"], c["l"], c["l"], c["e"], dim_feedforward=f))
+            else:
+                module = torch.nn.MultiheadAttention(c["e"], c["h"], bias=c["bias"], add_bias_kv=c["bias_kv"],
+                                                     add_zero_attn=c["zero_attn"], kdim=c["kdim"], vdim=c["vdim"], device="meta")
+                q = torch.zeros(c["l"], c["n"], c["e"], device="meta")
+                k = torch.zeros(s, c["n"], c["kdim"] or c["e"], device="meta")
+                v = torch.zeros(s, c["n"], c["vdim"] or c["e"], device="meta")
+                out, weights = module(q, k, v, average_attn_weights=False)
+                extra = c["bias_kv"] + c["zero_attn"]
+                assert tuple(weights.shape) == (c["n"], c["h"], c["l"], s + extra), case
+                expected = (mha_params(c["e"], c["bias"], c["bias_kv"], c["kdim"], c["vdim"]),
+                            attention_flops(c["n"], c["l"], s, c["e"], c["kdim"], c["vdim"], extra))
+        assert tuple(out.shape) == (c["l"], c["n"], c["e"]), case
+        assert expected[0] == sum(p.numel() for p in module.parameters()), case
+        if counter is not None:
+            assert expected[1] == counter.get_total_flops(), case
+            counted += 1
+    assert counted == CASES // 2
