@@ -20,7 +20,8 @@ from grader.assignment import Assignment, Problem
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["ProblemStats", "Variant", "problem_rng", "seed_words", "variant", "variants", "variant_stats"]
+__all__ = ["HandWork", "ProblemStats", "Variant", "hand_work", "problem_rng", "seed_words", "variant", "variants",
+           "variant_stats"]
 
 
 def problem_rng(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> np.random.Generator:
@@ -106,4 +107,27 @@ def variant_stats(secret: bytes, course: str, assignment: Assignment, student_id
         pairs = n * (n - 1)
         share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
         out.append(ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share))
+    return out
+
+
+@dataclass(frozen=True)
+class HandWork:
+    """A problem some of whose variants are more than a student computes by hand."""
+
+    problem_id: str
+    family: str
+    too_big: int  # how many students' variants
+    students: int
+    example: str  # why, for the first of them
+
+
+def hand_work(secret: bytes, course: str, assignment: Assignment, student_ids: Iterable[str]) -> list[HandWork]:
+    """The problems whose space (an assignment's override, say) gives variants too big to do by hand."""
+    student_ids = list(student_ids)
+    out = []
+    for problem in assignment.computed:
+        reasons = [why for sid in student_ids
+                   if (why := problem.family.too_big_by_hand(variant(secret, course, assignment, problem, sid).params))]
+        if reasons:
+            out.append(HandWork(problem.id, problem.family.name, len(reasons), len(student_ids), reasons[0]))
     return out

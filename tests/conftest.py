@@ -74,3 +74,12 @@ def make_course(tmp_path, monkeypatch):
         return load_course(root)
 
     return make
+
+
+@pytest.fixture
+def torch():
+    """PyTorch's CPU build as a test oracle (the test is skipped without it), on one thread: the oracles run
+    thousands of tiny operations, which a thread pool only slows down, badly so on a busy machine."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch

@@ -56,6 +56,6 @@ def test_the_solution_notebook_scores_full_marks_for_every_variant(demo_course, 
                 assert row["verdict"] == "correct", (sid, key, row["given"], row["expected"], row["feedback"])
 
 
-def test_the_demo_course_ships_three_assignments_with_solutions():
-    assert ASSIGNMENTS == ["cnn-fundamentals", "generative-models", "receptive-fields-upsampling"]
+def test_the_demo_course_ships_four_assignments_with_solutions():
+    assert ASSIGNMENTS == ["backprop-normalisation-sequences", "cnn-fundamentals", "generative-models", "receptive-fields-upsampling"]
     assert all((ROOT / "solutions" / f"{a}.ipynb").is_file() for a in ASSIGNMENTS)

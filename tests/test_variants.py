@@ -86,3 +86,37 @@ def test_the_variants_command_warns_about_a_space_too_small_for_the_roster(make_
     assert small.exit_code == 0, small.output
     assert "space too small for the roster" in small.output and "100.00%" in small.output
     assert "1 problem(s) give too few distinct answers" in small.output
+
+
+HAND = '''
+title = "By hand"
+due = 2030-01-31T23:59:00Z
+
+[[problems]]
+id = "q1"
+family = "conv_values"
+points = 2
+
+[[problems]]
+id = "q2"
+family = "conv_values"
+points = 2
+[problems.space]
+size = {min = 10, max = 16}
+'''
+
+
+def test_the_variants_command_warns_when_an_override_makes_a_problem_too_big_to_do_by_hand(make_course):
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+    from grader.variants import hand_work
+
+    course = make_course(students=tuple(f"s{i:03d}" for i in range(40)), assignment=HAND)
+    found = hand_work(b"test-secret", course.config.course, load_assignment(course, "a1"), [f"s{i:03d}" for i in range(40)])
+    assert [(h.problem_id, h.students) for h in found] == [("q2", 40)]  # the default space stays within hand work
+    assert 0 < found[0].too_big < 40 and "entries along an axis (more than 12 to compute by hand)" in found[0].example
+    result = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"q2 (conv_values): {found[0].too_big} of 40 variants are too big to do by hand" in result.output
+    assert "q1 (conv_values)" not in result.output

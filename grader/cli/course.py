@@ -16,7 +16,7 @@ from grader.generate import generate as generate_notebooks
 from grader.submit import ValidationReport
 from grader.submit import submit as submit_notebook
 from grader.submit import validate as validate_notebook
-from grader.variants import variant_stats
+from grader.variants import hand_work, variant_stats
 
 
 def _progress() -> Progress:
@@ -61,6 +61,7 @@ def variants(
         secret, _ = c.secret()
         roster = c.roster()
         rows = variant_stats(secret, c.config.course, a, [s.student_id for s in roster]) if stats else []
+        big = hand_work(secret, c.config.course, a, [s.student_id for s in roster])
     except AutogradeError as exc:
         fail(str(exc))
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
@@ -76,6 +77,9 @@ def variants(
     out.print(table)
     if small:
         err.print(f"[yellow]warning:[/] {small} problem(s) give too few distinct answers for this roster: widen their space in assignment.toml")
+    for h in big:
+        err.print(f"[yellow]warning:[/] {h.problem_id} ({h.family}): {h.too_big} of {h.students} variants are too big to do by hand, "
+                  f"e.g. {h.example}: narrow its space in assignment.toml", highlight=False)
 
 
 def _print_report(report: ValidationReport) -> None:

@@ -1,8 +1,9 @@
 """Small tensors written out as nested lists: what the value families share.
 
 Not a family (the leading underscore keeps the registry away): ``conv_values``,
-``conv_transpose_values`` and ``pool_values`` hold their input and weights as plain nested lists
-of numbers, so that a variant stays readable JSON and a statement can print every entry.
+``conv_transpose_values``, ``pool_values`` and the families of logits, activations and weights hold
+their tensors as plain nested lists of numbers, so that a variant stays readable JSON and a statement
+can print every entry.
 """
 
 from __future__ import annotations
@@ -18,19 +19,25 @@ from grader.answers import Array
 from grader.problems.base import FamilyParams
 from grader.problems.space import FamilySpace, draw_many
 
-__all__ = ["MAX_CHANNELS", "MAX_ENTRY", "MAX_SIZE", "Small", "SmallOrZero", "Tensor", "TensorParams",
-           "draw_tensor", "output_kind", "plain"]
+__all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
+           "TensorParams", "check_axes", "draw_tensor", "output_kind", "plain", "too_many_entries"]
 
-MAX_ENTRY = 1000
-MAX_CHANNELS = 4
-MAX_SIZE = 12  # entries per spatial axis of an input or output: a student writes every one by hand
+# Bounds that protect the grader, not the student: PyTorch accepts more, but a variant must stay a
+# bounded JSON object whose answers a student can submit, solved (mistakes included) in milliseconds.
+MAX_ENTRY = 1_000_000  # |entry|: sums of products of whole entries stay exact in float64
+MAX_ENTRIES = 100_000  # entries of any tensor read or built (input, weight, padded input, output): an answer's cap
+MAX_MACS = 10_000_000  # multiply-adds (or window taps) of one evaluation
+# What a student computes by hand: the default spaces stay inside these, and `autograde variants`
+# warns when an assignment's space goes past them (see ``TensorParams.too_big_by_hand``).
+HAND_CHANNELS = 4
+HAND_SIZE = 12  # entries along one axis of an input or output
 
-_Step = Annotated[int, Field(ge=1, le=4)]
-_Pad = Annotated[int, Field(ge=0, le=3)]
-Small = _Step | list[_Step]
-"""A kernel size, stride or dilation from 1 to 4: one int, or one per axis."""
-SmallOrZero = _Pad | list[_Pad]
-"""A padding from 0 to 3: one int, or one per axis."""
+_Step = Annotated[int, Field(ge=1, le=100_000)]
+_Pad = Annotated[int, Field(ge=0, le=100_000)]
+Step = _Step | list[_Step]
+"""A kernel size, stride or dilation (at least 1): one int, or one per axis."""
+StepOrZero = _Pad | list[_Pad]
+"""A padding (at least 0): one int, or one per axis."""
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -45,7 +52,7 @@ def _shape(value: Any) -> tuple[int, ...]:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"has the entry {value!r}; every entry must be a finite number")
     if abs(value) > MAX_ENTRY:
-        raise ValueError(f"has the entry {value!r}; entries are at most {MAX_ENTRY} in size, to compute by hand")
+        raise ValueError(f"has the entry {value!r}; entries are at most {MAX_ENTRY:,} in size")
     return ()
 
 
@@ -56,6 +63,18 @@ def _rectangular(value: list) -> list:
 
 Tensor = Annotated[list, AfterValidator(_rectangular)]
 """A rectangular nested list of finite numbers; its number of axes is checked by the family."""
+Finite = Annotated[float, Field(ge=-MAX_ENTRY, le=MAX_ENTRY, allow_inf_nan=False)]
+"""One finite number, bounded like a tensor's entries."""
+
+
+def check_axes(name: str, value: Any, ndim: int, layout: str) -> tuple[int, ...]:
+    """The shape of the tensor ``value`` (the field ``name``), once it has ``ndim`` axes and a bounded size."""
+    shape = np.shape(value)
+    if len(shape) != ndim:
+        raise ValueError(f"{name}: needs {ndim} axes {layout}, got {len(shape)}")
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ValueError(f"{name}: has {math.prod(shape):,} entries; at most {MAX_ENTRIES:,}")
+    return shape
 
 
 class TensorParams(FamilyParams):
@@ -68,19 +87,44 @@ class TensorParams(FamilyParams):
         return np.shape(self.weight)[2:]
 
     def _check_shapes(self, weight_layout: str | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The input's and weight's shapes, once their axes and sizes fit a hand-computed exercise."""
+        """The input's and weight's shapes, once their axes fit ``dims`` and their sizes the grader's bounds."""
         tensors = [("input", self.input, self.dims + 1, "[C, *size]")]
         if weight_layout:
             tensors.append(("weight", self.weight, self.dims + 2, weight_layout))
         for name, value, ndim, layout in tensors:
-            shape = np.shape(value)
-            if len(shape) != ndim:
-                raise ValueError(f"{name}: needs {ndim} axes {layout} for dims={self.dims}, got {len(shape)}")
-            if shape[0] > MAX_CHANNELS:
-                raise ValueError(f"{name}: has {shape[0]} channels along its first axis; at most {MAX_CHANNELS}")
-        if max(self.sizes()) > MAX_SIZE:
-            raise ValueError(f"input: has {max(self.sizes())} entries along an axis; at most {MAX_SIZE}")
+            check_axes(name, value, ndim, f"{layout} for dims={self.dims}")
         return np.shape(self.input), np.shape(self.weight) if weight_layout else ()
+
+    @staticmethod
+    def _check_cost(what: str, shape: Sequence[int], macs: int) -> None:
+        """Refuse a tensor of ``shape`` (built by the solver) or an evaluation past the grader's bounds."""
+        if min(shape) >= 1 and math.prod(shape) > MAX_ENTRIES:
+            raise ValueError(f"{what}: gives {math.prod(shape):,} entries (shape {list(shape)}); at most {MAX_ENTRIES:,}")
+        if macs > MAX_MACS:
+            raise ValueError(f"{what}: needs {macs:,} multiply-adds; at most {MAX_MACS:,}")
+
+    @staticmethod
+    def affordable(shape: Sequence[int], macs: int) -> bool:
+        """Whether a mistake's output of ``shape`` costing ``macs`` stays within the grader's bounds."""
+        return min(shape) >= 1 and math.prod(shape) <= MAX_ENTRIES and macs <= MAX_MACS
+
+    def too_big_by_hand(self, out_channels: int, out_sizes: Sequence[int]) -> str | None:
+        """Why this variant is more than a student computes by hand, or None."""
+        channels = {"input": len(self.input), "output": out_channels}
+        for name, count in channels.items():
+            if count > HAND_CHANNELS:
+                return f"the {name} has {count} channels (more than {HAND_CHANNELS} to compute by hand)"
+        sizes = {"input": max(self.sizes()), "output": max(out_sizes)}
+        for name, size in sizes.items():
+            if size > HAND_SIZE:
+                return f"the {name} has {size} entries along an axis (more than {HAND_SIZE} to compute by hand)"
+        return None
+
+
+def too_many_entries(tensor: Any, limit: int, what: str) -> str | None:
+    """``what`` (a sentence's start) when ``tensor`` has more than ``limit`` entries to work through by hand, else None."""
+    entries = math.prod(np.shape(tensor))
+    return f"{what} {entries} entries (more than {limit} to compute by hand)" if entries > limit else None
 
 
 def output_kind(dims: int, channel: str = "out_channel") -> Array:

@@ -5,7 +5,10 @@ A family is one module (see ``conv_output_shape.py`` for the model) defining, in
 ``generate(rng, space)``, ``ANSWER`` (the layout of the answer JSON), ``solve(params)`` returning
 the graded parts, ``mistakes(params)`` yielding :class:`Mistake`, and the ``STATEMENT`` and
 ``SOLUTION`` markdown templates. ``read_answer(raw, params)`` is optional: it accepts other
-spellings of an answer (a whole shape for a shape family, say).
+spellings of an answer (a whole shape for a shape family, say). So is ``too_big_by_hand(params)``:
+a sentence when a variant is more than a student computes by hand (``Params`` refuses only what
+PyTorch refuses or what would overload the grader; hand-sized limits belong to the default
+``Space``, and ``autograde variants`` warns when an assignment's space goes past them).
 """
 
 from __future__ import annotations

@@ -17,28 +17,33 @@ PARTS = ("weight", "dweight_dx", "dweight_dy")
 class Params(FamilyParams):
     x: float = Field(ge=-1000, le=1000, description="Column coordinate of the sampling point (not an integer).")
     y: float = Field(ge=-1000, le=1000, description="Row coordinate of the sampling point (not an integer).")
-    pixel: tuple[int, int] = Field(description="The pixel [px, py] (column, row): one of the 4 around (x, y).")
+    pixel: tuple[int, int] = Field(description="The pixel [px, py] (column, row); beyond the 4 around (x, y) its weight is 0.")
 
     @model_validator(mode="after")
-    def _neighbour(self):
+    def _differentiable(self):
         for name in ("x", "y"):
             if getattr(self, name).is_integer():
                 raise ValueError(f"{name}: {getattr(self, name)} is an integer; the weight has no derivative there")
-        px, py = self.pixel
-        x0, y0 = math.floor(self.x), math.floor(self.y)
-        if px not in (x0, x0 + 1) or py not in (y0, y0 + 1):
-            raise ValueError(f"pixel: ({px}, {py}) is not one of the 4 pixels around ({self.x}, {self.y})")
         return self
+
+    def neighbour(self) -> bool:
+        """Whether the pixel is one of the 4 around the point (the others have weight 0)."""
+        return all(abs(v - q) < 1 for v, q in zip((self.x, self.y), self.pixel))
 
 
 class Space(FamilySpace):
     x: Draw = Range(min=0.1, max=5.9, step=0.1)
     y: Draw = Range(min=0.1, max=5.9, step=0.1)
+    far: Draw = [False] * 7 + [True]  # now and then a pixel outside the 4 around the point: weight 0
 
 
 def generate(rng, space: Space) -> Params:
     x, y = space.draw(rng, "x"), space.draw(rng, "y")  # Params rejects integers; the registry then redraws
     pixel = (math.floor(x) + int(rng.integers(2)), math.floor(y) + int(rng.integers(2)))
+    if space.draw(rng, "far"):  # one ring further out (-1 or +2 from the cell's corner) along x, y or both
+        along = int(rng.integers(3))
+        x0, y0 = (math.floor(v) + (-1, 2)[int(rng.integers(2))] for v in (x, y))
+        pixel = (x0 if along != 1 else pixel[0], y0 if along != 0 else pixel[1])
     return Params(x=x, y=y, pixel=pixel)
 
 
@@ -46,17 +51,23 @@ ANSWER = "object"
 
 
 def solve(p: Params) -> dict[str, Part]:
-    return {name: Part(value, Real()) for name, value in zip(PARTS, bilinear_weight(p.x, p.y, *p.pixel))}
+    return {name: Part(value + 0.0, Real()) for name, value in zip(PARTS, bilinear_weight(p.x, p.y, *p.pixel))}  # no -0.0
 
 
 def mistakes(p: Params):
     (px, py), (w, dx, dy) = p.pixel, bilinear_weight(p.x, p.y, *p.pixel)
-    gx, gy = 1 - abs(p.x - px), 1 - abs(p.y - py)
-    sx, sy = math.copysign(1.0, px - p.x), math.copysign(1.0, py - p.y)  # slope of the tent towards the pixel
+    ax, ay = p.x - px, p.y - py
+    sx, sy = math.copysign(1.0, -ax), math.copysign(1.0, -ay)  # slope of 1 - |a| towards the pixel
 
     def answer(*values):
         return dict(zip(PARTS, values))
 
+    if not p.neighbour():
+        yield Mistake("forgot_clamp", "g(a) = max(0, 1 - |a|): a pixel more than 1 away along an axis is not one of the 4 "
+                      "that share the point, so its weight is 0, and so are its derivatives.",
+                      answer((1 - abs(ax)) * (1 - abs(ay)), sx * (1 - abs(ay)), (1 - abs(ax)) * sy))
+        return
+    gx, gy = 1 - abs(ax), 1 - abs(ay)
     yield Mistake("swapped_x_y", "x is the column coordinate and pairs with px (the column); "
                   "y pairs with py (the row).",
                   answer(*bilinear_weight(p.x, p.y, py, px)))
@@ -86,12 +97,20 @@ For the pixel $(p_x, p_y) = ({{ p.pixel[0] }}, {{ p.pixel[1] }})$ give `weight` 
 
 SOLUTION = r"""
 {% set ax, ay = p.x - p.pixel[0], p.y - p.pixel[1] %}
+{% set gx, gy = [0, 1 - ax | abs] | max, [0, 1 - ay | abs] | max %}
 Here $x - p_x = {{ ax | round(10) | num }}$ and $y - p_y = {{ ay | round(10) | num }}$, so
-$g(x - p_x) = 1 - |{{ ax | round(10) | num }}| = {{ (1 - ax | abs) | round(10) | num }}$ and
-$g(y - p_y) = 1 - |{{ ay | round(10) | num }}| = {{ (1 - ay | abs) | round(10) | num }}$:
-the weight is ${{ (1 - ax | abs) | round(10) | num }} \cdot {{ (1 - ay | abs) | round(10) | num }} = \mathbf{ {{ answer.weight | num }} }$.
+$g(x - p_x) = \max(0, 1 - |{{ ax | round(10) | num }}|) = {{ gx | round(10) | num }}$ and
+$g(y - p_y) = \max(0, 1 - |{{ ay | round(10) | num }}|) = {{ gy | round(10) | num }}$:
+the weight is ${{ gx | round(10) | num }} \cdot {{ gy | round(10) | num }} = \mathbf{ {{ answer.weight | num }} }$.
+{% if not p.neighbour() %}
+
+The pixel is not one of the 4 around the point: $g$ is 0 on a whole neighbourhood of the point along
+{{ 'both axes' if (ax | abs) > 1 and (ay | abs) > 1 else ('x' if (ax | abs) > 1 else 'y') }}, so the weight stays 0 when the point moves a little,
+and both derivatives are $\mathbf{0}$.
+{% else %}
 
 Where $|a| < 1$, $g'(a) = -1$ for $a > 0$ and $+1$ for $a < 0$; the other factor is a constant, so
 $\partial w / \partial x = g'(x - p_x)\, g(y - p_y) = \mathbf{ {{ answer.dweight_dx | num }} }$ and
 $\partial w / \partial y = g(x - p_x)\, g'(y - p_y) = \mathbf{ {{ answer.dweight_dy | num }} }$.
+{% endif %}
 """

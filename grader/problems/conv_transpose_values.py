@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from itertools import product
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import (MAX_CHANNELS, MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor,
-                                      output_kind, plain)
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_transpose, conv_transpose_output_size
@@ -18,14 +18,14 @@ class Params(TensorParams):
     spatial_fields = ("stride", "padding", "output_padding", "dilation")
 
     dims: Dims = Field(2, description="1 for conv_transpose1d, 2 for conv_transpose2d.")
-    input: Tensor = Field(description=f"The input x, nested lists [C_in][H][W] (or [C_in][L]); at most {MAX_CHANNELS} channels.")
+    input: Tensor = Field(description="The input x, nested lists [C_in][H][W] (or [C_in][L]).")
     weight: Tensor = Field(description="The kernels in PyTorch's layout, nested lists [C_in][C_out/groups][kH][kW] (or [..][k]).")
     bias: Tensor | None = Field(None, description="One bias per output channel, or null for no bias.")
-    stride: Small = Field(1, description="Spacing of the input values in the output, per axis, 1 to 4.")
-    padding: SmallOrZero = Field(0, description="Entries cropped from both ends of each output axis, 0 to 3.")
-    output_padding: SmallOrZero = Field(0, description="Entries kept at the far end of each output axis; smaller than stride or dilation.")
-    dilation: Small = Field(1, description="Spacing between kernel taps per axis, 1 to 4.")
-    groups: int = Field(1, ge=1, le=4, description="Channel groups: the input channels of group g feed only its output channels.")
+    stride: Step = Field(1, description="Spacing of the input values in the output, per axis.")
+    padding: StepOrZero = Field(0, description="Entries cropped from both ends of each output axis.")
+    output_padding: StepOrZero = Field(0, description="Entries kept at the far end of each output axis; smaller than stride or dilation.")
+    dilation: Step = Field(1, description="Spacing between kernel taps per axis.")
+    groups: int = Field(1, ge=1, le=100_000, description="Channel groups: the input channels of group g feed only its output channels.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -34,8 +34,6 @@ class Params(TensorParams):
             raise ValueError(f"weight: its first axis is the {x[0]} input channel(s), got {w[0]}")
         if x[0] % self.groups:
             raise ValueError(f"groups: {self.groups} does not divide C_in={x[0]}")
-        if w[1] * self.groups > MAX_CHANNELS:
-            raise ValueError(f"weight: gives {w[1] * self.groups} output channels; at most {MAX_CHANNELS}")
         if self.bias is not None and np.shape(self.bias) != (w[1] * self.groups,):
             raise ValueError(f"bias: needs one value for each of the {w[1] * self.groups} output channels, "
                              f"got shape {list(np.shape(self.bias))}")
@@ -45,9 +43,12 @@ class Params(TensorParams):
         for q, o in zip(self.axes("padding"), self.out_sizes()):
             if o < 1:
                 raise ValueError(f"padding: cropping {q} from both ends leaves {o} output entries along an axis")
-            if o > MAX_SIZE:
-                raise ValueError(f"input: gives {o} output entries along an axis; at most {MAX_SIZE}")
+        self._check_cost("input", [w[1] * self.groups, *self.out_sizes(padding=(0,) * self.dims)], self.macs())
         return self
+
+    def macs(self) -> int:
+        """Multiply-adds of the scatter: every input value times every tap of its group's kernels."""
+        return math.prod(np.shape(self.input)) * math.prod(np.shape(self.weight)[1:])
 
     def out_sizes(self, **changes) -> list[int]:
         fields = {f: self.axes(f) for f in ("stride", "padding", "dilation", "output_padding")} | changes
@@ -57,10 +58,15 @@ class Params(TensorParams):
         """A middle entry of output channel 0 and the (input, weight) products scattered onto it."""
         at = tuple(o // 2 for o in self.out_sizes())
         x, w = np.asarray(self.input, dtype=float), np.asarray(self.weight, dtype=float)
-        axes = list(zip(self.axes("stride"), self.axes("dilation"), self.axes("padding"), at))
-        found = product(range(len(x) // self.groups), np.ndindex(self.sizes()), np.ndindex(self.kernel()))
-        return at, [(x[(c, *i)], w[(c, 0, *t)]) for c, i, t in found
-                    if all(a * s + b * d - q == j for a, b, (s, d, q, j) in zip(i, t, axes))]
+        # per axis, the (input position, kernel tap) pairs that land on the entry: i*s + t*d - q == j
+        pairs = [[(i, t) for t in reversed(range(k)) if (j + q - t * d) % s == 0 and 0 <= (i := (j + q - t * d) // s) < n]
+                 for n, k, s, d, q, j in zip(self.sizes(), self.kernel(), self.axes("stride"), self.axes("dilation"),
+                                             self.axes("padding"), at)]
+        terms = []
+        for c in range(len(x) // self.groups):
+            for combo in product(*pairs):  # one (input position, tap) pair per axis
+                terms.append((x[(c, *(i for i, _ in combo))], w[(c, 0, *(t for _, t in combo))]))
+        return at, terms
 
 
 class Space(FamilySpace):
@@ -125,6 +131,10 @@ def mistakes(p: Params):
         yield Mistake("gathered_like_conv", "A transposed convolution scatters value × kernel into the output, stride positions apart; "
                       "sliding the kernel over the zero-padded input flips the kernel and loses the stride.",
                       _output(p, weight=flipped, stride=ones, output_padding=zeros))
+
+
+def too_big_by_hand(p: Params) -> str | None:
+    return p.too_big_by_hand(len(p.weight[0]) * p.groups, p.out_sizes())
 
 
 STATEMENT = r"""

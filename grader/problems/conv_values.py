@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv, conv_output_size
@@ -17,13 +18,13 @@ class Params(TensorParams):
     spatial_fields = ("stride", "padding", "dilation")
 
     dims: Dims = Field(2, description="1 for conv1d, 2 for conv2d.")
-    input: Tensor = Field(description=f"The input x, nested lists [C_in][H][W] (or [C_in][L]); at most 4 channels, {MAX_SIZE} entries per axis.")
-    weight: Tensor = Field(description="The kernels, nested lists [C_out][C_in/groups][kH][kW] (or [..][k]); at most 4 output channels.")
+    input: Tensor = Field(description="The input x, nested lists [C_in][H][W] (or [C_in][L]).")
+    weight: Tensor = Field(description="The kernels, nested lists [C_out][C_in/groups][kH][kW] (or [..][k]).")
     bias: Tensor | None = Field(None, description="One bias per output channel, or null for no bias.")
-    stride: Small = Field(1, description="Stride per axis, 1 to 4.")
-    padding: SmallOrZero = Field(0, description="Zeros added to both ends of each axis, 0 to 3.")
-    dilation: Small = Field(1, description="Spacing between kernel taps per axis, 1 to 4.")
-    groups: int = Field(1, ge=1, le=4, description="Channel groups: the filters of group g see only the input channels of group g.")
+    stride: Step = Field(1, description="Stride per axis.")
+    padding: StepOrZero = Field(0, description="Zeros added to both ends of each axis.")
+    dilation: Step = Field(1, description="Spacing between kernel taps per axis.")
+    groups: int = Field(1, ge=1, le=100_000, description="Channel groups: the filters of group g see only the input channels of group g.")
     op: Literal["cross_correlation", "convolution"] = Field(
         "cross_correlation", description="cross_correlation as PyTorch computes it, or convolution, which flips the kernel first.")
 
@@ -39,10 +40,19 @@ class Params(TensorParams):
         for n, k, q, d in zip(x[1:], w[2:], self.axes("padding"), self.axes("dilation")):
             if d * (k - 1) + 1 > n + 2 * q:
                 raise ValueError(f"weight: the dilated kernel ({d * (k - 1) + 1}) is larger than the padded input ({n + 2 * q})")
+        padded = [x[0]] + [n + 2 * q for n, q in zip(x[1:], self.axes("padding"))]
+        self._check_cost("padding", padded, 0)
+        self._check_cost("input", [w[0], *self.out_sizes()], self.macs())
         return self
 
-    def out_sizes(self) -> list[int]:
-        return [conv_output_size(*a) for a in zip(self.sizes(), self.kernel(), *map(self.axes, ("stride", "padding", "dilation")))]
+    def macs(self, **changes) -> int:
+        """Multiply-adds of the convolution, with some arguments changed (a mistake's)."""
+        w = np.shape(self.weight)
+        return w[0] * math.prod(self.out_sizes(**changes)) * math.prod(w[1:])
+
+    def out_sizes(self, **changes) -> list[int]:
+        fields = {f: self.axes(f) for f in ("stride", "padding", "dilation")} | changes
+        return [conv_output_size(*a) for a in zip(self.sizes(), self.kernel(), *fields.values())]
 
     def worked_entry(self) -> tuple[tuple[int, ...], list[tuple[float, float]]]:
         """A middle entry of output channel 0 and its (weight, input) products, for the worked solution."""
@@ -94,20 +104,31 @@ def solve(p: Params) -> dict[str, Part]:
 
 
 def mistakes(p: Params):
+    ones, zeros = (1,) * p.dims, (0,) * p.dims
+
+    def fits(factor: int = 1, **changes) -> bool:  # a slip that costs past the grader's bounds is not listed
+        return p.affordable([len(p.weight), *p.out_sizes(**changes)], factor * p.macs(**changes))
+
     if p.op == "cross_correlation":
         yield Mistake("flipped_kernel", "PyTorch's conv layers compute a cross-correlation: slide the kernel as it is, unflipped.", _output(p, flip=True))
     else:
         yield Mistake("forgot_flip", "A convolution flips the kernel along every spatial axis before sliding it.", _output(p, flip=False))
     yield Mistake("forgot_bias", "Each output channel adds its bias to every one of its entries.", _output(p, bias=None))
-    yield Mistake("ignored_dilation", "With dilation d the kernel taps are d input positions apart, not adjacent.", _output(p, dilation=1))
-    yield Mistake("ignored_stride", "With stride s the window moves s positions between output entries, not 1.", _output(p, stride=1))
+    if fits(dilation=ones):
+        yield Mistake("ignored_dilation", "With dilation d the kernel taps are d input positions apart, not adjacent.", _output(p, dilation=1))
+    if fits(stride=ones):
+        yield Mistake("ignored_stride", "With stride s the window moves s positions between output entries, not 1.", _output(p, stride=1))
     if all(d * (k - 1) + 1 <= n for n, k, d in zip(p.sizes(), p.kernel(), p.axes("dilation"))):
         yield Mistake("ignored_padding", "Pad the input with zeros on both ends of each axis before sliding the kernel.", _output(p, padding=0))
     edge = np.pad(np.asarray(p.input, dtype=float), [(0, 0)] + [(q, q) for q in p.axes("padding")], mode="edge")
     yield Mistake("edge_padding", "Padding adds zeros around the input, not copies of its border values.", _output(p, x=edge, padding=0))
-    if p.groups > 1:  # a student who ignores groups lets every filter see every input channel
+    if p.groups > 1 and fits(factor=p.groups):  # a student who ignores groups lets every filter see every input channel
         tiled = np.tile(np.asarray(p.weight, dtype=float), (1, p.groups) + (1,) * p.dims)
         yield Mistake("ignored_groups", f"With groups={p.groups} each filter sees only the input channels of its own group.", _output(p, weight=tiled, groups=1))
+
+
+def too_big_by_hand(p: Params) -> str | None:
+    return p.too_big_by_hand(len(p.weight), p.out_sizes())
 
 
 STATEMENT = r"""

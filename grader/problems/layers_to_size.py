@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from grader.answers import OptionalInteger
 from grader.problems.base import FamilyParams, Mistake, Part
@@ -12,6 +12,7 @@ from grader.problems.space import Draw, FamilySpace
 from grader.solvers import conv_output_size, layers_to_size
 
 _SIZE = {"ge": 1, "le": 100_000}
+HAND_LAYERS = 150  # stepping a size through more layers than this is no hand exercise
 
 
 class Params(FamilyParams):
@@ -22,15 +23,6 @@ class Params(FamilyParams):
     padding: int = Field(0, ge=0, le=100_000, description="Zero padding on both sides, every layer.")
     dilation: int = Field(1, description="Dilation of every layer.", **_SIZE)
     max_layers: int = Field(10_000, description="Most layers allowed; more counts as unreachable.", **_SIZE)
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.target_size == self.input_size:
-            raise ValueError(f"target_size: equals input_size ({self.input_size}); no layer is needed")
-        if self.dilation * (self.kernel_size - 1) + 1 > self.input_size + 2 * self.padding:
-            raise ValueError(f"kernel_size: the dilated kernel ({self.dilation * (self.kernel_size - 1) + 1}) "
-                             f"is larger than the padded input ({self.input_size + 2 * self.padding})")
-        return self
 
     def sizes(self, limit: int = 12) -> list[int]:
         """The sizes the stack goes through, from the input on, while they still change."""
@@ -57,10 +49,14 @@ class Space(FamilySpace):
 
 
 def generate(rng, space: Space) -> Params:
-    fixed = {name: space.draw(rng, name) for name in Space.model_fields if name != "reachable"}
-    k, s, pad, d = (fixed[name] for name in ("kernel_size", "stride", "padding", "dilation"))
-    # targets come from the first 150 layers: a deeper stack is not a sane exercise
-    sizes = _path(fixed["input_size"], lambda n: conv_output_size(n, k, s, pad, d), min(150, fixed["max_layers"]))
+    for _ in range(100):  # a stack whose first layer changes nothing (or does not fit) asks nothing: draw again
+        fixed = {name: space.draw(rng, name) for name in Space.model_fields if name != "reachable"}
+        k, s, pad, d = (fixed[name] for name in ("kernel_size", "stride", "padding", "dilation"))
+        # targets come from the first HAND_LAYERS layers: a deeper stack is not a sane exercise
+        sizes = _path(fixed["input_size"], lambda n: conv_output_size(n, k, s, pad, d), min(HAND_LAYERS, fixed["max_layers"]))
+        if len(sizes) > 1:
+            break
+        space.draw(rng, "reachable")  # what a rejected draw consumed before: the variants drawn so far stay
     # an unreachable target is a near miss, a size the stack steps over (as a stride of 2 does); sizes are
     # monotone, so a miss between two of these sizes is never reached later either
     lo, hi = min(sizes), max(sizes)
@@ -106,6 +102,13 @@ def mistakes(p: Params):
             yield Mistake(name, message, answer)
 
 
+def too_big_by_hand(p: Params) -> str | None:
+    layers = solve(p)["layers"].expected
+    if layers is not None and layers > HAND_LAYERS:
+        return f"the target is {layers} layers deep (more than {HAND_LAYERS} to step through by hand)"
+    return None
+
+
 STATEMENT = r"""
 A ${{ p.input_size }} \times {{ p.input_size }}$ feature map goes through a stack of identical layers
 `nn.Conv2d(..., kernel_size={{ p.kernel_size }}, stride={{ p.stride }}, padding={{ p.padding }}, dilation={{ p.dilation }})`,
@@ -120,7 +123,13 @@ One layer maps a size $n$ to $\left\lfloor \frac{n + 2 \cdot {{ p.padding }} - {
 Starting from {{ p.input_size }}, the sizes are {{ seq[:10] | join(", ") }}{% if len(seq) > 10 %}, ...{% endif %}
 {% if p.stride == 1 %}: with stride 1 each layer changes the size by the same amount, $2 \cdot {{ p.padding }} - {{ p.dilation }}\cdot({{ p.kernel_size }}-1) = {{ 2 * p.padding - p.dilation * (p.kernel_size - 1) }}${% endif %}.
 
-{% if answer is none %}
+{% set span = p.dilation * (p.kernel_size - 1) + 1 %}
+{% if answer == 0 %}
+The input already has the target size, so no layer is needed: **0** layers.
+{% elif span > p.input_size + 2 * p.padding %}
+The dilated kernel spans {{ span }} positions, more than the padded input ({{ p.input_size + 2 * p.padding }}): not even one
+layer can be applied, so the answer is **None**.
+{% elif answer is none %}
 They never equal {{ p.target_size }} exactly (within {{ p.max_layers | num }} layers), so the answer is **None**.
 {% else %}
 They reach {{ p.target_size }} after **{{ answer }}** layers{% if p.stride == 1 %}:

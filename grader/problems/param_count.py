@@ -13,6 +13,8 @@ from grader.problems.text import num, vec
 from grader.solvers import layer_params
 
 _Count = Annotated[int, Field(ge=1, le=10_000_000)]
+MAX_LAYERS = 1000  # keeps a variant a bounded JSON object; a network of them is no hand exercise anyway
+HAND_LAYERS = 20
 _TORCH = {"linear": "Linear", "conv1d": "Conv1d", "conv2d": "Conv2d", "conv_transpose1d": "ConvTranspose1d",
           "conv_transpose2d": "ConvTranspose2d", "batchnorm1d": "BatchNorm1d", "batchnorm2d": "BatchNorm2d", "relu": "ReLU",
           "maxpool1d": "MaxPool1d", "maxpool2d": "MaxPool2d", "avgpool1d": "AvgPool1d", "avgpool2d": "AvgPool2d", "flatten": "Flatten"}
@@ -131,7 +133,7 @@ TYPES = tuple(t for kind in _KINDS for t in get_args(kind.model_fields["type"].a
 
 
 class Params(FamilyParams):
-    layers: list[Layer] = Field(min_length=1, max_length=20, description="The layers in order, each a table with a type.")
+    layers: list[Layer] = Field(min_length=1, max_length=MAX_LAYERS, description="The layers in order, each a table with a type.")
 
     @model_validator(mode="before")
     @classmethod
@@ -276,6 +278,12 @@ def read_answer(raw, p: Params):
     if isinstance(raw, list) and len(raw) == len(p.layers) and len(raw) > 1:
         return Reading({"per_layer": raw}, (f"read the list {show(raw)} as per_layer, one count per layer",))
     return raw
+
+
+def too_big_by_hand(p: Params) -> str | None:
+    if len(p.layers) > HAND_LAYERS:
+        return f"the network lists {len(p.layers)} layers (more than {HAND_LAYERS} to count by hand)"
+    return None
 
 
 STATEMENT = r"""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import (MAX_CHANNELS, MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor,
-                                      output_kind, plain)
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import pool, pool_output_size
@@ -21,11 +21,11 @@ class Params(TensorParams):
 
     dims: Dims = Field(2, description="1 for MaxPool1d/AvgPool1d, 2 for MaxPool2d/AvgPool2d.")
     mode: Literal["max", "avg"] = Field(description="max or avg (average) pooling.")
-    input: Tensor = Field(description=f"The input x, nested lists [C][H][W] (or [C][L]); at most {MAX_CHANNELS} channels, {MAX_SIZE} entries per axis.")
-    kernel_size: Small = Field(description="Window size per axis, 1 to 4.")
-    stride: Small | None = Field(None, description="Window step per axis, 1 to 4; null means kernel_size, as in PyTorch.")
-    padding: SmallOrZero = Field(0, description="Padding at both ends of each axis (never wins a max, zeros for avg); at most kernel_size // 2.")
-    dilation: Small = Field(1, description="Spacing between window taps per axis (max pooling only).")
+    input: Tensor = Field(description="The input x, nested lists [C][H][W] (or [C][L]).")
+    kernel_size: Step = Field(description="Window size per axis.")
+    stride: Step | None = Field(None, description="Window step per axis; null means kernel_size, as in PyTorch.")
+    padding: StepOrZero = Field(0, description="Padding at both ends of each axis (never wins a max, zeros for avg); at most kernel_size // 2.")
+    dilation: Step = Field(1, description="Spacing between window taps per axis (max pooling only).")
     ceil_mode: bool = Field(False, description="Round the number of windows up: a last window may run past the input.")
     count_include_pad: bool = Field(True, description="Average pooling: whether padded zeros count in the divisor.")
 
@@ -41,16 +41,26 @@ class Params(TensorParams):
                                     self.axes("dilation"), self.out_sizes()):
             if o < 1:
                 raise ValueError(f"kernel_size: the window spans {d * (k - 1) + 1} entries, more than the padded input ({n + 2 * q})")
-            if any(all(not 0 <= i * s - q + t * d < n for t in range(k)) for i in range(o)):  # its max would be -inf
+        self._check_cost("input", [len(self.input), *self.out_sizes()], self.taps())
+        for n, k, s, q, d, o in zip(self.sizes(), self.axes("kernel_size"), self.strides(), self.axes("padding"),
+                                    self.axes("dilation"), self.out_sizes()):
+            start = np.arange(o) * s - q
+            first = np.maximum(0, -(start // d))  # each window's first tap at or past position 0
+            if np.any((first >= k) | (start + first * d >= n)):  # a window of padding only: its max would be -inf
                 raise ValueError(f"dilation: a window's {k} taps, {d} apart, all miss the {n} input entries along an axis")
         return self
 
     def strides(self) -> tuple[int, ...]:
         return self.axes("kernel_size") if self.stride is None else self.axes("stride")
 
-    def out_sizes(self) -> list[int]:
-        args = zip(self.sizes(), self.axes("kernel_size"), self.strides(), self.axes("padding"), self.axes("dilation"))
-        return [pool_output_size(*a, ceil_mode=self.ceil_mode) for a in args]
+    def out_sizes(self, **changes) -> list[int]:
+        fields = {"kernel_size": self.axes("kernel_size"), "stride": self.strides(), "padding": self.axes("padding"),
+                  "dilation": self.axes("dilation")} | changes
+        return [pool_output_size(*a, ceil_mode=self.ceil_mode) for a in zip(self.sizes(), *fields.values())]
+
+    def taps(self, **changes) -> int:
+        """Window taps read over the whole output (the cost of pooling), with some arguments changed."""
+        return len(self.input) * math.prod(self.out_sizes(**changes)) * math.prod(self.axes("kernel_size"))
 
     def worked_window(self) -> tuple[tuple[int, ...], list[float], int]:
         """A middle output entry of channel 0, the input values in its window, and avg's divisor."""
@@ -103,7 +113,7 @@ def solve(p: Params) -> dict[str, Part]:
 
 def mistakes(p: Params):
     ones, zeros = [1] * p.dims, [0] * p.dims
-    if p.stride is None:
+    if p.stride is None and p.affordable([len(p.input), *p.out_sizes(stride=ones)], p.taps(stride=ones)):
         yield Mistake("stride_one", "Without a stride argument, pooling steps by the kernel size, not by 1.", _output(p, stride=ones))
     if p.axes("dilation") == tuple(ones):
         other = "avg" if p.mode == "max" else "max"
@@ -120,7 +130,12 @@ def mistakes(p: Params):
         crop = (slice(None),) + tuple(slice(0, o) for o in p.out_sizes())
         yield Mistake("zero_padded_max", "Max pooling never takes the padding (it acts as -inf): a window of negatives has a negative maximum, not 0.",
                       plain(np.asarray(_output(p, x=padded, padding=zeros), dtype=float)[crop]))
-        yield Mistake("ignored_dilation", "With dilation d the window's taps are d input positions apart, not adjacent.", _output(p, dilation=ones))
+        if p.affordable([len(p.input), *p.out_sizes(dilation=ones)], p.taps(dilation=ones)):
+            yield Mistake("ignored_dilation", "With dilation d the window's taps are d input positions apart, not adjacent.", _output(p, dilation=ones))
+
+
+def too_big_by_hand(p: Params) -> str | None:
+    return p.too_big_by_hand(len(p.input), p.out_sizes())
 
 
 STATEMENT = r"""

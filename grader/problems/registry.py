@@ -155,6 +155,11 @@ class Family:
     def _same(self, parts: Mapping[str, Part], a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return all(p.kind.matches(a[k], b[k], self.tolerance) for k, p in parts.items())
 
+    def too_big_by_hand(self, params: FamilyParams) -> str | None:
+        """Why this variant is more than a student does by hand (the family's optional hook), or None."""
+        hook = getattr(self.module, "too_big_by_hand", None)
+        return hook(params) if hook is not None else None
+
     def statement(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.STATEMENT, p=params, **extra)
 

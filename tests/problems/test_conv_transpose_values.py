@@ -55,7 +55,8 @@ def test_the_worked_entry_adds_up_to_the_answer():
     ({"padding": 3}, "padding: cropping 3 from both ends leaves -2"),
     ({"input": [[[1, 2], [0]]]}, "input: is ragged"),
     ({"input": [[[1, 2], [0, 1]]] * 2}, "weight: its first axis is the 2 input channel"),
-    ({"weight": [[[[1]]]] * 1, "input": [[[1] * 12] * 12], "stride": 2}, "input: gives 23 output entries"),
+    ({"weight": [[[[1]]]], "input": [[[1] * 200] * 200], "stride": 2}, r"input: gives 159,201 entries \(shape \[1, 399, 399\]\)"),
+    ({"weight": [[[[1]]]], "input": [[[1] * 400] * 400]}, "input: has 160,000 entries; at most 100,000"),
     ({"bias": [1, 2]}, "bias: needs one value for each of the 1 output channels"),
 ])
 def test_bad_params_name_the_field(change, field):
@@ -66,3 +67,16 @@ def test_bad_params_name_the_field(change, field):
 def test_output_padding_may_reach_up_to_the_dilation():
     params = FAMILY.params(SEED | {"dilation": 2, "output_padding": 1})
     assert np.shape(FAMILY.answer(params)) == (1, 7, 7)
+
+
+@pytest.mark.parametrize(("params", "shape", "why"), [
+    (SEED | {"weight": [[[[1, 2, 3], [2, 3, 4], [3, 4, 5]]] * 6]}, (6, 4, 4), "the output has 6 channels"),
+    (SEED | {"input": [[[1] * 6] * 6], "stride": 2, "padding": 0, "output_padding": 1}, (1, 14, 14),
+     "the output has 14 entries along an axis"),
+    ({"dims": 1, "input": [[1, 2, 3, 4, 5, 6, 7]], "weight": [[[1, 0, 1]]], "stride": 2}, (1, 15), "the output has 15 entries"),
+])
+def test_what_pytorch_accepts_is_solved_and_only_flagged_as_big_for_hand_work(params, shape, why):
+    family_params = FAMILY.params(params)
+    assert np.shape(FAMILY.answer(family_params)) == shape
+    assert why in FAMILY.module.too_big_by_hand(family_params)
+    assert FAMILY.module.too_big_by_hand(FAMILY.params(SEED)) is None

@@ -54,7 +54,10 @@ def test_the_worked_entry_adds_up_to_the_answer():
     ({"input": [[[1, 2, 3], [4, 5]]]}, "input: is ragged"),
     ({"input": [[1, 2, 3]]}, "input: needs 3 axes"),
     ({"input": [[[1, True, 3]]]}, "input: has the entry True"),
-    ({"input": [[[1, 2, 3]] * 13]}, "input: has 13 entries"),
+    ({"input": [[[1, 2e6, 3]]]}, "input: has the entry 2000000.0; entries are at most 1,000,000 in size"),
+    ({"input": [[[1] * 400] * 400]}, "input: has 160,000 entries; at most 100,000"),
+    ({"input": [[[1] * 300] * 300], "weight": [[[[1] * 40] * 40]]}, "input: needs 108,993,600 multiply-adds"),
+    ({"padding": 200}, "padding: gives 162,409 entries"),
     ({"weight": [[[1, 2], [3, 4]]]}, "weight: needs 4 axes"),
     ({"weight": [[[[1]], [[2]]]]}, "weight: has 2 input channels per filter"),
     ({"weight": [[[[1] * 4] * 4]]}, "weight: the dilated kernel"),
@@ -67,3 +70,11 @@ def test_the_worked_entry_adds_up_to_the_answer():
 def test_bad_params_name_the_field(change, field):
     with pytest.raises(ParamsError, match=f"^conv_values: {field}"):
         FAMILY.params({"input": X, "weight": W} | change)
+
+
+def test_six_output_channels_and_long_axes_are_solved_and_flagged_only_as_big_for_hand_work():
+    params = FAMILY.params({"input": [[list(range(14))] * 2], "weight": [[[[1, -1]]]] * 6, "bias": [0, 1, 2, 3, 4, 5]})
+    answer = np.asarray(FAMILY.answer(params))
+    assert answer.shape == (6, 2, 13) and answer[5].tolist() == [[4] * 13] * 2  # x[j] - x[j+1] + 5
+    assert FAMILY.module.too_big_by_hand(params) == "the output has 6 channels (more than 4 to compute by hand)"
+    assert FAMILY.module.too_big_by_hand(FAMILY.params({"input": X, "weight": W})) is None

@@ -25,7 +25,8 @@ def test_every_issue_family_is_registered():
     expected = {
         "conv_output_shape", "conv_transpose_output_shape", "conv_values", "conv_transpose_values",
         "pool_values", "param_count", "receptive_field", "kl_gaussian", "kl_derivation",
-        "layers_to_size", "bilinear_weight",
+        "layers_to_size", "bilinear_weight", "softmax_cross_entropy", "mlp_backprop", "batchnorm_values", "conv_cost",
+        "rnn_shapes_params", "attention_params", "vae_elbo", "gan_losses",
     }
     assert expected <= set(FAMILIES)
 
@@ -105,3 +106,11 @@ def test_answer_kinds_describe_themselves(name):
     params = family.sample(np.random.default_rng(0))
     for part in family.parts(params).values():
         assert part.kind.describe()
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_part_names_make_answer_variables_that_do_not_shadow_the_parameters_cell(name):
+    family = families()[name]
+    for _, params in _draws(name, 20):
+        for part in family.parts(params):  # qN_<part> in the notebook, beside qN_params
+            assert part.isidentifier() and part not in ("params", "answer"), part

@@ -53,9 +53,21 @@ def test_the_space_is_mostly_reachable_and_sometimes_not():
     assert all(a is None or 1 <= a <= 150 for a in answers)
 
 
+@pytest.mark.parametrize(("change", "answer"), [
+    ({"target_size": 224}, 0),  # already there: no layer
+    ({"target_size": 224, "kernel_size": 300}, 0),
+    ({"kernel_size": 300}, None),  # the first layer does not fit: no number of layers gets there
+    ({"kernel_size": 113, "dilation": 2}, None),  # spans 225 > 224
+    ({"kernel_size": 113, "dilation": 2, "padding": 1, "target_size": 2}, 1),  # 224 + 2 - 225 + 1
+])
+def test_every_stack_pytorch_accepts_has_an_answer(change, answer):
+    params = FAMILY.params({"input_size": 224, "target_size": 8, "kernel_size": 7} | change)
+    assert FAMILY.answer(params) == answer
+    assert check(FAMILY, params, answer).correct
+    assert str(answer) in FAMILY.worked_solution(params)
+
+
 @pytest.mark.parametrize(("change", "message"), [
-    ({"target_size": 224}, "target_size: equals input_size (224)"),
-    ({"kernel_size": 300}, "kernel_size: the dilated kernel (300) is larger than the padded input (224)"),
     ({"stride": 0}, "stride: Input should be greater than or equal to 1"),
     ({"max_layer": 5}, "max_layer: unknown key"),
 ])

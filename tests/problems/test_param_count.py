@@ -116,3 +116,13 @@ def test_counts_match_pytorch_modules():
             with torch.device("meta"):  # shapes without memory: the explosion layer has 11 billion weights
                 module = torch_module(torch, layer.model_dump())
             assert layer.repeat * sum(p.numel() for p in module.parameters()) == count, (seed, layer)
+
+
+def test_a_network_of_any_depth_is_counted_and_past_20_layers_flagged_only_for_hand_work():
+    conv = {"type": "conv2d", "in_channels": 8, "out_channels": 8, "kernel_size": 3}
+    deep = FAMILY.params({"layers": [conv] * 21})
+    assert FAMILY.answer(deep)["total"] == 21 * (8 * 8 * 9 + 8)
+    assert FAMILY.module.too_big_by_hand(deep) == "the network lists 21 layers (more than 20 to count by hand)"
+    assert FAMILY.module.too_big_by_hand(FAMILY.params({"layers": [conv] * 20})) is None
+    with pytest.raises(ParamsError, match="layers: List should have at most 1000 items"):
+        FAMILY.params({"layers": [conv] * 1001})
