@@ -209,3 +209,10 @@ def test_huge_integers_are_wrong_answers_not_crashes(huge):
                         (Array(), [[1.0, 2.0]]), (OptionalInteger(), None), (Choice(("a",)), "a")):
         verdict = kind.compare(huge, truth)
         assert not verdict.correct and verdict.feedback and len(verdict.feedback) < 400
+
+
+def test_a_numpy_float_is_read_by_its_digits_not_its_repr():
+    # numpy 2 writes repr(np.float64(x)) as "np.float64(x)"; solvers and students both produce them
+    given = np.float64(3.6527404074980634)
+    assert Real().compare(given, 3.6527404074980634).correct
+    assert Real().compare(3.65, np.float64(3.6527404074980634)).correct

@@ -110,6 +110,7 @@ def _integer_digits(value: Decimal) -> int:
 
 
 def _from_float(x: float) -> Number | FormError:
+    x = float(x)  # a numpy float's repr is "np.float64(...)", not its digits
     if not math.isfinite(x):
         return FormError(f"Expected a finite number, got {show(x)}.")
     text = repr(x)
