@@ -106,6 +106,30 @@ def test_array_accepts_a_single_channel_without_its_channel_axis():
     assert Array().compare([[1, 2], [3, 4]], [[[1, 2], [3, 4]]]).correct
 
 
+@pytest.mark.parametrize("given", [
+    "[[1, 2.5]]", " [[1, 2.50]] ", "[[1 2.5]]", "[[1, 5/2]]", "tensor([[1.0000, 2.5000]])",
+    "tensor([[1., 2.5]], grad_fn=<AddmmBackward0>)", "array([[1. , 2.5]])", "np.array([[1, 2.5]], dtype=float32)",
+])
+def test_array_reads_a_tensor_written_as_text_or_pasted_as_printed_saying_so(given):
+    verdict = Array().compare(given, [[1, 2.5]])
+    assert verdict.correct and "as a list" in verdict.feedback
+    assert Array().check_form(given, [[1, 2.5]]) is None and Array().matches(given, [[1, 2.5]])
+
+
+def test_array_reads_one_number_for_a_tensor_of_one_entry_and_only_then():
+    verdict = Array().compare(-2.5, [-2.5])
+    assert verdict.correct and "the tensor's one entry" in verdict.feedback
+    assert Array().compare("−2.5", [[-2.5]]).correct and Array().matches(-2.5, [-2.5])
+    assert not Array().compare(-2.4, [-2.5]).correct
+    assert "nested list" in Array().compare(2.5, [2.5, 1.0]).feedback  # two entries need their list
+    assert not Array().compare(True, [1]).correct
+
+
+def test_array_text_nested_past_any_tensor_or_past_the_entry_cap_is_refused_at_once():
+    for text in ("[" * 1_000_000, "[[[[[[[[[1]]]]]]]]]", "[" + "1," * 250_000 + "1]"):
+        assert "nested list" in Array().compare(text, [[1, 2]]).feedback
+
+
 def test_array_rounding_applies_to_reals_but_whole_numbers_are_exact():
     assert Array().compare([[0.333, 2.0]], [[1 / 3, 2.0]]).correct
     assert not Array().compare([[0.333, 2.001]], [[1 / 3, 2.0]]).correct
@@ -115,7 +139,10 @@ def test_array_rounding_applies_to_reals_but_whole_numbers_are_exact():
     ([[1, 2], [3]], "rectangular"),
     ([[1, "two"]], "must be a number"),
     ([[1, True]], "must be a number"),
-    ("[[1, 2]]", "nested list"),
+    ("[[1, 2]", "nested list"),
+    ("[[1, 2]] or [[1, 3]]", "nested list"),
+    ("[[1, two]]", "must be a number"),
+    (2, "nested list"),
     ([[0.0] * 1000] * 200, "more than"),
 ])
 def test_array_refuses_malformed_answers_with_a_sentence(bad, says):

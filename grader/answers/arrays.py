@@ -1,9 +1,16 @@
 """Tensor answers: shape first, then entries, with per-entry credit and notes on the usual slips
-(the transpose, a flipped kernel, one row or column too many or too few)."""
+(the transpose, a flipped kernel, one row or column too many or too few).
+
+A careful grader reads a tensor written as text (``"[0.62, 0.68]"``, or pasted as PyTorch and numpy
+print it: ``"tensor([0.62, 0.68], grad_fn=...)"``, ``"array([1., 2.])"``), and a tensor of one entry
+given as that number alone (``-2.5`` for ``[-2.5]``), and says how it was read.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -11,9 +18,11 @@ import numpy as np
 
 from grader.answers.base import DEFAULT_TOLERANCE, MAX_ANSWER_ENTRIES, RIGHT, AnswerKind, FormError, Tolerance, Verdict, _wrong
 from grader.answers.display import show
-from grader.answers.numbers import read_number
+from grader.answers.numbers import _SPACES, _WRAPPER, _WRAPPER_TAIL, read_number  # the wrappers numbers are pasted in
 
 MAX_AXES = 8  # no tensor of these problems has more axes; deeper nesting is not an answer
+MAX_TEXT = 1_000_000  # characters of a tensor written as text
+_TOKENS = re.compile(r"\[|\]|[^\[\],\s]+")
 
 __all__ = ["Array"]
 
@@ -54,6 +63,57 @@ def _as_array(given: Any) -> np.ndarray | str:
     except (ValueError, RecursionError, OverflowError):
         return "The rows have different lengths: the answer must be a rectangular nested list."
     return array
+
+
+def _as_given(given: Any, truth: np.ndarray | None) -> tuple[Any, str]:
+    """The answer as nested lists, and how it was read: list text parsed, one number for a one-entry tensor wrapped."""
+    if isinstance(given, str):
+        nested = _list_from_text(given)
+        if nested is not None:
+            return nested, f"read the text {show(given, 40)} as a list"
+    single = read_number(given) if isinstance(given, (int, float, str)) and not isinstance(given, bool) else None
+    if single is not None and not isinstance(single, FormError) and truth is not None and truth.size == 1:
+        wrapped: Any = given if isinstance(given, (int, float)) else float(single.value)
+        for _ in range(truth.ndim):
+            wrapped = [wrapped]
+        return wrapped, f"read {show(given)} as {show(wrapped)}, the tensor's one entry"
+    return given, ""
+
+
+@functools.lru_cache(maxsize=16)  # a part's text is read again for each known mistake it is matched against
+def _list_from_text(text: str) -> list | None:
+    """Nested lists of numbers from ``"[[1, 2], [3, 4]]"`` or a pasted ``tensor(...)``; ``None`` if not one."""
+    text = text.strip().translate(_SPACES)
+    if len(text) > MAX_TEXT:
+        return None
+    wrapped = _WRAPPER.fullmatch(text)
+    if wrapped:
+        text = _WRAPPER_TAIL.sub("", wrapped.group(1)).strip()
+    if not text.startswith("["):
+        return None
+    stack: list[list] = [[]]
+    for count, match in enumerate(_TOKENS.finditer(text)):
+        token = match.group()
+        if len(stack) > MAX_AXES + 1 or count > 2 * MAX_ANSWER_ENTRIES:
+            return None  # nested deeper, or longer, than any answer here: stop reading at once
+        if token == "[":
+            stack.append([])
+        elif token == "]":
+            if len(stack) < 2:
+                return None
+            done = stack.pop()
+            stack[-1].append(done)
+        else:
+            stack[-1].append(_entry(token))
+    if len(stack) != 1 or len(stack[0]) != 1 or not isinstance(stack[0][0], list):
+        return None  # unbalanced brackets, or something beside the list
+    return stack[0][0]
+
+
+def _entry(token: str) -> float | str:
+    """A number read from one entry of a tensor's text, once; text that is none is kept, to be refused with a sentence."""
+    number = read_number(token)
+    return token if isinstance(number, FormError) or abs(number.value) > 10**300 else float(number.value)
 
 
 def _has_text(value: Any) -> bool:
@@ -100,10 +160,11 @@ class Array(AnswerKind):
         truth = _truth(expected)
         if truth is None:
             return _wrong("This part has no reference values to compare with.")
+        given, note = _as_given(given, truth)
         array = _as_array(given)
         if isinstance(array, str):
             return _wrong(array)
-        note = "read the entries written as text as numbers" if _has_text(given) else ""
+        note = note or ("read the entries written as text as numbers" if _has_text(given) else "")
         if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
             array = array[None]  # a single channel given without its channel axis reads right
         if array.shape != truth.shape:
@@ -120,7 +181,7 @@ class Array(AnswerKind):
 
     def check_form(self, given: Any, expected: Any) -> str | None:
         truth = _truth(expected)
-        array = _as_array(given)
+        array = _as_array(_as_given(given, truth)[0])
         if isinstance(array, str):
             return array
         if truth is None:
@@ -131,8 +192,8 @@ class Array(AnswerKind):
 
     def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
         # the hot path of mistake matching: no feedback, no hints
-        array = _as_array(given)
         truth = _truth(value)
+        array = _as_array(_as_given(given, truth)[0])
         if isinstance(array, str) or truth is None:
             return False
         if array.shape != truth.shape and truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:

@@ -1,49 +1,21 @@
 """Answers in the forms real students write, each with the verdict a careful grader gives.
 
 The standard is an instructor grading by hand with care: accept what they would accept (the
-feedback saying how it was read), reject what they would reject (saying why). ``correct`` is the
-verdict's ``correct``: every part given is right and the form is as asked (a partial answer whose
-given parts are right is correct, and lists the rest as not answered). ``mistake`` names the known
-slip the feedback must name; ``says`` is a phrase the feedback must contain.
+feedback saying how it was read), reject what they would reject (saying why). What a case's fields
+mean is in ``case.py``; the families past CNN shapes (issue 18) are in ``cases_past_cnns.py``.
 
 Used by ``tests/corpus/test_corpus.py`` and ``benchmarks/answers.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from tests.corpus.case import Case, no, ok
+from tests.corpus.case import cases as _cases
+from tests.corpus.cases_past_cnns import PAST_CNNS
+
 __all__ = ["CASES", "Case"]
-
-
-@dataclass(frozen=True)
-class Case:
-    family: str
-    params: dict[str, Any]
-    answer: Any
-    correct: bool
-    why: str
-    mistake: str | None = None
-    says: str | None = None
-    id: str = field(default="", compare=False)
-
-
-def _cases(family: str, params: dict[str, Any], rows: list[tuple]) -> list[Case]:
-    out = []
-    for row in rows:
-        answer, correct, why, *extra = row
-        options = extra[0] if extra else {}
-        out.append(Case(family, params, answer, correct, why, **options))
-    return out
-
-
-def ok(answer: Any, why: str, **extra: Any) -> tuple:
-    return (answer, True, why, extra)
-
-
-def no(answer: Any, why: str, **extra: Any) -> tuple:
-    return (answer, False, why, extra)
 
 
 # --- conv_output_shape -------------------------------------------------------------------------
@@ -550,7 +522,7 @@ POOL_VALUES = _cases("pool_values", MAX_POOL, [
 
 CASES: list[Case] = [
     *CONV_SHAPE, *CONV_TRANSPOSE_SHAPE, *RECEPTIVE_FIELD, *LAYERS_TO_SIZE, *PARAM_COUNT, *KL_GAUSSIAN,
-    *BILINEAR_WEIGHT, *KL_DERIVATION, *CONV_VALUES, *CONV_TRANSPOSE_VALUES, *POOL_VALUES,
+    *BILINEAR_WEIGHT, *KL_DERIVATION, *CONV_VALUES, *CONV_TRANSPOSE_VALUES, *POOL_VALUES, *PAST_CNNS,
 ]
 CASES = [Case(c.family, c.params, c.answer, c.correct, c.why, c.mistake, c.says, id=f"{c.family}-{i}")
          for i, c in enumerate(CASES)]

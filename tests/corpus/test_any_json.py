@@ -29,6 +29,8 @@ STUDENT_TEXT = [
     "never", "NaN", "inf", "-Infinity", "", " ", "\\frac{1}{2}", "\\frac{1}{", "\\sqrt", "ln σ", "KL = ", "=", "log", "log log",
     "abs(mu-3)", "½(μ² + σ² − 1 − ln σ²)", "(" * 60, ")" * 60, "x" * 500, "9" * 5000, "mu" * 200, "sigma**sigma**sigma",
     "exp(exp(exp(mu)))", "log(-sigma)", "[1, 2, 3]", "[[1, 2], [3]]", "{}", "126 x 126 x 16", "3x5", "layer1",
+    "tensor([[0.5, -1.], [2., 0.]])", "tensor([1., 2.], grad_fn=<AddBackward0>)", "array([[1. , 2.5]])", "[" * 60, "]" * 60,
+    "[1, 2] [3]", "[[[[[[[[[[1]]]]]]]]]]", "torch.Size([5, 3, 20])", "(5, 3, 20)", "5x3x20.5",
 ]
 NUMBERS = st.one_of(
     st.integers(), st.floats(), st.sampled_from([10**400, -(10**4299), 2**63, 1e308, 5e-324, -0.0, math.nan, math.inf]),
