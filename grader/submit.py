@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class ValidationReport:
 
 @dataclass
 class SubmitResult:
-    path: Path
+    path: Path | None                 # None: a dry run, nothing written
     report: ValidationReport
     lateness: Lateness | None = None  # a late file is kept all the same, and marked
 
@@ -155,33 +156,71 @@ def _form_problem(family, params, parts: dict, slot: Slot, value) -> str | None:
 
 
 def submit(course: Course, assignment_name: str, notebook: Path, student_id: str, *, run: bool = True,
-           now: dt.datetime | None = None) -> SubmitResult:
-    """Validate, then copy into ``submitted/<student>/<assignment>/<timestamp>/`` (never overwriting)."""
+           now: dt.datetime | None = None, data: bytes | None = None, untimed: bool = False,
+           dry_run: bool = False) -> SubmitResult:
+    """Validate, then copy into ``submitted/<student>/<assignment>/<timestamp>/`` (never overwriting).
+
+    ``now`` is the submission time (an LMS's own record of it, when collecting); ``data`` the bytes
+    when they do not come from the file ``notebook`` names (an archive's entry: ``notebook`` then only
+    names it); ``untimed`` files it without a time, so it is never counted late (an LMS that does not
+    say when); ``dry_run`` checks everything and writes nothing (``path`` is then None).
+    """
     assignment = load_assignment(course, assignment_name)
     roster = {s.student_id for s in course.roster()}
     if student_id not in roster:
         raise SubmissionError(f"student {student_id!r} is not on the roster of {course.config.course}")
     limits = course.config.limits
-    data = read_submission_bytes(Path(notebook), limits.submission_mb * 1_000_000)
-    nb = read_notebook(data, Path(notebook).name)
-    record = _record(nb, Path(notebook).name)
+    name = Path(notebook).name
+    if data is None:
+        data = read_submission_bytes(Path(notebook), limits.submission_mb * 1_000_000)
+    elif len(data) > limits.submission_mb * 1_000_000:
+        raise SubmissionError(f"{name}: {len(data) / 1e6:.1f} MB is larger than the {limits.submission_mb:g} MB limit")
+    nb = read_notebook(data, name)
+    record = _record(nb, name)
     if record.get("assignment") != assignment.name:
-        raise SubmissionError(f"{Path(notebook).name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
+        raise SubmissionError(f"{name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
     report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
-    now = moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
+    now = None if untimed else moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
     try:
-        lateness = deadlines(course, assignment).for_student(student_id).judge(now)
+        lateness = deadlines(course, assignment).for_student(student_id).judge(now) if now else None
     except ConfigError:
         lateness = None  # a broken extensions file is the instructor's to fix (grade says how): the file is kept
-    stamp = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
-    folder = course.folder("submitted") / student_id / assignment.name / stamp
-    suffix = 1
-    while folder.exists():
-        folder = folder.with_name(f"{stamp}-{suffix}")
-        suffix += 1
-    folder.mkdir(parents=True)
-    target = folder / f"{assignment.name}.ipynb"
-    with open(target, "xb") as handle:
-        handle.write(data)
-    (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n")
-    return SubmitResult(target, report, lateness)
+    if dry_run:
+        return SubmitResult(None, report, lateness)
+    return SubmitResult(_file(course.folder("submitted") / student_id / assignment.name, assignment.name, data, now),
+                        report, lateness)
+
+
+def _file(where: Path, assignment: str, data: bytes, now: dt.datetime | None) -> Path:
+    """Write a new ``<stamp>/<assignment>.ipynb`` under ``where`` (``untimed`` without a time); never overwrites."""
+    stamp = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ") if now else "untimed"
+    where.mkdir(parents=True, exist_ok=True)
+    folder, suffix = where / stamp, 0
+    while True:  # mkdir is the claim: two submissions in the same microsecond get two folders
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            suffix += 1
+            folder = where / f"{stamp}-{suffix}"
+    if now:
+        _write_new(folder / "timestamp.txt", (now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n").encode())
+    target = folder / f"{assignment}.ipynb"
+    _write_new(target, data)
+    return target
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write under a hidden temporary name beside ``path`` and rename it into place: a crash leaves
+    no half-written file where grading looks (it skips hidden names)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
