@@ -7,6 +7,7 @@
     ├── ConfigError                autograde.toml / assignment.toml / roster is wrong (names file and key)
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
+    ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
     └── GradebookError             the gradebook cannot be opened or written
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AutogradeError",
+    "CollectError",
     "ConfigError",
     "FamilyError",
     "GradebookError",
@@ -62,6 +64,10 @@ class NotebookError(AutogradeError):
 
 class SubmissionError(AutogradeError):
     """A submission that is refused."""
+
+
+class CollectError(AutogradeError):
+    """An LMS's bulk download that cannot be collected as a whole (its files are refused one by one)."""
 
 
 class GradebookError(AutogradeError):

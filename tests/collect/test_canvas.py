@@ -1,0 +1,64 @@
+"""Canvas's "Download Submissions" zip, named as Canvas's ContentZipper names its entries."""
+
+from __future__ import annotations
+
+import json
+
+from grader.collect import Layout, Outcome, collect
+from grader.grading.batch import discover
+from tests.collect.conftest import filed, make_zip
+
+
+def canvas_zip(tmp_path, released):
+    # <sortable name, lower case, word characters only>[_LATE]_<user id>_<attachment id>_<display name>
+    return make_zip(tmp_path / "dl-2026-a1 submissions.zip", {
+        "lovelaceada_1001_50001_a1.ipynb": released["s001"],
+        "turingalan_LATE_1002_50002_a1-1.ipynb": released["s002"],
+        "hoppergrace_1003_text.html": b"<p>my answer is in the text box</p>",  # an online text entry
+        "nobodyat_9999_50004_a1.ipynb": released["s003"],
+        "anon_12345_50005_a1.ipynb": released["s004"],   # anonymous grading: an all-digit anonymous id
+        "LATE_anon_x7Kq2_50006_a1.ipynb": released["s004"],
+    })
+
+
+def by_name(result):
+    return {f.name: f for f in result.files}
+
+
+def test_canvas_files_map_by_canvas_id_and_are_filed_without_a_time(course, released, tmp_path):
+    result = collect(course, "a1", canvas_zip(tmp_path, released))
+    rows = by_name(result)
+    assert result.layout is Layout.CANVAS
+    ada, alan = rows["lovelaceada_1001_50001_a1.ipynb"], rows["turingalan_LATE_1002_50002_a1-1.ipynb"]
+    assert (ada.outcome, ada.student_id, ada.lms_late) == (Outcome.IMPORTED, "s001", False)
+    assert (alan.outcome, alan.student_id, alan.lms_late) == (Outcome.IMPORTED, "s002", True)
+    assert ada.path.read_bytes() == released["s001"] and ada.path.parts[-4:] == ("s001", "a1", "untimed", "a1.ipynb")
+    # the zip's entry times are when Canvas built it: no time is filed, so grading never counts it late
+    assert ada.when is None and ada.lateness is None and "Canvas" in ada.time_source
+    found = {f.student_id: f for f in discover(course.folder("submitted"), "a1")}
+    assert set(found) == {"s001", "s002"} and found["s002"].when is None
+    assert "turingalan_LATE_1002_50002_a1-1.ipynb" in (alan.path.parent / "collected.txt").read_text()
+
+
+def test_canvas_names_it_cannot_map_are_listed_with_the_reason(course, released, tmp_path):
+    rows = by_name(collect(course, "a1", canvas_zip(tmp_path, released)))
+    assert rows["nobodyat_9999_50004_a1.ipynb"].outcome is Outcome.UNMATCHED
+    assert "Canvas user 9999 is no one's canvas_id" in rows["nobodyat_9999_50004_a1.ipynb"].reason
+    for anonymous in ("anon_12345_50005_a1.ipynb", "LATE_anon_x7Kq2_50006_a1.ipynb"):
+        assert rows[anonymous].outcome is Outcome.UNMATCHED and rows[anonymous].student_id is None  # never s004
+        assert "anonymous grading" in rows[anonymous].reason
+    text = rows["hoppergrace_1003_text.html"]
+    assert text.outcome is Outcome.REFUSED and text.student_id == "s003" and "text entry" in text.reason
+    assert [p.parts[-4] for p in filed(course)] == ["s001", "s002"]
+
+
+def test_a_notebook_of_another_assignment_is_refused_as_submit_refuses_it(course, released, tmp_path):
+    other = json.loads(released["s001"])
+    other["metadata"]["autograde"]["assignment"] = "a2"
+    archive = make_zip(tmp_path / "a.zip", {"lovelaceada_1001_1_a1.ipynb": json.dumps(other).encode(),
+                                            "turingalan_1002_2_notes.pdf": b"%PDF-1.7 ..."})
+    rows = by_name(collect(course, "a1", archive))
+    assert rows["lovelaceada_1001_1_a1.ipynb"].outcome is Outcome.REFUSED
+    assert "belongs to assignment 'a2', not 'a1'" in rows["lovelaceada_1001_1_a1.ipynb"].reason
+    assert "not valid JSON" in rows["turingalan_1002_2_notes.pdf"].reason
+    assert filed(course) == []
