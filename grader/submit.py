@@ -15,11 +15,11 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from grader.assignment import load_assignment
+from grader.assignment import Assignment, load_assignment
 from grader.config import Course, LimitsConfig
 from grader.errors import AutogradeError, ConfigError, SubmissionError
 from grader.grading.execute import SubmissionJob, execute_submission
-from grader.late import Lateness, deadlines, moment
+from grader.late import Deadlines, Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
@@ -27,7 +27,7 @@ from grader.problems import get_family
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
 
-__all__ = ["ProblemCheck", "SubmitResult", "ValidationReport", "submit", "validate"]
+__all__ = ["Inbox", "ProblemCheck", "SubmitResult", "ValidationReport", "submit", "validate"]
 
 
 @dataclass
@@ -165,30 +165,53 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     names it); ``untimed`` files it without a time, so it is never counted late (an LMS that does not
     say when); ``dry_run`` checks everything and writes nothing (``path`` is then None).
     """
-    assignment = load_assignment(course, assignment_name)
-    roster = {s.student_id for s in course.roster()}
-    if student_id not in roster:
-        raise SubmissionError(f"student {student_id!r} is not on the roster of {course.config.course}")
-    limits = course.config.limits
-    name = Path(notebook).name
-    if data is None:
-        data = read_submission_bytes(Path(notebook), limits.submission_mb * 1_000_000)
-    elif len(data) > limits.submission_mb * 1_000_000:
-        raise SubmissionError(f"{name}: {len(data) / 1e6:.1f} MB is larger than the {limits.submission_mb:g} MB limit")
-    nb = read_notebook(data, name)
-    record = _record(nb, name)
-    if record.get("assignment") != assignment.name:
-        raise SubmissionError(f"{name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
-    report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
-    now = None if untimed else moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
-    try:
-        lateness = deadlines(course, assignment).for_student(student_id).judge(now) if now else None
-    except ConfigError:
-        lateness = None  # a broken extensions file is the instructor's to fix (grade says how): the file is kept
-    if dry_run:
-        return SubmitResult(None, report, lateness)
-    return SubmitResult(_file(course.folder("submitted") / student_id / assignment.name, assignment.name, data, now),
-                        report, lateness)
+    return Inbox.open(course, assignment_name).submit(notebook, student_id, run=run, now=now, data=data,
+                                                      untimed=untimed, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One assignment's submissions desk: the assignment, its roster and deadlines, loaded once, so that
+    an LMS collection files hundreds of notebooks through the same checks as ``submit`` at the cost of one."""
+
+    course: Course
+    assignment: Assignment
+    students: frozenset[str]
+    deadlines: Deadlines | None       # None: the extensions file is broken
+
+    @classmethod
+    def open(cls, course: Course, assignment_name: str) -> Inbox:
+        assignment = load_assignment(course, assignment_name)
+        students = frozenset(s.student_id for s in course.roster())
+        try:
+            found = deadlines(course, assignment)
+        except ConfigError:
+            found = None  # a broken extensions file is the instructor's to fix (grade says how): files are kept
+        return cls(course, assignment, students, found)
+
+    def submit(self, notebook: Path, student_id: str, *, run: bool = True, now: dt.datetime | None = None,
+               data: bytes | None = None, untimed: bool = False, dry_run: bool = False) -> SubmitResult:
+        """:func:`submit` for this inbox's assignment."""
+        course, assignment = self.course, self.assignment
+        if student_id not in self.students:
+            raise SubmissionError(f"student {student_id!r} is not on the roster of {course.config.course}")
+        limits = course.config.limits
+        name = Path(notebook).name
+        if data is None:
+            data = read_submission_bytes(Path(notebook), limits.submission_mb * 1_000_000)
+        elif len(data) > limits.submission_mb * 1_000_000:
+            raise SubmissionError(f"{name}: {len(data) / 1e6:.1f} MB is larger than the {limits.submission_mb:g} MB limit")
+        nb = read_notebook(data, name)
+        record = _record(nb, name)
+        if record.get("assignment") != assignment.name:
+            raise SubmissionError(f"{name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
+        report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
+        now = None if untimed else moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
+        lateness = self.deadlines.for_student(student_id).judge(now) if now and self.deadlines else None
+        if dry_run:
+            return SubmitResult(None, report, lateness)
+        return SubmitResult(_file(course.folder("submitted") / student_id / assignment.name, assignment.name, data, now),
+                            report, lateness)
 
 
 def _file(where: Path, assignment: str, data: bytes, now: dt.datetime | None) -> Path:

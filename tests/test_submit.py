@@ -93,3 +93,20 @@ def test_submit_refuses_another_assignment_an_unknown_student_and_an_unknown_ass
         submit(course, "a1", release_path(course, "a1", "s001"), "zz9", run=False)
     with pytest.raises(ConfigError, match="unknown assignment 'a9'"):
         submit(course, "a9", release_path(course, "a1", "s001"), "s001", run=False)
+
+
+def test_submit_files_given_bytes_with_the_time_given_or_none_and_a_dry_run_writes_nothing(course):
+    import datetime as dt
+
+    data = release_path(course, "a1", "s001").read_bytes()
+    when = dt.datetime(2030, 2, 2, 10, tzinfo=dt.UTC)
+    checked = submit(course, "a1", "from-the-lms/a1.ipynb", "s001", run=False, now=when, data=data, dry_run=True)
+    assert checked.path is None and checked.lateness.late_days == 2 and not course.folder("submitted").exists()
+    timed = submit(course, "a1", "from-the-lms/a1.ipynb", "s001", run=False, now=when, data=data)
+    assert timed.path.parent.name == "2030-02-02T10-00-00.000000Z" and timed.path.read_bytes() == data
+    untimed = submit(course, "a1", "from-the-lms/a1.ipynb", "s001", run=False, data=data, untimed=True)
+    assert untimed.path.parent.name == "untimed" and untimed.lateness is None
+    assert not (untimed.path.parent / "timestamp.txt").exists()
+    assert not [p for p in course.folder("submitted").rglob(".*")]  # no temporary file left behind
+    with pytest.raises(SubmissionError, match=r"a1.ipynb: 21.0 MB is larger than the 20 MB limit"):
+        submit(course, "a1", "a1.ipynb", "s001", run=False, data=b" " * 21_000_000)

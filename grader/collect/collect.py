@@ -15,7 +15,6 @@ from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grader.assignment import load_assignment
 from grader.collect import blackboard, canvas, folder, moodle
 from grader.collect.archive import MB, Archive, ArchiveLimits, Entry, EntryRefused, open_archive
 from grader.collect.layout import Claim, Context, Layout, unwrap
@@ -23,7 +22,7 @@ from grader.config import Course
 from grader.errors import CollectError, SubmissionError
 from grader.late import Lateness
 from grader.notebook.read import digest, read_submission_bytes
-from grader.submit import submit
+from grader.submit import Inbox
 
 __all__ = ["CollectResult", "CollectedFile", "Outcome", "collect", "detect"]
 
@@ -78,17 +77,17 @@ def collect(course: Course, assignment: str, source: Path, *, layout: Layout | N
     Raises :class:`CollectError` when the download cannot be collected as a whole (not an archive, its
     layout unclear, a Moodle download without its worksheet, times without a zone and no ``timezone``).
     """
-    name = load_assignment(course, assignment).name
+    inbox = Inbox.open(course, assignment)
     context = Context(tuple(course.roster()), _zone(timezone), untimed, Path(worksheet) if worksheet else None)
     limits = limits or ArchiveLimits(file_bytes=course.config.limits.submission_mb * MB)
     with open_archive(Path(source), limits) as archive:
         entries = unwrap(archive.entries, context.student_ids)
         chosen = layout or detect(entries, context, Path(source))
         claims = MODULES[chosen].claim(entries, context, archive.read) if chosen else []
-        filer = _Filer(course, name, Path(source), chosen, dry_run)
+        filer = _Filer(inbox, Path(source), chosen, dry_run)
         files = [filer.file(claim, archive) for claim in sorted(claims, key=_in_time)]
     files += [CollectedFile(r.name, Outcome.REFUSED, reason=r.reason) for r in archive.refused]
-    return CollectResult(name, Path(source), chosen, dry_run, sorted(files, key=lambda f: f.name))
+    return CollectResult(inbox.assignment.name, Path(source), chosen, dry_run, sorted(files, key=lambda f: f.name))
 
 
 def detect(entries: list[Entry], context: Context, source: Path) -> Layout | None:
@@ -125,8 +124,7 @@ def _in_time(claim: Claim) -> tuple:
 class _Filer:
     """Files claims through ``submit``, remembering what each student already has."""
 
-    course: Course
-    assignment: str
+    inbox: Inbox
     source: Path
     layout: Layout | None
     dry_run: bool
@@ -147,8 +145,8 @@ class _Filer:
             return CollectedFile(**row, outcome=Outcome.ALREADY_THERE, path=have[sha],
                                  reason="the same file is already filed for this student")
         try:
-            result = submit(self.course, self.assignment, Path(claim.entry.name), claim.student_id, run=False,
-                            now=claim.when, data=data, untimed=claim.when is None, dry_run=self.dry_run)
+            result = self.inbox.submit(Path(claim.entry.name), claim.student_id, run=False, now=claim.when, data=data,
+                                       untimed=claim.when is None, dry_run=self.dry_run)
         except SubmissionError as exc:
             return CollectedFile(**row, outcome=Outcome.REFUSED, reason=str(exc))
         have[sha] = result.path
@@ -159,10 +157,11 @@ class _Filer:
     def _had(self, student_id: str) -> dict[str, Path | None]:
         """The digests of the student's files already under submitted/ for this assignment."""
         if student_id not in self._have:
-            root = self.course.folder("submitted") / student_id
-            cap = self.course.config.limits.submission_mb * MB
+            course = self.inbox.course
+            root = course.folder("submitted") / student_id
+            cap = course.config.limits.submission_mb * MB
             found: dict[str, Path | None] = {}
-            for path in sorted((root / self.assignment).rglob("*.ipynb")):
+            for path in sorted((root / self.inbox.assignment.name).rglob("*.ipynb")):
                 if any(part.startswith(".") for part in path.relative_to(root).parts):
                     continue
                 try:
