@@ -52,12 +52,12 @@ def _print(result: CollectResult, course) -> None:
     for f in result.files:
         outcome = "would import" if result.dry_run and f.outcome is Outcome.IMPORTED else f.outcome.value
         detail = f.reason if f.outcome is not Outcome.IMPORTED else (rel(course, f.path) if f.path else "")
-        table.add_row(f.name, f.student_id or "", shown(f.when) or _untimed(f), _late(f),
+        table.add_row(f.name, f.student_id or "", shown(f.when) or _untimed(f), _late(f, result.layout),
                       f"[{_STYLE[f.outcome]}]{outcome}[/]" + (f": {detail}" if detail else ""))
     out.print(table)
     sources = sorted({f.time_source for f in result.files if f.time_source and f.outcome is Outcome.IMPORTED})
     if sources:
-        out.print("Submission times from: " + "; ".join(sources) + ".", highlight=False, soft_wrap=True)
+        out.print("Submission times: " + "; ".join(sources) + ".", highlight=False, soft_wrap=True)
     err.print(f"{'Dry run: ' if result.dry_run else ''}{result.summary()}.", highlight=False)
 
 
@@ -65,7 +65,7 @@ def _untimed(f: CollectedFile) -> str:
     return "no time" if f.student_id and f.outcome in (Outcome.IMPORTED, Outcome.ALREADY_THERE) else ""
 
 
-def _late(f: CollectedFile) -> str:
+def _late(f: CollectedFile, layout: Layout | None) -> str:
     """What the late-work rule says, or the LMS's own mark when the download has no times."""
     if f.lateness is not None and f.lateness.after_cutoff:
         return f"after the cutoff ({f.lateness.late_days} d)"
@@ -74,6 +74,7 @@ def _late(f: CollectedFile) -> str:
         return f"{f.lateness.late_days} d late{penalty}"
     if f.lateness is not None and f.lateness.late_days == 0:
         return "on time"
-    if f.lms_late is not None:
-        return "LMS: late" if f.lms_late else "LMS: on time"
+    if f.lms_late is not None:  # the LMS's own mark, where its download has no times
+        lms = layout.value.capitalize() if layout else "LMS"
+        return f"{lms}: late" if f.lms_late else f"{lms}: on time"
     return ""

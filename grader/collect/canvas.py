@@ -26,7 +26,7 @@ LAYOUT = Layout.CANVAS
 _ANONYMOUS = re.compile(r"^(?P<late>LATE_)?anon_(?P<anon>[A-Za-z0-9]+)_(?P<attachment>\d+)_(?P<file>[^/]+)$")
 _NAMED = re.compile(r"^(?P<name>[^/]*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>[^/]+)$")
 _TEXT = re.compile(r"^(?P<name>[^/]*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<kind>text|link)\.html$")  # online text, URL
-_NO_TIME = "none: Canvas's download holds no submission times"
+_NO_TIME = "none: Canvas's download holds no submission times (filed without one: never counted late)"
 
 
 def recognises(path: str) -> bool:

@@ -64,7 +64,7 @@ class Context:
     def local_time(self, naive: dt.datetime, what: str) -> dt.datetime:
         """A time an LMS wrote without its zone, read in ``--timezone``."""
         if self.zone is None:
-            raise CollectError(f"{what} gives times without a time zone: pass --timezone with the LMS's zone "
+            raise CollectError(f"the times in {what} carry no time zone: pass --timezone with the zone they are in "
                                "(e.g. Europe/London or America/New_York), or --untimed to file without times")
         return naive.replace(tzinfo=self.zone).astimezone(dt.UTC)
 
@@ -75,7 +75,7 @@ class Context:
         if entry.modified is None:
             return None, "none: the entry has no time"
         if entry.modified.tzinfo is None:
-            return self.local_time(entry.modified, "the archive (a zip's own dates)"), f"the archive entry's time ({self.zone})"
+            return self.local_time(entry.modified, "this zip archive's entries"), f"the archive entry's time ({self.zone})"
         return entry.modified.astimezone(dt.UTC), "the archive entry's time"
 
 

@@ -74,6 +74,9 @@ def test_a_zip_bomb_is_refused_by_size_and_by_entry_count(course, released, tmp_
     assert [f.student_id for f in result.files if f.outcome is Outcome.IMPORTED] == ["s002"]
     with pytest.raises(CollectError, match=r"bomb.zip: 30 MB unpacked, more than the 10 MB accepted \(--max-total-mb\); a zip bomb\?"):
         collect(course, "a1", bomb, timezone="UTC", limits=ArchiveLimits(file_bytes=MB, total_bytes=10 * MB))
+    big = make_zip(tmp_path / "big.zip", {"s001.ipynb": b"\0" * (21 * MB)})  # the course's submission_mb: 20
+    assert refusals(collect(course, "a1", big, timezone="UTC")) == {
+        "s001.ipynb": "21 MB is larger than the 20 MB accepted for one file"}
     many = make_zip(tmp_path / "many.zip", {f"s001/{i}.txt": b"x" for i in range(50)})
     with pytest.raises(CollectError, match=r"many.zip: 50 entries, more than the 20 accepted \(--max-entries\)"):
         collect(course, "a1", many, limits=ArchiveLimits(entries=20))

@@ -68,7 +68,7 @@ def _receipt_of(user):
 
 
 def test_blackboard_needs_the_zone_of_its_stamps(course, released, tmp_path):
-    with pytest.raises(CollectError, match="Blackboard's file names gives times without a time zone"):
+    with pytest.raises(CollectError, match="the times in Blackboard's file names carry no time zone"):
         collect(course, "a1", blackboard_zip(tmp_path, released))
     untimed = collect(course, "a1", blackboard_zip(tmp_path, released), untimed=True, dry_run=True)
     assert {f.when for f in untimed.files} == {None} and filed(course) == []

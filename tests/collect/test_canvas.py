@@ -26,7 +26,11 @@ def by_name(result):
 
 
 def test_canvas_files_map_by_canvas_id_and_are_filed_without_a_time(course, released, tmp_path):
-    result = collect(course, "a1", canvas_zip(tmp_path, released))
+    archive = canvas_zip(tmp_path, released)
+    before = set(tmp_path.rglob("*"))
+    result = collect(course, "a1", archive)
+    assert {p.relative_to(course.folder("submitted")).parts[0] for p in set(tmp_path.rglob("*")) - before
+            if p != course.folder("submitted")} == {"s001", "s002"}  # nothing written but the two students' files
     rows = by_name(result)
     assert result.layout is Layout.CANVAS
     ada, alan = rows["lovelaceada_1001_50001_a1.ipynb"], rows["turingalan_LATE_1002_50002_a1-1.ipynb"]
@@ -62,3 +66,11 @@ def test_a_notebook_of_another_assignment_is_refused_as_submit_refuses_it(course
     assert "belongs to assignment 'a2', not 'a1'" in rows["lovelaceada_1001_1_a1.ipynb"].reason
     assert "not valid JSON" in rows["turingalan_1002_2_notes.pdf"].reason
     assert filed(course) == []
+
+
+def test_a_canvas_download_unzipped_to_a_folder(course, released, tmp_path):
+    unzipped = tmp_path / "submissions"
+    unzipped.mkdir()
+    (unzipped / "lovelaceada_LATE_1001_50001_a1.ipynb").write_bytes(released["s001"])
+    row, = collect(course, "a1", unzipped, dry_run=True).files
+    assert (row.student_id, row.outcome, row.lms_late, row.when) == ("s001", Outcome.IMPORTED, True, None)

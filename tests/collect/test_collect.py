@@ -67,7 +67,7 @@ def test_the_collect_command_prints_the_table_and_the_summary(course, released, 
     assert not course.folder("submitted").exists()
     done = runner.invoke(app, ["collect", "a1", str(archive), "--course", str(course.root)])
     assert done.exit_code == 1  # some files could not be filed: they are listed
-    assert "submitted/s001/a1/untimed/a1.ipynb" in done.output and "LMS: late" in done.output
+    assert "submitted/s001/a1/untimed/a1.ipynb" in done.output and "Canvas: late" in done.output
     assert "imported 2, already there 0, unmatched 3, refused 1." in done.output
     bad = runner.invoke(app, ["collect", "a1", str(archive), "--timezone", "Mars/Olympus", "--course", str(course.root)])
     assert bad.exit_code == 2 and "--timezone 'Mars/Olympus' is not a time zone" in bad.output

@@ -89,7 +89,7 @@ def test_moodle_needs_its_worksheet_and_a_zone_for_its_times(course, released, t
     archive = moodle_zip(tmp_path, released)
     with pytest.raises(CollectError, match="needs the assignment's grading worksheet.*--worksheet"):
         collect(course, "a1", archive)
-    with pytest.raises(CollectError, match="Moodle's worksheet gives times without a time zone: pass --timezone"):
+    with pytest.raises(CollectError, match="the times in Moodle's worksheet carry no time zone: pass --timezone"):
         collect(course, "a1", archive, worksheet=worksheet(tmp_path, SHEET))
     with pytest.raises(CollectError, match=r"Grades-DL-A1-123.csv:1: no column 'Email address'"):
         bad = tmp_path / "Grades-DL-A1-123.csv"
