@@ -25,6 +25,7 @@ __all__ = ["LAYOUT", "claim", "recognises"]
 LAYOUT = Layout.CANVAS
 _ANONYMOUS = re.compile(r"^(?P<late>LATE_)?anon_(?P<anon>[A-Za-z0-9]+)_(?P<attachment>\d+)_(?P<file>[^/]+)$")
 _NAMED = re.compile(r"^(?P<name>[^/]*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>[^/]+)$")
+_IDS = re.compile(r"(?=_(\d+)_\d+_[^/])")  # every place "_<user id>_<attachment id>_<file>" could begin
 _TEXT = re.compile(r"^(?P<name>[^/]*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<kind>text|link)\.html$")  # online text, URL
 _NO_TIME = "none: Canvas's download holds no submission times (filed without one: never counted late)"
 
@@ -45,11 +46,25 @@ def claim(entries: list[Entry], context: Context, read=None) -> list[Claim]:
             student = students.get(found["user"])
             claims.append(Claim(entry, student.student_id if student else None, None, _NO_TIME, bool(found["late"]),
                                 refused=f"a {found['kind']} entry typed into Canvas, not a file: not a notebook"))
-        elif found := _NAMED.match(entry.path):
-            student = students.get(found["user"])
-            claims.append(Claim(entry, student.student_id if student else None, None, _NO_TIME, bool(found["late"]),
-                                "" if student else f"Canvas user {found['user']} is no one's canvas_id on the roster"))
+        elif _NAMED.match(entry.path):
+            user, late, problem = _user(entry.path, students)
+            claims.append(Claim(entry, students[user].student_id if user else None, None, _NO_TIME, late, problem))
         else:
             claims.append(Claim(entry, unmatched="not named as Canvas names a submission "
                                                  "(<name>_<user id>_<attachment id>_<file>)"))
     return claims
+
+
+def _user(path: str, students: dict) -> tuple[str | None, bool, str]:
+    """The user id, Canvas's late mark, or why no one: Canvas joins up ``_<digits>_`` in a name, but a
+    name may still end in ``_<digits>`` (``smith_2_1001_...``), so every place the ids could begin is
+    tried and the roster decides."""
+    places = [(m.start(), m[1]) for m in _IDS.finditer(path)]
+    known = {user: at for at, user in reversed(places) if user in students}
+    if len(known) == 1:
+        (user, at), = known.items()
+        return user, path[:at].endswith("_LATE"), ""
+    at, user = places[0]
+    if known:
+        return None, path[:at].endswith("_LATE"), f"the name could be Canvas user {' or '.join(sorted(known))}: which is unclear"
+    return None, path[:at].endswith("_LATE"), f"Canvas user {user} is no one's canvas_id on the roster"

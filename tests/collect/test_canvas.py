@@ -74,3 +74,14 @@ def test_a_canvas_download_unzipped_to_a_folder(course, released, tmp_path):
     (unzipped / "lovelaceada_LATE_1001_50001_a1.ipynb").write_bytes(released["s001"])
     row, = collect(course, "a1", unzipped, dry_run=True).files
     assert (row.student_id, row.outcome, row.lms_late, row.when) == ("s001", Outcome.IMPORTED, True, None)
+
+
+def test_a_name_ending_in_digits_does_not_take_the_place_of_the_user_id(course, released, tmp_path):
+    # Canvas joins up "_<digits>_" inside a name, but "smith_2" followed by "_1001_..." reads two ways
+    archive = make_zip(tmp_path / "c.zip", {"lovelace_2_1001_50001_a1.ipynb": released["s001"],
+                                            "turing_1003_1002_50002_a1.ipynb": released["s002"]})
+    rows = {f.name: f for f in collect(course, "a1", archive, dry_run=True).files}
+    ada = rows["lovelace_2_1001_50001_a1.ipynb"]
+    assert (ada.student_id, ada.lms_late, ada.outcome) == ("s001", False, Outcome.IMPORTED)  # not Canvas user 2
+    two = rows["turing_1003_1002_50002_a1.ipynb"]  # 1003 and 1002 are both on the roster: no guess
+    assert two.outcome is Outcome.UNMATCHED and "could be Canvas user 1002 or 1003" in two.reason
