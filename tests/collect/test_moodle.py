@@ -99,3 +99,11 @@ def test_moodle_needs_its_worksheet_and_a_zone_for_its_times(course, released, t
         collect(course, "a1", archive, worksheet=worksheet(tmp_path, 'Participant 1,A,a@b,S,,1,Y,lundi 7,,-,\n'),
                 timezone="UTC")
     assert filed(course) == []
+
+
+def test_without_a_time_in_the_worksheet_the_entry_time_is_taken(course, released, tmp_path):
+    sheet = worksheet(tmp_path, 'Participant 11,Ada Lovelace,ada@uni.example,Submitted,,100,Yes,-,,-,\n')
+    archive = make_zip(tmp_path / "m.zip", {"Ada Lovelace_11_assignsubmission_file_/a1.ipynb": released["s001"]},
+                       date_time=(2030, 1, 31, 20, 0, 0))
+    row, = collect(course, "a1", archive, worksheet=sheet, timezone="Europe/Berlin", dry_run=True).files
+    assert row.when == dt.datetime(2030, 1, 31, 19, 0, tzinfo=UTC) and row.time_source.startswith("the archive entry's time")
