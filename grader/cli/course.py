@@ -66,11 +66,14 @@ def variants(
         fail(str(exc))
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
     small = sum(r.too_small for r in rows)
-    columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") + (("note",) if small else ())
+    pooled = any(r.alternative is not None for r in rows)  # a pool's alternatives each go to some of the students
+    columns = ("problem", "family") + (("students",) if pooled else ()) + (
+        "distinct params", "distinct answers", "P(two share an answer)") + (("note",) if small else ())
     for col in columns:
-        table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left")
+        table.add_column(col, justify="right" if col.startswith(("distinct", "P(", "students")) else "left")
     for r in rows:
-        cells = [r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}"]
+        cells = [r.label, r.family, *([str(r.students)] if pooled else []), str(r.distinct_params),
+                 str(r.distinct_answers), f"{r.share_probability:.2%}"]
         if small:
             cells.append("[yellow]space too small for the roster[/]" if r.too_small else "")
         table.add_row(*cells)

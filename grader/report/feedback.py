@@ -22,13 +22,13 @@ from nbformat import NotebookNode
 from pygments.formatters import HtmlFormatter
 
 from grader.answers import show
-from grader.assignment import Assignment, Problem, load_assignment
+from grader.assignment import Assignment, Pool, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
 from grader.late import shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
-from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
+from grader.report.records import StudentRecord, graded_problem, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
 
@@ -158,6 +158,9 @@ class FeedbackWriter:
             else:
                 state = "full" if got >= top - 1e-9 else ("some" if got > 0 else "none")
             title = item.title if isinstance(item, Problem) else (item.title or "Written answer")
+            if isinstance(item, Pool):  # the student's own alternative: its title, and its name
+                graded = graded_problem(item, record.alternative(item.id))
+                title = f"{graded.title} (version {graded.alternative})" if graded is not None else item.title
             views.append(ProblemView(item.id, title, points(got), points(top), state, parts))
         return views
 

@@ -68,10 +68,11 @@ def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path 
         "mistakes": mistakes_chart(stats.mistakes, h.graded) if stats.mistakes else None,
         "parameters": parameter_chart(plotted, min_n) if plotted else None,
     }
-    carried = [(p, part) for p in graded_problems for part in p.parts if part.carried]
+    carried = [(v, part) for p in graded_problems for v in p.versions for part in v.parts if part.carried]
     trouble = [(t, _display_path(t.path, root)) for t in stats.trouble]
     return _environment().get_template("report.html.j2").render(
         s=stats, h=h, course_title=course_title, charts=charts, problems=graded_problems, carried=carried,
+        versions=[v for p in graded_problems for v in p.versions],
         trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread)
 
 
