@@ -208,6 +208,8 @@ def test_a_pool_is_graded_exported_and_reported_per_alternative(make_course, mon
     assert [v.label for v in q2.alternatives] == [f"q2/{n}" for n in ("forward", "transposed") if counts[n]]
     assert sum(v.total.verdicts.total() for v in q2.alternatives) == q2.total.verdicts.total()
     assert [row.part for row in q2.parts] == [v.alternative for v in q2.alternatives]
+    if len(q2.alternatives) == 2:  # is one version harder? compared like a parameter's values
+        assert [e.param for e in q2.effects][0] == "alternative"
     html = (course.folder("reports") / "a1" / "index.html").read_text()
     assert "version transposed: A transposed output shape" in html or not counts["transposed"]
     from grader.report.feedback import write_feedback

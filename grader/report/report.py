@@ -17,6 +17,7 @@ from grader.assignment import load_assignment
 from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.report.difficulty import ParamEffect
+from grader.report.integrity import IntegrityResult, integrity_or_none
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
 from grader.report.stats import AssignmentStats, assignment_stats
 
@@ -30,6 +31,7 @@ EFFECT_PLOTS = 6
 class ReportResult:
     path: Path
     stats: AssignmentStats
+    integrity: IntegrityResult | None = None
 
 
 def _environment() -> jinja2.Environment:
@@ -37,6 +39,7 @@ def _environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda x, digits=0: "–" if x is None else f"{100 * x:.{digits}f}%"
+    env.globals["zip"] = zip
     return env
 
 
@@ -56,8 +59,10 @@ def _display_path(path: str, root: Path | None) -> str:
         return path
 
 
-def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path | None = None) -> str:
-    """The report page as HTML text (``root``: the course folder, to show submission paths relative to it)."""
+def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path | None = None,
+                  integrity: IntegrityResult | None = None, integrity_note: str = "") -> str:
+    """The report page as HTML text (``root``: the course folder, to show submission paths relative to it;
+    ``integrity``: the section on answers shared across variants, or ``integrity_note`` saying why there is none)."""
     h = stats.headline
     graded_problems = [p for p in stats.problems if p.total.points]
     min_n, min_spread = stats.min_n, stats.min_spread
@@ -73,7 +78,8 @@ def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path 
     return _environment().get_template("report.html.j2").render(
         s=stats, h=h, course_title=course_title, charts=charts, problems=graded_problems, carried=carried,
         versions=[v for p in graded_problems for v in p.versions],
-        trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread)
+        trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread,
+        integrity=integrity, integrity_note=integrity_note)
 
 
 def write_report(course: Course, assignment: str, out: Path | None = None) -> ReportResult:
@@ -87,6 +93,8 @@ def write_report(course: Course, assignment: str, out: Path | None = None) -> Re
     folder = Path(out) if out is not None else course.folder("reports") / assignment
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "index.html"
-    html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root)
+    integrity, note = integrity_or_none(course, assignment)
+    html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root,
+                         integrity=integrity, integrity_note=note)
     path.write_text(html, encoding="utf-8")
-    return ReportResult(path=path, stats=stats)
+    return ReportResult(path=path, stats=stats, integrity=integrity)
