@@ -37,7 +37,8 @@ __all__ = ["FALSE_PAIRS", "MIN_THRESHOLD", "PERMUTATIONS", "WRONG", "AnswerMatch
 FALSE_PAIRS = 0.05
 """The default threshold is the lowest score at which the shuffles expect at most this many chance pairs."""
 MIN_THRESHOLD = 3.0
-"""The default threshold is never lower: one problem's match alone never reaches it in a class under 1,000."""
+"""The default threshold is never lower: a match's chance is at least 1/(n+1), so one problem's match
+alone stays below it in a class of fewer than 999 students."""
 PERMUTATIONS = 100
 """Shuffles of the roster behind the expected number of chance pairs."""
 WRONG = frozenset({"wrong", "partial", "carried"})
