@@ -103,8 +103,10 @@ def read_class_notebooks(root: Path, assignment: Assignment, submissions: Mappin
     what was released to whom and the answer cells as released)."""
     out = ClassNotebooks()
     ours = {"header", "footer"} | {f"{p.id}-{suffix}" for p in assignment.problems for suffix in ("statement", "params", "tests")}
-    released = {_text(params_cell(pid, v.params.model_dump(mode="json"), v.alternative).source): sid
-                for sid, vs in variants.items() for pid, v in vs.items()}
+    released: dict[str, set[str]] = defaultdict(set)  # a parameters cell as generated -> for whom
+    for sid, vs in variants.items():
+        for pid, v in vs.items():
+            released[_text(params_cell(pid, v.params.model_dump(mode="json"), v.alternative).source)].add(sid)
     for sid, sub in sorted(submissions.items()):
         path = Path(sub.path) if Path(sub.path).is_absolute() else root / sub.path
         try:
@@ -114,11 +116,11 @@ def read_class_notebooks(root: Path, assignment: Assignment, submissions: Mappin
             continue
         standard = _standard_shapes(variants.get(sid, {}))
         cells, shapes = set(), {}
-        owners: Counter = Counter()
+        owners: list[set[str]] = []
         for cell in nb.cells:
             gid = grade_id(cell)
-            if gid and gid.endswith("-params") and cell.cell_type == "code":
-                owners[released.get(_text(cell.source))] += 1
+            if gid and gid.endswith("-params") and cell.cell_type == "code" and _text(cell.source) in released:
+                owners.append(released[_text(cell.source)])
             if gid in ours or cell.cell_type not in ("code", "markdown"):
                 continue
             text = _text(cell.source)
@@ -152,7 +154,8 @@ def _standard_shapes(variants: Mapping[str, Variant]) -> dict[str, set[str]]:
     return out
 
 
-def _recipient(owners: Counter, sid: str) -> str | None:
-    """Whose parameters cells these are, when they are all one other student's."""
-    named = {owner for owner in owners if owner is not None}
-    return next(iter(named)) if len(named) == 1 and sid not in named else None
+def _recipient(owners: list[set[str]], sid: str) -> str | None:
+    """Whose parameters cells these are: the one student every recognised cell was generated for,
+    when that is not the submitter (a cell many students share, fixed parameters say, proves nothing)."""
+    common = set.intersection(*owners) if owners else set()
+    return next(iter(common)) if len(common) == 1 and sid not in common else None

@@ -185,3 +185,22 @@ def test_answers_graded_on_other_numbers_than_the_assignment_gives_now_are_left_
     assert class_answers(a, vs, rows, {"s001": "2030-01-01"}, graded_params={("s001", "q1"): now}).wrong_answers == 1
     stale = class_answers(a, vs, rows, {"s001": "2030-01-01"}, graded_params={("s001", "q1"): {**now, "stride": 9}})
     assert stale.wrong_answers == 0 and stale.notes[0].startswith("q1: some students were graded on other numbers")
+
+
+def test_parameters_cells_many_students_share_prove_nothing(make_course):
+    from grader.gradebook import SubmissionRecord
+    from grader.report.notebook_evidence import read_class_notebooks
+    from grader.variants import variants
+    from tests.conftest import SMALL_ASSIGNMENT
+
+    fixed = SMALL_ASSIGNMENT.replace('points = 2\n', 'points = 2\nparams = {input_size = 8, kernel_size = 3}\n', 1)
+    course = make_course(students=("s001", "s002", "s003"), assignment=fixed)
+    subs = Submissions(course)
+    paths = {"s001": subs.write("s001", subs.notebook("s001")), "s002": subs.write("s002", subs.notebook("s002")),
+             "s003": subs.write("s003", subs.notebook("s002"))}  # s003 hands in s002's notebook
+    records = {sid: SubmissionRecord(i, "a1", sid, str(path), "", "", None, "graded", "", None, None, None, "")
+               for i, (sid, path) in enumerate(paths.items())}
+    vs = {sid: variants(b"test-secret", course.config.course, subs.assignment, sid) for sid in paths}
+    found = read_class_notebooks(course.root, subs.assignment, records, vs, 10_000_000)
+    # q1's cell is everyone's (fixed parameters); q2's tells whose notebook it is
+    assert found.released_to == {"s003": ("s002", "its parameters cells are the ones generated for them")}
