@@ -1,11 +1,12 @@
 """A simulated class for ``autograde integrity``: honest students with realistic mistakes, and copiers.
 
 Each student has an ability; on each problem they answer right, make one of the family's named
-mistakes for their own variant, slip (one part's number off: a digit, a factor, a neighbour), or
-leave it blank. A copier hands in their source's answers (whatever the source gave, right or wrong,
-for the source's own numbers) for every problem, or for half of them. The answers are graded by
-the grading path itself (``part_rows`` on a run outcome holding them, as if read from a notebook)
-and recorded in a real gradebook, so ``check_integrity`` reads them exactly as it reads a course's.
+mistakes for their own variant, slip (one number of one part off by one or ten, doubled, halved, a
+tenth, 10% off, of the wrong sign; a digit of a formula), or leave it blank. A copier hands in their
+source's answers (whatever the source gave, right or wrong, for the source's own numbers) for every
+problem, or for half of them. The answers are graded by the grading path itself (``part_rows`` on a
+run outcome holding them, as if read from a notebook) and recorded in a real gradebook, so
+``check_integrity`` reads them exactly as it reads a course's.
 No notebook is run: the notebook evidence is left out (the files do not exist, which is noted).
 """
 

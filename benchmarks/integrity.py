@@ -1,12 +1,13 @@
 """How well ``autograde integrity`` finds copiers, and how many false pairs it lists, on simulated classes.
 
 A class of 200 students with realistic mistakes (the families' named mistakes for each student's
-own variant, and slips: a number off by one, doubled, a tenth, a sign) plus 10 pairs in which one
-student hands in the other's answers: 5 for every problem, 5 for half of them. Precision and
-recall at the default threshold, per seed and over all seeds. Then honest classes (nobody copies)
-of 50, 200 and 1,000 students: the pairs listed at the default threshold (all false) beside the
-number the shuffles expected. Each class is recorded in a real gradebook and checked by
-``check_integrity``, the function ``autograde integrity`` calls (see benchmarks/_classroom.py).
+own variant, and slips: one number off by one or ten, doubled, halved, a tenth, 10% off, of the
+wrong sign) plus 10 pairs in which one student hands in the other's answers: 5 for every problem,
+5 for half of them. Precision and recall at the default threshold, per seed and over all seeds.
+Then honest classes (nobody copies) of 50, 200 and 1,000 students: the pairs listed at the default
+threshold (all false) beside the number the shuffles expected. Each class is recorded in a real
+gradebook and checked by ``check_integrity``, the function ``autograde integrity`` calls (see
+benchmarks/_classroom.py).
 
     .venv/bin/python benchmarks/integrity.py [--seeds 5] [--honest-seeds 3] [--sizes 50,200,1000]
 """
