@@ -51,7 +51,10 @@ class MatchKind(str, Enum):
 def answer_key(value: Any, sig_figs: int = 3) -> Key | None:
     """A hashable key under which equal answers meet: reals rounded to ``sig_figs`` significant figures
     (how the grader's tolerance reads them), text without spaces or case. None for a value that says
-    nothing (no answer, an empty list, a marker the answer reader wrote for something unreadable)."""
+    nothing (no answer, an empty list, NaN or infinity, a marker the answer reader wrote for something
+    unreadable)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # what code that failed gives (a division by zero, say): two failures are no link
     key = _key(value, sig_figs)
     return None if key in (None, (), "") or isinstance(key, str) and key.startswith("<") and key.endswith(">") else key
 

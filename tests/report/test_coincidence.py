@@ -28,7 +28,8 @@ def test_different_answers_do_not(a, b):
     assert answer_key(a) != answer_key(b)
 
 
-@pytest.mark.parametrize("value", [None, [], "", "<too large to read>", "<a DataFrame: give plain numbers or lists>"])
+@pytest.mark.parametrize("value", [None, [], "", "<too large to read>", "<a DataFrame: give plain numbers or lists>",
+                                   float("nan"), float("-inf")])
 def test_an_answer_that_says_nothing_has_no_key(value):
     assert answer_key(value) is None
 
