@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, NonNegativeFloat, Tag, ValidationError, field_validator
 
 from grader.answers import Tolerance
 from grader.config import SAFE_ID, Course, read_toml
@@ -42,7 +42,8 @@ class ProblemConfig(_Strict):
     family_file: str | None = Field(None, description="A custom family module beside assignment.toml.")
     title: str = Field("", description="Heading shown to students (default: the family's summary).")
     intro: str = Field("", description="Markdown shown before the statement.")
-    points: float | dict[str, float] | None = Field(None, description="Total points shared by the parts, or points per part.")
+    points: NonNegativeFloat | dict[str, NonNegativeFloat] | None = Field(
+        None, description="Total points shared by the parts, or points per part (never negative).")
     space: dict[str, Any] = Field(default_factory=dict, description="Overrides of the family's parameter space.")
     params: dict[str, Any] | None = Field(None, description="Fixed parameters: every student gets these (no randomisation).")
     tolerance: Tolerance | None = Field(None, description="Tolerance for real answers in this problem.")
@@ -68,11 +69,13 @@ class QuestionConfig(_Strict):
 
 
 def _kind(item: Any) -> str:
-    return "question" if isinstance(item, dict) and "prompt" in item or isinstance(item, QuestionConfig) else "problem"
+    # tags with a "-": an error's place then reads problems[2].points, without the tag in it
+    return "free-text-question" if isinstance(item, dict) and "prompt" in item or isinstance(item, QuestionConfig) \
+        else "computed-problem"
 
 
 Item = Annotated[
-    Annotated[ProblemConfig, Tag("problem")] | Annotated[QuestionConfig, Tag("question")],
+    Annotated[ProblemConfig, Tag("computed-problem")] | Annotated[QuestionConfig, Tag("free-text-question")],
     Discriminator(_kind),
 ]
 
@@ -153,7 +156,7 @@ def load_assignment(course: Course, name: str) -> Assignment:
     try:
         config = AssignmentConfig.model_validate(read_toml(path))
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(exc, one_based=True)}") from None
     seen: set[str] = set()
     items: list[Problem | QuestionConfig] = []
     for item in config.problems:
