@@ -16,12 +16,12 @@ from nbformat import NotebookNode
 
 from grader.assignment import load_assignment
 from grader.config import Course, LimitsConfig
+from grader.course_families import course_families, find_family
 from grader.errors import AutogradeError, SubmissionError
 from grader.grading.execute import SubmissionJob, execute_submission
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots
-from grader.problems import get_family
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
 
@@ -73,6 +73,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
     slot_map: dict[str, list[Slot]] = {}
     expected: dict[str, tuple] = {}
     questions: list[str] = []
+    known = course_families(course)  # the course's own families too: the same lookup as every command
     for entry in record["problems"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
@@ -81,7 +82,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
             questions.append(pid)
             continue
         try:
-            family = get_family(str(family_name))
+            family = find_family(course, str(family_name), known)
             params = family.params(_params_in(nb, pid))
         except AutogradeError as exc:
             report.problems.append(ProblemCheck(pid, "unknown", [f"cannot check this problem here: {exc}"]))

@@ -68,21 +68,6 @@ def test_fixed_params_are_validated(make_course):
         load_assignment(make_course(assignment=text), "a1")
 
 
-def test_a_custom_family_can_live_beside_the_assignment(make_course):
-    text = SMALL_ASSIGNMENT + '\n[[problems]]\nid = "q4"\nfamily_file = "double.py"\n'
-    course = make_course(assignment=text)
-    (course.folder("assignments") / "a1" / "double.py").write_text(
-        '"""Double a number."""\n'
-        "from pydantic import Field\n"
-        "from grader.answers import Integer\n"
-        "from grader.problems.base import FamilyParams, Mistake, Part\n"
-        "from grader.problems.space import Draw, FamilySpace, Range\n"
-        "class Params(FamilyParams):\n    n: int = Field(description='n', ge=0, le=99)\n"
-        "class Space(FamilySpace):\n    n: Draw = Range(min=1, max=9)\n"
-        "def generate(rng, space):\n    return Params(n=space.draw(rng, 'n'))\n"
-        "ANSWER = 'value'\n"
-        "def solve(p):\n    return {'double': Part(2 * p.n, Integer())}\n"
-        "def mistakes(p):\n    yield Mistake('squared', 'Not squared.', p.n ** 2)\n"
-        "STATEMENT = 'Double {{ p.n }}.'\nSOLUTION = '{{ answer }}'\n")
-    a = load_assignment(course, "a1")
+def test_a_custom_family_can_live_beside_the_assignment(custom_course):
+    a = load_assignment(custom_course(), "a1")
     assert a.problem("q4").family.name == "double"

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from grader.config import Course, load_course
+from grader.errors import AutogradeError
 
 app = typer.Typer(
     name="autograde",
@@ -45,6 +46,17 @@ def emit(obj: Any) -> None:
 
 def course_at(path: Path | None) -> Course:
     return load_course(path)
+
+
+def optional_course(path: Path | None) -> Course | None:
+    """The course at ``path``, else the one around the current folder if there is one: the commands
+    that take it (validate, the family commands) also work without a course."""
+    try:
+        return course_at(path)
+    except AutogradeError:
+        if path is not None:
+            raise
+        return None
 
 
 def rel(course: Course, path: Path) -> str:

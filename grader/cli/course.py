@@ -9,8 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.assignment import load_assignment
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
-from grader.config import Course
+from grader.cli.common import CourseOption, app, course_at, err, fail, optional_course, out, rel
 from grader.errors import AutogradeError
 from grader.generate import generate as generate_notebooks
 from grader.submit import ValidationReport
@@ -101,22 +100,12 @@ def validate(
 ) -> None:
     """Run your notebook as the grader would and list missing or malformed answers (never whether they are right)."""
     try:
-        found = _find_course(course)
+        found = optional_course(course)
         report = validate_notebook(notebook, found.config.limits if found else None, course=found)
     except AutogradeError as exc:
         fail(str(exc))
     _print_report(report)
     raise typer.Exit(0 if report.complete else 1)
-
-
-def _find_course(path: Path | None) -> Course | None:
-    """The course around the student's folder, if there is one: validation works without it."""
-    try:
-        return course_at(path)
-    except AutogradeError:
-        if path is not None:
-            raise
-        return None
 
 
 @app.command()

@@ -182,10 +182,20 @@ def load_family_module(module: ModuleType, name: str | None = None) -> Family:
 
 
 def load_family_file(path: Path) -> Family:
-    """Load a custom family defined in a single ``.py`` file (beside an assignment, say)."""
+    """Load a custom family defined in a single ``.py`` file (beside an assignment, say).
+
+    Loaded once while the file is unchanged: every command of a course looks its families up, and
+    two assignments naming one file then share one module.
+    """
     path = Path(path)
     if not path.is_file():
         raise FamilyError(f"custom family file {path} does not exist")
+    stat = path.stat()
+    return _load_family_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_family_file(path: Path, _mtime_ns: int, _size: int) -> Family:
     module_name = f"autograde_custom_{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:

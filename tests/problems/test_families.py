@@ -1,4 +1,5 @@
-"""One generic test over every registered family x many seeds (a new family is covered at once)."""
+"""One generic test over every family x many seeds (a new family is covered at once): the registered
+ones, and the course's own beside the shipped assignments (found the way every command finds them)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ import random
 import numpy as np
 import pytest
 
+from pathlib import Path
+
 from grader.checking import check
-from grader.problems import families
+from grader.config import load_course
+from grader.course_families import course_families
+from grader.problems import families as registered
 from tests.conftest import SEEDS
 
-FAMILIES = sorted(families())
+_ALL = course_families(load_course(Path(__file__).resolve().parents[2]))
+FAMILIES = sorted(_ALL)
+
+
+def families():
+    return _ALL
 
 
 def _draws(name: str, count: int = SEEDS):
@@ -27,7 +37,12 @@ def test_every_issue_family_is_registered():
         "pool_values", "param_count", "receptive_field", "kl_gaussian", "kl_derivation",
         "layers_to_size", "bilinear_weight",
     }
-    assert expected <= set(FAMILIES)
+    assert expected <= set(registered())
+
+
+def test_the_course_families_beside_the_shipped_assignments_are_covered():
+    # a family file beside an assignment is no less tested than a built-in one
+    assert "pixel_shuffle_shape" in FAMILIES and "pixel_shuffle_shape" not in registered()
 
 
 @pytest.mark.parametrize("name", FAMILIES)

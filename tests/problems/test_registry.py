@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from grader.errors import FamilyError, ParamsError, SpaceError
 from grader.problems import get_family, load_family_file
 from grader.problems.registry import load_family_module
+from tests.conftest import DOUBLE_FAMILY
 from tests.problems import fakes
 
 
@@ -62,33 +61,7 @@ def test_space_overrides_are_validated():
 
 def test_a_custom_family_file_loads(tmp_path):
     path = tmp_path / "doubling.py"
-    path.write_text(textwrap.dedent('''
-        """Double a number."""
-        from pydantic import Field
-        from grader.answers import Integer
-        from grader.problems.base import FamilyParams, Mistake, Part
-        from grader.problems.space import Draw, FamilySpace, Range
-
-        class Params(FamilyParams):
-            n: int = Field(description="The number.", ge=0, le=99)
-
-        class Space(FamilySpace):
-            n: Draw = Range(min=1, max=9)
-
-        def generate(rng, space):
-            return Params(n=space.draw(rng, "n"))
-
-        ANSWER = "value"
-
-        def solve(p):
-            return {"double": Part(2 * p.n, Integer())}
-
-        def mistakes(p):
-            yield Mistake("squared", "Doubling is not squaring.", p.n ** 2)
-
-        STATEMENT = "Double {{ p.n }}."
-        SOLUTION = "{{ p.n }} + {{ p.n }} = {{ answer }}."
-    '''))
+    path.write_text(DOUBLE_FAMILY)
     family = load_family_file(path)
     assert family.name == "doubling" and family.answer(family.params({"n": 4})) == 8
 
