@@ -115,3 +115,12 @@ def test_validate_from_the_command_line_exits_0_on_a_complete_notebook(custom_co
     result = _run("validate", str(path), "--course", str(course.root))
     assert result.exit_code == 0, result.output
     assert "unknown family" not in result.output
+
+
+def test_validate_without_the_course_says_where_a_course_family_is_found(custom_course):
+    course = custom_course()
+    generate(course, "a1", solutions=True)
+    report = validate(release_path(course, "a1", "s001", worked=True))
+    q4 = next(p for p in report.problems if p.problem_id == "q4")
+    assert q4.status == "unknown" and q4.messages == [
+        "cannot check this problem here: its family 'double' is the course's own; validate inside the course folder, or with --course"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -78,19 +79,22 @@ def variants(
 
 
 def _print_report(report: ValidationReport) -> None:
-    styles = {"answered": "green", "pending": "green", "missing": "yellow", "wrong_form": "red", "unknown": "dim"}
+    styles = {"answered": "green", "pending": "green", "missing": "yellow", "wrong_form": "red", "error": "red", "unknown": "dim"}
     table = Table(title=f"{report.assignment} ({report.student_id}): {Path(report.notebook).name}", title_justify="left")
     table.add_column("problem")
     table.add_column("status")
     table.add_column("details", overflow="fold")
     for p in report.problems:
-        label = {"pending": "answered (graded by hand)", "wrong_form": "wrong type or shape"}.get(p.status, p.status)
-        table.add_row(p.problem_id, f"[{styles[p.status]}]{label}[/]", " ".join(p.messages))
+        label = {"pending": "answered (graded by hand)", "wrong_form": "wrong type or shape",
+                 "error": "raised an error"}.get(p.status, p.status)
+        table.add_row(p.problem_id, f"[{styles[p.status]}]{label}[/]", escape(" ".join(p.messages)))
     out.print(table)
+    for line in report.errors:
+        err.print(f"[red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if report.run_status != "ok":
         err.print(f"[red]the notebook did not run to the end:[/] {report.run_reason}", highlight=False)
     out.print("Every answer is there and has the right form (this does not say whether it is right)."
-              if report.complete else "Some answers are missing or have the wrong form: see above.")
+              if report.complete else "Some answers are missing, have the wrong form or raised an error: see above.")
 
 
 @app.command()
