@@ -14,7 +14,8 @@ from grader.assignment import Assignment, load_assignment
 from grader.config import Course, Student, load_course
 from grader.grading.pool import default_workers
 from grader.notebook.build import STEPS, NotebookContext, build, write_notebook
-from grader.variants import Variant, variants
+from grader.errors import FamilyError
+from grader.variants import Variant, solved_variants, variants
 
 __all__ = ["GenerateResult", "generate", "notebook_for", "release_path"]
 
@@ -25,6 +26,7 @@ class GenerateResult:
     students: int = 0
     notebooks: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # students left out: a family's own code raised (one line each)
     seconds: float = 0.0
 
 
@@ -83,8 +85,9 @@ def generate(
                                    initializer=_start_worker, initargs=(course.root, assignment.name, secret, solutions))
         batches = pool.map(_write_chunk_in_worker, chunks)
     try:
-        for chunk, paths in zip(chunks, batches):
+        for chunk, (paths, errors) in zip(chunks, batches):
             result.notebooks += paths
+            result.errors += errors
             done += len(chunk)
             if progress:
                 progress(done, len(roster))
@@ -100,18 +103,22 @@ CHUNK = 20  # small enough that the workers finish together, large enough that h
 
 
 def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students: list[Student],
-                 solutions: bool) -> list[Path]:
+                 solutions: bool) -> tuple[list[Path], list[str]]:
     kinds = (False, True) if solutions else (False,)
     folders = {worked: _release_folder(course, assignment.name, worked) for worked in kinds}  # resolved once
-    paths = []
+    paths, errors = [], []
     for student in students:
         # drawn once for both notebooks: the worked one then finds the solutions already computed
-        student_variants = variants(secret, course.config.course, assignment, student.student_id)
+        try:
+            student_variants = solved_variants(secret, course.config.course, assignment, student.student_id)
+        except FamilyError as exc:  # the course's code, not this student: the others still get theirs
+            errors.append(str(exc))
+            continue
         for worked in kinds:
             path = folders[worked] / student.student_id / f"{assignment.name}.ipynb"
             write_notebook(_build_for(course, assignment, student, student_variants, worked), path)
             paths.append(path)
-    return paths
+    return paths, errors
 
 
 _WORKER: dict = {}
@@ -123,5 +130,5 @@ def _start_worker(root: Path, name: str, secret: bytes, solutions: bool) -> None
     _WORKER.update(course=course, assignment=load_assignment(course, name), secret=secret, solutions=solutions)
 
 
-def _write_chunk_in_worker(students: list[Student]) -> list[Path]:
+def _write_chunk_in_worker(students: list[Student]) -> tuple[list[Path], list[str]]:
     return _write_chunk(students=students, **_WORKER)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.assignment import Assignment, Problem
+from grader.errors import FamilyError
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["ProblemStats", "Variant", "problem_rng", "seed_words", "variant", "variants", "variant_stats"]
+__all__ = ["ProblemStats", "Variant", "problem_rng", "seed_words", "solved_variants", "variant", "variants", "variant_stats"]
 
 
 def problem_rng(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> np.random.Generator:
@@ -71,6 +72,22 @@ def variant(secret: bytes, course: str, assignment: Assignment, problem: Problem
 def variants(secret: bytes, course: str, assignment: Assignment, student_id: str) -> dict[str, Variant]:
     """Every computed problem's variant for one student, in assignment order."""
     return {p.id: variant(secret, course, assignment, p, student_id) for p in assignment.computed}
+
+
+def solved_variants(secret: bytes, course: str, assignment: Assignment, student_id: str) -> dict[str, Variant]:
+    """:func:`variants`, solved, with all the code of a family this package does not ship (a course's
+    own file) run once: what it raises is one ``FamilyError`` naming the student and the problem,
+    before a notebook is written or a submission run, and a batch can go on without this student."""
+    found = {}
+    for problem in assignment.computed:
+        try:
+            v = found[problem.id] = variant(secret, course, assignment, problem, student_id)
+            v.family.parts(v.params)
+            if not v.family.builtin:
+                v.family.mistakes(v.params)
+        except FamilyError as exc:
+            raise FamilyError(f"{student_id}: problem {problem.id}: {exc}") from None
+    return found
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,14 @@ def generate(
         fail(str(exc))
     for notice in result.notices:
         err.print(f"[yellow]note:[/] {notice}", highlight=False)
+    for line in result.errors:
+        err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     where = rel(c, c.folder("release") / assignment)
     extra = f" and worked solutions in {rel(c, c.folder('solutions_release') / assignment)}/" if solutions else ""
-    out.print(f"Wrote {len(result.notebooks)} notebooks for {result.students} students to {where}/{extra} "
+    out.print(f"Wrote {len(result.notebooks)} notebooks for {result.students - len(result.errors)} students to {where}/{extra} "
               f"in {result.seconds:.2f} s.", highlight=False)
+    if result.errors:
+        fail(f"{len(result.errors)} student(s) got no notebook: fix the family, then run the same command again", code=1)
 
 
 @app.command()

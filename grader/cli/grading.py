@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -104,6 +105,8 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         ("not on the roster (reported, not graded)", len(b.unknown)),
         ("already graded (skipped; --regrade to redo)", len(b.skipped)),
     ]
+    if b.broken:
+        rows.append(("not graded: the course's family code raised", len(b.broken)))
     for label, value in rows:
         table.add_row(label, str(value))
     if display.scores:
@@ -119,5 +122,9 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
     for f, reason in b.unreadable:
         err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
+    for f, reason in b.broken:
+        err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     out.print(f"Gradebook: {course.config.gradebook}. Next: autograde feedback / export / report {b.assignment.name}.",
               highlight=False)
+    if b.broken:
+        fail(f"{len(b.broken)} submission(s) not graded: fix the family, then run the same command again", code=1)

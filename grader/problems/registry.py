@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from grader.answers import DEFAULT_TOLERANCE, Tolerance
-from grader.errors import FamilyError, ParamsError, SpaceError, describe_validation_error
+from grader.errors import AutogradeError, FamilyError, ParamsError, SpaceError, describe_validation_error
 from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
 from grader.problems.space import FamilySpace
 from grader.problems.text import render
@@ -54,6 +54,11 @@ class Family:
 
     name: str
     module: ModuleType
+
+    @property
+    def builtin(self) -> bool:
+        """One of this package's own families (covered by its tests), not a course's or a plugin's."""
+        return self.module.__name__.startswith(f"{__package__}.")
 
     @cached_property
     def summary(self) -> str:
@@ -101,11 +106,13 @@ class Family:
                 last = describe_validation_error(exc)
             except ParamsError as exc:
                 last = str(exc)
+            except Exception as exc:
+                raise self._raised("generate", exc, None) from None
         raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
         """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""
-        return dict(_memo(("parts", self.name, params), lambda: self.module.solve(params)))
+        return dict(_memo(("parts", self.name, params), lambda: self._run("solve", params, self.module.solve)))
 
     def answer(self, params: FamilyParams) -> Any:
         """The reference answer, in the family's answer JSON layout."""
@@ -130,11 +137,25 @@ class Family:
         parts = self.parts(params)
         kept: list[tuple[Mistake, dict[str, Any]]] = []
         truth = {k: p.expected for k, p in parts.items()}
-        for m in unique(self.module.mistakes(params)):
+        for m in self._run("mistakes", params, lambda p: unique(self.module.mistakes(p))):
             values, _, _ = split_answer(self.layout, list(parts), m.answer)
             if not any(self._same(parts, values, other) for other in [truth, *(v for _, v in kept)]):
                 kept.append((m, values))
         return [m for m, _ in kept]
+
+    def _run(self, what: str, params: FamilyParams, function: Callable[[FamilyParams], Any]) -> Any:
+        """Call the family's own code (an instructor's file, perhaps): what it raises becomes one line
+        naming the function and the parameters, which the batch reports for the student and goes on."""
+        try:
+            return function(params)
+        except AutogradeError:
+            raise
+        except Exception as exc:
+            raise self._raised(what, exc, params) from None
+
+    def _raised(self, what: str, exc: Exception, params: FamilyParams | None) -> FamilyError:
+        shown = f"; parameters {params.model_dump_json()}" if params is not None else ""
+        return FamilyError(f"family {self.name!r}: {what}() raised {type(exc).__name__}: {exc}"[:500] + shown[:2000])
 
     def _same(self, parts: Mapping[str, Part], a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return all(p.kind.matches(a[k], b[k], self.tolerance) for k, p in parts.items())
