@@ -100,6 +100,7 @@ class ProblemStats:
     distinct_params: int
     distinct_answers: int
     share_probability: float  # chance that two students picked at random have the same answer
+    degenerate: str | None = None  # why some student's variant is no exercise (fixed params; draws never are)
 
     @property
     def too_small(self) -> bool:
@@ -115,12 +116,13 @@ def variant_stats(secret: bytes, course: str, assignment: Assignment, student_id
     n = len(student_ids)
     out = []
     for problem in assignment.computed:
-        params, answers = Counter(), Counter()
+        params, answers, degenerate = Counter(), Counter(), None
         for sid in student_ids:
             v = variant(secret, course, assignment, problem, sid)
             params[v.params.model_dump_json()] += 1
             answers[_key(v.answer())] += 1
+            degenerate = degenerate or problem.family.degenerate(v.params)
         pairs = n * (n - 1)
         share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
-        out.append(ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share))
+        out.append(ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, degenerate))
     return out

@@ -21,6 +21,8 @@ def test_problems_and_questions_load_in_order(make_course):
      r"problem 'q1': unknown family 'conv_outptu_shape'"),
     (lambda s: s.replace("stride = [1, 2]", "strde = [1, 2]"), r"problem 'q2': conv_output_shape space: strde: unknown key"),
     (lambda s: s.replace('id = "q2"', 'id = "q1"'), r"problem id 'q1' is used twice"),
+    (lambda s: s.replace("stride = [1, 2]", "stride = [0, 2, 4]"),
+     r"problem 'q2': conv_output_shape space: stride: 0 is never drawn \(stride: must be at least 1"),
     (lambda s: s.replace('id = "q2"', 'id = "2nd"'), r"problems\[2\]\.id: '2nd' must start with a letter"),
     (lambda s: s.replace("points = 2\n\n[[problems]]\nid = \"q2\"", "points = {out_size = 1, channels = 1}\n\n[[problems]]\nid = \"q2\""),
      r"points for unknown part\(s\) channels"),

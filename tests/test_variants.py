@@ -86,3 +86,17 @@ def test_the_variants_command_warns_about_a_space_too_small_for_the_roster(make_
     assert small.exit_code == 0, small.output
     assert "space too small for the roster" in small.output and "100.00%" in small.output
     assert "1 problem(s) give too few distinct answers" in small.output
+
+
+def test_stats_flag_fixed_parameters_that_make_a_degenerate_variant(make_course):
+    fixed = SMALL_ASSIGNMENT + '\n[[problems]]\nid = "q4"\nfamily = "kl_gaussian"\nparams = {mu_q = 1.0, sigma_q = 2.0, mu_p = 1.0, sigma_p = 2.0}\n'
+    course = make_course(assignment=fixed)
+    stats = variant_stats(b"test-secret", course.config.course, load_assignment(course, "a1"), ["s001", "s002"])
+    assert [s.degenerate for s in stats] == [None, None, "q = p, so KL(q‖p) is 0"]
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "250"})
+    assert "degenerate: q = p, so KL(q‖p) is 0" in shown.output
+    assert "1 problem(s) have fixed parameters that make no exercise" in shown.output

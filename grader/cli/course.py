@@ -69,17 +69,22 @@ def variants(
         fail(str(exc))
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
     small = sum(r.too_small for r in rows)
-    columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") + (("note",) if small else ())
+    degenerate = sum(r.degenerate is not None for r in rows)
+    columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") \
+        + (("note",) if small or degenerate else ())
     for col in columns:
         table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left")
     for r in rows:
         cells = [r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}"]
-        if small:
-            cells.append("[yellow]space too small for the roster[/]" if r.too_small else "")
+        if small or degenerate:
+            notes = ["space too small for the roster"] * r.too_small + [f"degenerate: {r.degenerate}"] * (r.degenerate is not None)
+            cells.append(f"[yellow]{escape('; '.join(notes))}[/]")
         table.add_row(*cells)
     out.print(table)
     if small:
         err.print(f"[yellow]warning:[/] {small} problem(s) give too few distinct answers for this roster: widen their space in assignment.toml")
+    if degenerate:
+        err.print(f"[yellow]warning:[/] {degenerate} problem(s) have fixed parameters that make no exercise: change their params in assignment.toml")
 
 
 def _print_report(report: ValidationReport) -> None:

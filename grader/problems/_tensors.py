@@ -18,7 +18,7 @@ from grader.answers import Array
 from grader.problems.base import FamilyParams
 from grader.problems.space import FamilySpace, draw_many
 
-__all__ = ["MAX_CHANNELS", "MAX_ENTRY", "MAX_SIZE", "Small", "SmallOrZero", "Tensor", "TensorParams",
+__all__ = ["MAX_CHANNELS", "MAX_ENTRY", "MAX_SIZE", "Small", "SmallOrZero", "Tensor", "TensorParams", "one_entry",
            "draw_tensor", "output_kind", "plain"]
 
 MAX_ENTRY = 1000
@@ -91,6 +91,11 @@ def draw_tensor(rng: np.random.Generator, space: FamilySpace, shape: Sequence[in
     """A tensor of ``shape`` with entries drawn from ``space.values`` (plain ints or floats)."""
     flat = draw_many(rng, space.values, math.prod(shape))
     return np.array(flat, dtype=object).reshape(tuple(shape)).tolist()
+
+
+def one_entry(out_sizes: Sequence[int]) -> str | None:
+    """A degenerate output (see the registry): one entry per channel, so nothing slides."""
+    return "the output has one entry per channel: a single window, nothing slides" if math.prod(out_sizes) == 1 else None
 
 
 def plain(array: Any) -> list:

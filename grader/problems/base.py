@@ -5,7 +5,9 @@ A family is one module (see ``conv_output_shape.py`` for the model) defining, in
 ``generate(rng, space)``, ``ANSWER`` (the layout of the answer JSON), ``solve(params)`` returning
 the graded parts, ``mistakes(params)`` yielding :class:`Mistake`, and the ``STATEMENT`` and
 ``SOLUTION`` markdown templates. ``read_answer(raw, params)`` is optional: it accepts other
-spellings of an answer (a whole shape for a shape family, say).
+spellings of an answer (a whole shape for a shape family, say); so is ``degenerate(params)``,
+saying why parameters make no exercise (a pooling whose output is one window), which are then
+never drawn (an answer that is 0 everywhere never is, whatever the family).
 """
 
 from __future__ import annotations
@@ -150,6 +152,21 @@ def join_answer(layout: str, values: Mapping[str, Any]) -> Any:
 def names(prefix: str, count: int) -> list[str]:
     """Part names for a list layout: ``layer1``, ``layer2``, ..."""
     return [f"{prefix}{i}" for i in range(1, count + 1)]
+
+
+def all_zero(answer: Any) -> bool:
+    """Whether every number in an answer (nested lists and objects; text and flags aside) is 0."""
+    numbers: list[float] = []
+    stack = [answer]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            numbers.append(item)
+    return bool(numbers) and all(n == 0 for n in numbers)
 
 
 def first_line(doc: str | None) -> str:

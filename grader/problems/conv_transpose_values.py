@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from grader.problems._tensors import (MAX_CHANNELS, MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor,
                                       output_kind, plain)
+from grader.problems._tensors import one_entry
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_transpose, conv_transpose_output_size
@@ -125,6 +126,10 @@ def mistakes(p: Params):
         yield Mistake("gathered_like_conv", "A transposed convolution scatters value × kernel into the output, stride positions apart; "
                       "sliding the kernel over the zero-padded input flips the kernel and loses the stride.",
                       _output(p, weight=flipped, stride=ones, output_padding=zeros))
+
+
+def degenerate(p: Params) -> str | None:
+    return one_entry(p.out_sizes())
 
 
 STATEMENT = r"""

@@ -8,6 +8,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from grader.problems._tensors import MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
+from grader.problems._tensors import one_entry
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv, conv_output_size
@@ -108,6 +109,10 @@ def mistakes(p: Params):
     if p.groups > 1:  # a student who ignores groups lets every filter see every input channel
         tiled = np.tile(np.asarray(p.weight, dtype=float), (1, p.groups) + (1,) * p.dims)
         yield Mistake("ignored_groups", f"With groups={p.groups} each filter sees only the input channels of its own group.", _output(p, weight=tiled, groups=1))
+
+
+def degenerate(p: Params) -> str | None:
+    return one_entry(p.out_sizes())
 
 
 STATEMENT = r"""

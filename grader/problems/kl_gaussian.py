@@ -61,6 +61,10 @@ def mistakes(p: Params):
                   _kl(p.mu_q, vq, p.mu_q, vp))
 
 
+def degenerate(p: Params) -> str | None:
+    return "q = p, so KL(q‖p) is 0" if (p.mu_q, p.sigma_q) == (p.mu_p, p.sigma_p) else None
+
+
 STATEMENT = r"""
 Let $q = \mathcal{N}(\mu_q, \sigma_q^2)$ with $\mu_q = {{ p.mu_q | num }}$, $\sigma_q = {{ p.sigma_q | num }}$ and
 $p = \mathcal{N}(\mu_p, \sigma_p^2)$ with $\mu_p = {{ p.mu_p | num }}$, $\sigma_p = {{ p.sigma_p | num }}$

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from grader.problems._tensors import (MAX_CHANNELS, MAX_SIZE, Small, SmallOrZero, Tensor, TensorParams, draw_tensor,
                                       output_kind, plain)
+from grader.problems._tensors import one_entry
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import pool, pool_output_size
@@ -121,6 +122,10 @@ def mistakes(p: Params):
         yield Mistake("zero_padded_max", "Max pooling never takes the padding (it acts as -inf): a window of negatives has a negative maximum, not 0.",
                       plain(np.asarray(_output(p, x=padded, padding=zeros), dtype=float)[crop]))
         yield Mistake("ignored_dilation", "With dilation d the window's taps are d input positions apart, not adjacent.", _output(p, dilation=ones))
+
+
+def degenerate(p: Params) -> str | None:
+    return one_entry(p.out_sizes())
 
 
 STATEMENT = r"""

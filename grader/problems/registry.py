@@ -26,8 +26,9 @@ from pydantic import BaseModel, ValidationError
 
 from grader.answers import DEFAULT_TOLERANCE, Tolerance
 from grader.errors import AutogradeError, FamilyError, ParamsError, SpaceError, describe_validation_error
-from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
-from grader.problems.space import FamilySpace
+from grader.problems.base import (ANSWER_LAYOUTS, FamilyParams, Mistake, Part, all_zero, first_line, join_answer,
+                                  split_answer, unique)
+from grader.problems.space import FamilySpace, edges
 from grader.problems.text import render
 
 __all__ = ["ENTRY_POINT_GROUP", "Family", "families", "get_family", "load_family_file", "load_family_module"]
@@ -90,25 +91,66 @@ class Family:
             raise ParamsError.from_validation(self.name, exc) from None
 
     def space(self, overrides: Mapping[str, Any] | None = None) -> FamilySpace:
+        """The family's space with an assignment's overrides; a value that is never drawn is an error
+        naming it and why (its draws would be rejected one by one, silently thinning the space)."""
         try:
-            return self.Space.model_validate(dict(overrides or {}))
+            space = self.Space.model_validate(dict(overrides or {}))
         except ValidationError as exc:
             raise ParamsError.from_validation(f"{self.name} space", exc) from None
+        if not overrides:
+            return space
+        params, why = self._draw(np.random.default_rng(0), space)
+        if params is None:
+            given = ", ".join(f"{key} = {value!r}" for key, value in overrides.items())
+            raise SpaceError(f"{self.name} space: no valid parameters in {MAX_DRAWS} draws with {given} (last: {why})")
+        never = [f"{key}: {value!r} is never drawn ({why})" for key in overrides
+                 for value in edges(getattr(space, key)) if (why := self._never_drawn(space, key, value))]
+        if never:
+            raise SpaceError(f"{self.name} space: {'; '.join(never)}")
+        return space
+
+    def _never_drawn(self, space: FamilySpace, key: str, value: Any) -> str | None:
+        """Why no draw with ``key`` fixed to ``value`` is valid; ``None`` when one is."""
+        params, why = self._draw(np.random.default_rng(0), space.model_copy(update={key: [value]}))
+        return None if params is not None else why
 
     def sample(self, rng: np.random.Generator, space: FamilySpace | None = None) -> FamilyParams:
-        """Draw valid parameters, redrawing (from the same ``rng``) whenever a draw is rejected."""
-        space = space if space is not None else self.Space()
+        """Draw valid parameters, redrawing (from the same ``rng``) whenever a draw is rejected or degenerate."""
+        params, last = self._draw(rng, space if space is not None else self.Space())
+        if params is None:
+            raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
+        return params
+
+    def _draw(self, rng: np.random.Generator, space: FamilySpace) -> tuple[FamilyParams | None, str]:
         last = ""
         for _ in range(MAX_DRAWS):
             try:
-                return self.params(self.module.generate(rng, space))
+                params = self.params(self.module.generate(rng, space))
             except ValidationError as exc:  # generate() built a Params that its own rules reject
                 last = describe_validation_error(exc)
+                continue
             except ParamsError as exc:
-                last = str(exc)
+                last = str(exc).removeprefix(f"{self.name}: ")
+                continue
             except Exception as exc:
                 raise self._raised("generate", exc, None) from None
-        raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
+            try:
+                why = self.degenerate(params)
+            except FamilyError:  # its solve() raised: said per student when the variant is solved, not here
+                why = None
+            if why is None:
+                return params, ""
+            last = f"degenerate: {why}"
+        return None, last
+
+    def degenerate(self, params: FamilyParams) -> str | None:
+        """Why these parameters make no exercise (every number of the answer 0, or the family's own
+        ``degenerate(params)`` rule: a pooling of one window, say), or ``None``."""
+        rule = getattr(self.module, "degenerate", None)
+        why = self._run("degenerate", params, rule) if rule is not None else None
+        if why is None and all_zero(self.answer(params)):
+            why = "every number in the answer is 0"
+        return why
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
         """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""
@@ -194,6 +236,7 @@ def load_family_module(module: ModuleType, name: str | None = None) -> Family:
     ]
     for fn in ("generate", "solve", "mistakes"):
         checks.append((callable(getattr(module, fn)), f"{fn} must be a function"))
+    checks.append((callable(getattr(module, "degenerate", len)), "degenerate, when given, must be a function"))
     bad = [why for ok, why in checks if not ok]
     if bad:
         raise FamilyError(f"{where}: {'; '.join(bad)}")

@@ -71,6 +71,14 @@ def test_generate_is_reproducible_and_leaves_global_random_state_alone(name):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
+def test_no_drawn_variant_is_degenerate(name):
+    # an answer of 0 everywhere, or a pooling whose output is one window, is no exercise: never drawn
+    family = families()[name]
+    for seed, params in _draws(name, 4 * SEEDS):
+        assert family.degenerate(params) is None, (seed, params)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
 def test_reference_answer_scores_full_marks(name):
     family = families()[name]
     for seed, params in _draws(name):
