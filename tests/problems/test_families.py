@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from grader.checking import check
 from grader.config import load_course
 from grader.course_families import course_families
 from grader.problems import families as registered
+from grader.problems.text import num
 from tests.conftest import SEEDS
+from tests.problems.latex_math import steps
 
 _ALL = course_families(load_course(Path(__file__).resolve().parents[2]))
 FAMILIES = sorted(_ALL)
@@ -128,3 +131,32 @@ def test_answer_kinds_describe_themselves(name):
     params = family.sample(np.random.default_rng(0))
     for part in family.parts(params).values():
         assert part.kind.describe()
+
+
+def _shown(value, text: str) -> list[str]:
+    """The pieces of an answer a worked solution must show, missing from ``text``."""
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _shown(v, text)]
+    if isinstance(value, list):
+        return [m for v in value for m in _shown(v, text)]
+    if value is None or isinstance(value, (bool, str)):
+        return [] if str(value) in text else [str(value)]
+    pattern = rf"(?<![\d.]){re.escape(num(value))}(?![\d])"
+    return [] if re.search(pattern, text) else [num(value)]
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_the_worked_solution_shows_the_answer_and_no_step_contradicts_it(name):
+    family = families()[name]
+    checked = 0
+    for seed, params in _draws(name, 4 * SEEDS):
+        text = family.worked_solution(params)
+        assert not _shown(json.loads(json.dumps(family.answer(params))), text), (seed, params, _shown(family.answer(params), text))
+        for step in steps(text):
+            assert step.holds(), (seed, params, f"{step.left:g} {step.relation} {step.right:g} in: {step.text}")
+            checked += 1
+    assert checked or name in WITHOUT_ARITHMETIC, f"{name}: no arithmetic step found to check"
+
+
+# only the answer is checked: a table of values per layer; a symbolic derivation and its value
+WITHOUT_ARITHMETIC = {"receptive_field", "kl_derivation"}
