@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 import time
@@ -26,6 +27,7 @@ class GenerateResult:
     students: int = 0
     notebooks: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # students left out: a family's own code raised (one line each)
     seconds: float = 0.0
 
@@ -59,6 +61,7 @@ def generate(
     students: Iterable[Student] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    now: dt.datetime | None = None,
 ) -> GenerateResult:
     """Write ``release/<assignment>/<student>/<assignment>.ipynb`` for every student on the roster.
 
@@ -72,6 +75,9 @@ def generate(
     result = GenerateResult(assignment=assignment.name, students=len(roster))
     if notice:
         result.notices.append(notice)
+    if assignment.due is not None and (now or dt.datetime.now(dt.UTC)) > assignment.due:
+        result.warnings.append(f"{assignment.name} was due {assignment.due.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC: "
+                               "these notebooks are released after the due date")
     workers = workers or (default_workers() if len(roster) >= PARALLEL_FROM else 1)
     chunks = [roster[i:i + CHUNK] for i in range(0, len(roster), CHUNK)]
     done = 0

@@ -100,3 +100,15 @@ def test_stats_flag_fixed_parameters_that_make_a_degenerate_variant(make_course)
     shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "250"})
     assert "degenerate: q = p, so KL(q‖p) is 0" in shown.output
     assert "1 problem(s) have fixed parameters that make no exercise" in shown.output
+
+
+def test_the_variants_table_keeps_family_names_whole_at_80_columns(make_course):
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    long = SMALL_ASSIGNMENT.replace('family = "conv_output_shape"\npoints = 2', 'family = "conv_transpose_output_shape"\npoints = 2')
+    course = make_course(assignment=long)
+    shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0 and "conv_transpose_output_shape" in shown.output, shown.output
+    assert max(len(line) for line in shown.output.splitlines()) <= 80

@@ -42,6 +42,8 @@ def generate(
         fail(str(exc))
     for notice in result.notices:
         err.print(f"[yellow]note:[/] {notice}", highlight=False)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     for line in result.errors:
         err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     where = rel(c, c.folder("release") / assignment)
@@ -72,8 +74,11 @@ def variants(
     degenerate = sum(r.degenerate is not None for r in rows)
     columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") \
         + (("note",) if small or degenerate else ())
+    longest = max((len(r.family) for r in rows), default=0)
     for col in columns:
-        table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left")
+        # family names stay whole (the headers of the number columns wrap instead), terminal or not
+        whole = dict(no_wrap=True, min_width=longest) if col == "family" else {}
+        table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left", **whole)
     for r in rows:
         cells = [r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}"]
         if small or degenerate:
