@@ -59,6 +59,12 @@ def optional_course(path: Path | None) -> Course | None:
         return None
 
 
+def score_text(value: float) -> str:
+    """Points for people: at most 2 decimals, no trailing zeros (13.33, 5, 0.5)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def rel(course: Course, path: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(course.root))

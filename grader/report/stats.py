@@ -19,7 +19,8 @@ from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 
-__all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
+__all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
+           "headline"]
 
 TROUBLE = ("failed", "invalid", "not_on_roster")
 
@@ -168,6 +169,12 @@ def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], rost
                     not_on_roster=counts["not_on_roster"], missing=missing, scores=scores,
                     pending=sum(r["verdict"] == "pending" for s in graded for r in results[s.id]),
                     last_graded=max(stamps) if stamps else None)
+
+
+def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
+    """The report's headline alone: counts and scores of every latest submission in the gradebook."""
+    subs = book.submissions(assignment_name)
+    return _headline(subs, {s.id: book.results(s.id) for s in subs}, roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
