@@ -113,7 +113,7 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
     with opened(course) as book:  # the whole assignment's, as the report gives it: not this batch's alone
         whole = headline(book, b.assignment.name)
     if whole.mean is not None:
-        pending = " (written answers awaiting a hand grade not counted)" if whole.pending else ""
+        pending = " (pending hand grades aside)" if whole.pending else ""
         table.add_row(f"mean score, all {len(whole.scores)} graded{pending}", f"{100 * whole.mean:.2f}%")
     ran = sum(display.counts.values())
     if ran:
