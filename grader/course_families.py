@@ -43,10 +43,16 @@ def course_families(course: Course | None) -> dict[str, Family]:
     return found
 
 
-def find_family(course: Course | None, name: str, found: dict[str, Family] | None = None) -> Family:
-    """The family called ``name`` in ``course`` (or among the registered ones when there is no course);
-    ``found`` is the course's :func:`course_families` when the caller has them already."""
-    found = course_families(course) if found is None else found
+def find_family(course: Course | None, name: str) -> Family:
+    """The family called ``name`` in ``course`` (or among the registered ones when there is no course).
+
+    A registered name is found without reading the course (a course's file cannot take one), so a
+    typo in some assignment.toml stops only the lookups that need the course's own families.
+    """
+    registered = families()
+    if name in registered:
+        return registered[name]
+    found = course_families(course)
     if name in found:
         return found[name]
     hint = "" if course is not None else \

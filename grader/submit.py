@@ -16,12 +16,13 @@ from nbformat import NotebookNode
 
 from grader.assignment import load_assignment
 from grader.config import Course, LimitsConfig
-from grader.course_families import course_families, find_family
+from grader.course_families import find_family
 from grader.errors import AutogradeError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots
+from grader.problems import families
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
 
@@ -74,7 +75,6 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
     slot_map: dict[str, list[Slot]] = {}
     expected: dict[str, tuple] = {}
     questions: list[str] = []
-    known = course_families(course)  # the course's own families too: the same lookup as every command
     for entry in record["problems"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
@@ -82,13 +82,13 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         if family_name is None:
             questions.append(pid)
             continue
-        if course is None and str(family_name) not in known:
+        if course is None and str(family_name) not in families():
             report.problems.append(ProblemCheck(pid, "unknown", [
                 f"cannot check this problem here: its family {family_name!r} is the course's own; "
                 "validate inside the course folder, or with --course"]))
             continue
         try:
-            family = find_family(course, str(family_name), known)
+            family = find_family(course, str(family_name))  # the course's own too, as every command finds them
             params = family.params(_params_in(nb, pid))
         except AutogradeError as exc:
             report.problems.append(ProblemCheck(pid, "unknown", [f"cannot check this problem here: {exc}"]))

@@ -124,3 +124,13 @@ def test_validate_without_the_course_says_where_a_course_family_is_found(custom_
     q4 = next(p for p in report.problems if p.problem_id == "q4")
     assert q4.status == "unknown" and q4.messages == [
         "cannot check this problem here: its family 'double' is the course's own; validate inside the course folder, or with --course"]
+
+
+def test_a_broken_assignment_stops_only_the_lookups_that_need_the_course(custom_course):
+    course = custom_course()
+    broken = course.folder("assignments") / "a2"
+    broken.mkdir()
+    (broken / "assignment.toml").write_text('title = "Broken"\n[[problems]]\nid = "q1"\nfamliy = "x"\n')
+    assert find_family(course, "conv_output_shape") is families()["conv_output_shape"]
+    with pytest.raises(ConfigError, match=r"a2/assignment.toml: problems\[1\]\.famliy: unknown key"):
+        find_family(course, "double")
