@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, NonNegativeFloat, Tag, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFloat, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from grader.answers import Tolerance
 from grader.config import SAFE_ID, Course, read_toml
 from grader.errors import AutogradeError, ConfigError, FamilyError, describe_validation_error
+from grader.late import Duration, LateConfig, Moment, moment, shown
 from grader.problems import Family, families, get_family, load_family_file
 from grader.problems.space import FamilySpace
 
@@ -86,8 +88,29 @@ class AssignmentConfig(_Strict):
 
     title: str = Field(description="Title shown to students.")
     due: dt.datetime | dt.date | None = Field(None, description="Due date (TOML date or date-time; UTC if no offset).")
+    cutoff: Moment | None = Field(None, description="Nothing later is graded unless asked (default: the due date); late days still count from the due date.")
+    grace: Duration = Field(dt.timedelta(), description="How long after the due date (and the cutoff) a submission still counts as on time: \"15m\", \"1h\".")
+    late: LateConfig = Field(default_factory=LateConfig, description="The penalty for late work.")
+    canvas_column: str | None = Field(None, description="The assignment's column in a Canvas import, \"Title (canvas assignment id)\" (default: the title).")
     intro: str = Field("", description="Markdown shown under the notebook's header.")
     problems: list[Item] = Field(min_length=1, description="Problems and free-text questions, in order.")
+
+    @model_validator(mode="after")
+    def _deadlines(self) -> AssignmentConfig:
+        if self.cutoff is not None and self.due is None:
+            raise ValueError("cutoff: needs a due date")
+        if self.cutoff is not None and self.cutoff < moment(self.due):
+            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(moment(self.due))}")
+        return self
+
+    @field_validator("canvas_column")
+    @classmethod
+    def _canvas_id(cls, value: str | None) -> str | None:
+        # Canvas reads a trailing "(...)" of digits as its assignment id; anything else there is part of a title
+        found = re.search(r"\s\(([^()]*)\)$", value or "")
+        if found and not found.group(1).isdigit():
+            raise ValueError(f"{value!r}: the part in parentheses must be Canvas's numeric assignment id, like \"Homework 3 (48213)\"")
+        return value
 
 
 @dataclass(frozen=True)
@@ -126,12 +149,12 @@ class Assignment:
 
     @property
     def due(self) -> dt.datetime | None:
-        due = self.config.due
-        if due is None:
-            return None
-        if not isinstance(due, dt.datetime):
-            due = dt.datetime.combine(due, dt.time(23, 59, 59))
-        return due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+        return moment(self.config.due)
+
+    @property
+    def cutoff(self) -> dt.datetime | None:
+        """After this nothing is graded unless asked: the configured cutoff, else the due date."""
+        return self.config.cutoff or self.due
 
     def problem(self, problem_id: str) -> Problem | QuestionConfig:
         for p in self.problems:

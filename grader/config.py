@@ -26,6 +26,7 @@ __all__ = [
     "CourseConfig",
     "FeedbackConfig",
     "FoldersConfig",
+    "LMS_COLUMNS",
     "LimitsConfig",
     "Student",
     "find_course",
@@ -91,6 +92,11 @@ class CourseConfig(_Strict):
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     workers: int | None = Field(None, ge=1, le=1024, description="Grading workers (default: the machine's cores).")
     cluster: str | None = Field(None, description="Dask scheduler address (tcp://host:8786) to grade on a cluster.")
+    extensions: str | None = Field(None, description="CSV of per-student extensions: student_id, assignment, due, cutoff (see grader/late.py).")
+
+
+LMS_COLUMNS = ("canvas_id", "sis_id", "login", "lti_sub")
+"""Optional roster columns: a student's ids in the LMS (Canvas user id, SIS user id, SIS login, LTI subject)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,10 @@ class Student:
     student_id: str
     name: str = ""
     email: str = ""
+    canvas_id: str = ""
+    sis_id: str = ""
+    login: str = ""
+    lti_sub: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,7 @@ def load_roster(path: Path) -> list[Student]:
     if not reader.fieldnames or "student_id" not in [f.strip() for f in reader.fieldnames]:
         raise ConfigError(f"{path}: the first line must name the columns, including student_id")
     students, seen = [], set()
+    lms_seen: dict[tuple[str, str], int] = {}
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         sid = row.get("student_id", "")
@@ -177,8 +188,21 @@ def load_roster(path: Path) -> list[Student]:
         if sid in seen:
             raise ConfigError(f"{path}:{line}: student_id {sid!r} appears twice")
         seen.add(sid)
-        students.append(Student(sid, row.get("name", ""), row.get("email", "")))
+        lms = {column: row.get(column, "") for column in LMS_COLUMNS}
+        _check_lms_ids(path, line, lms, lms_seen)
+        students.append(Student(sid, row.get("name", ""), row.get("email", ""), **lms))
     return students
+
+
+def _check_lms_ids(path: Path, line: int, lms: dict[str, str], seen: dict[tuple[str, str], int]) -> None:
+    """Two students sharing an LMS id would get each other's grades there."""
+    if lms["canvas_id"] and not lms["canvas_id"].isdigit():
+        raise ConfigError(f"{path}:{line}: canvas_id {lms['canvas_id']!r} must be Canvas's numeric user id")
+    for column, value in lms.items():
+        if value and (column, value) in seen:
+            raise ConfigError(f"{path}:{line}: {column} {value!r} is also on line {seen[column, value]}")
+        if value:
+            seen[column, value] = line
 
 
 _SECRETS: dict[str, bytes] = {}

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import GradebookError
 
-__all__ = ["Gradebook", "SubmissionRecord"]
+__all__ = ["Gradebook", "LateMark", "SubmissionRecord"]
 
 metadata = sa.MetaData()
 
@@ -50,12 +50,15 @@ submissions = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("submitted_at", sa.String(40), nullable=False),
     sa.Column("graded_at", sa.String(40)),
-    sa.Column("status", sa.String(20), nullable=False),  # graded | failed | invalid | not_on_roster | superseded
+    sa.Column("status", sa.String(20), nullable=False),  # graded | failed | invalid | not_on_roster | superseded | after_cutoff
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("score", sa.Float),
     sa.Column("max_score", sa.Float),
     sa.Column("seconds", sa.Float),
     sa.Column("executor", sa.String(20), nullable=False, default=""),
+    sa.Column("due_at", sa.String(40)),  # the student's own due date (an extension's), ISO; None: no due date
+    sa.Column("late_days", sa.Integer),  # None: no due date or no recorded time to judge
+    sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0),  # share of the total taken; score is net of it
     sa.UniqueConstraint("assignment", "student_id", "path", name="one_row_per_file"),
 )
 
@@ -90,6 +93,22 @@ class SubmissionRecord:
     max_score: float | None
     seconds: float | None
     executor: str
+    due_at: str | None = None
+    late_days: int | None = None
+    penalty_percent: float = 0.0
+
+
+@dataclass(frozen=True)
+class LateMark:
+    """What the late rule said of one submission, as the gradebook keeps it."""
+
+    due_at: str | None = None
+    late_days: int | None = None
+    penalty_percent: float = 0.0
+
+
+def _net(total: float | None, penalty_percent: float) -> float | None:
+    return None if total is None else total * (1 - penalty_percent / 100)
 
 
 def _now() -> str:
@@ -110,6 +129,7 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            _check_columns(self.engine, location)
             if self.engine.dialect.name == "sqlite" and self.engine.url.database:
                 os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
         except SQLAlchemyError as exc:
@@ -133,18 +153,19 @@ class Gradebook:
 
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
                status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
-               executor: str = "", variants: dict[str, tuple[str, Any]] | None = None) -> int:
+               executor: str = "", variants: dict[str, tuple[str, Any]] | None = None, late: LateMark = LateMark()) -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
-        params)) in one transaction, replacing an earlier grading."""
+        params)) in one transaction, replacing an earlier grading. The total is net of the late penalty."""
         rows = list(rows)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
-                      seconds=seconds, executor=executor)
+                      seconds=seconds, executor=executor, due_at=late.due_at, late_days=late.late_days,
+                      penalty_percent=late.penalty_percent)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
             if found:
                 rows = _keep_hand_grades(conn, found.id, rows)
-            values.update(score=sum(r["score"] for r in rows) if rows else None,
+            values.update(score=_net(sum(r["score"] for r in rows), late.penalty_percent) if rows else None,
                           max_score=sum(r["max_score"] for r in rows) if rows else None)
             if found:
                 sub_id = found.id
@@ -173,8 +194,23 @@ class Gradebook:
             conn.execute(results.update().where(key).values(score=min(max(score, 0.0), row.max_score),
                                                             feedback=feedback, verdict="manual"))
             total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == submission_id)).scalar()
-            conn.execute(submissions.update().where(submissions.c.id == submission_id).values(score=total))
+            penalty = conn.execute(sa.select(submissions.c.penalty_percent).where(submissions.c.id == submission_id)).scalar()
+            conn.execute(submissions.update().where(submissions.c.id == submission_id).values(score=_net(total, penalty or 0.0)))
         return True
+
+    def set_late(self, assignment: str, marks: Iterable[tuple[str, str, LateMark]]) -> None:
+        """Re-mark (student id, path, mark) submissions already graded, when an extension or the
+        policy changed since: their totals follow, nothing is graded again."""
+        with self.engine.begin() as conn:
+            for student_id, path, late in marks:
+                key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
+                found = conn.execute(sa.select(submissions.c.id).where(key)).first()
+                if found is None:
+                    continue
+                total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == found.id)).scalar()
+                conn.execute(submissions.update().where(submissions.c.id == found.id).values(
+                    due_at=late.due_at, late_days=late.late_days, penalty_percent=late.penalty_percent,
+                    score=_net(total, late.penalty_percent)))
 
     # -- reading -----------------------------------------------------------------------------
     def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
@@ -185,7 +221,8 @@ class Gradebook:
             return conn.execute(sa.select(submissions.c.id).where(key)).first() is not None
 
     def submissions(self, assignment: str, latest_only: bool = True) -> list[SubmissionRecord]:
-        """Submission rows for an assignment; by default the one graded row per student."""
+        """Submission rows for an assignment; by default the one graded row per student (a file kept
+        after the cutoff only when the student has nothing else)."""
         query = sa.select(submissions).where(submissions.c.assignment == assignment).order_by(
             submissions.c.student_id, submissions.c.submitted_at)
         with self.engine.connect() as conn:
@@ -194,8 +231,10 @@ class Gradebook:
             return rows
         latest: dict[str, SubmissionRecord] = {}
         for r in rows:
-            if r.status != "superseded":
-                latest[r.student_id] = r
+            before = latest.get(r.student_id)
+            if r.status == "superseded" or (r.status == "after_cutoff" and before and before.status != "after_cutoff"):
+                continue
+            latest[r.student_id] = r
         return list(latest.values())
 
     def results(self, submission_id: int) -> list[dict[str, Any]]:
@@ -241,6 +280,17 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("given", "expected"):
         row[key] = json.loads(row[key]) if row.get(key) is not None else None
     return row
+
+
+def _check_columns(engine: sa.Engine, location: str) -> None:
+    """A gradebook written by an older autograde lacks newer columns: say so in one line, not in SQL."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in have]
+        if missing:
+            raise GradebookError(f"gradebook {location}: made by an older autograde, its {table.name} table lacks "
+                                 f"{', '.join(missing)}: set gradebook in autograde.toml to a new file and grade again")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

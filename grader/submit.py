@@ -17,8 +17,9 @@ from nbformat import NotebookNode
 from grader.assignment import load_assignment
 from grader.config import Course, LimitsConfig
 from grader.course_families import find_family
-from grader.errors import AutogradeError, SubmissionError
+from grader.errors import AutogradeError, ConfigError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.late import Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots
@@ -55,6 +56,7 @@ class ValidationReport:
 class SubmitResult:
     path: Path
     report: ValidationReport
+    lateness: Lateness | None = None  # a late file is kept all the same, and marked
 
 
 def _record(nb: NotebookNode, name: str) -> dict:
@@ -186,7 +188,11 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     if record.get("assignment") != assignment.name:
         raise SubmissionError(f"{Path(notebook).name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
     report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
-    now = now or dt.datetime.now(dt.UTC)
+    now = moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
+    try:
+        lateness = deadlines(course, assignment).for_student(student_id).judge(now)
+    except ConfigError:
+        lateness = None  # a broken extensions file is the instructor's to fix (grade says how): the file is kept
     stamp = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
     folder = course.folder("submitted") / student_id / assignment.name / stamp
     suffix = 1
@@ -198,4 +204,4 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     with open(target, "xb") as handle:
         handle.write(data)
     (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n")
-    return SubmitResult(target, report)
+    return SubmitResult(target, report, lateness)

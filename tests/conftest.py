@@ -82,6 +82,17 @@ def custom_course(make_course):
     return make
 
 
+LATE_ASSIGNMENT = SMALL_ASSIGNMENT.replace("due = 2030-01-31T23:59:00Z", '''due = 2030-01-31T23:59:00Z
+cutoff = 2030-02-03T23:59:00Z
+grace = "15m"
+[late]
+penalty = "percent_per_day"
+percent = 10
+floor = 50
+''')
+"""SMALL_ASSIGNMENT with a cutoff three days after the due date, 15 minutes' grace, 10% a day, floor 50%."""
+
+
 @pytest.fixture
 def make_course(tmp_path, monkeypatch):
     """A course folder in ``tmp_path``: autograde.toml, a roster and one assignment ``a1``."""

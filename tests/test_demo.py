@@ -38,8 +38,9 @@ def test_the_demo_runs_the_whole_story_in_its_scratch_copy(tmp_path, monkeypatch
     pages = sorted(p.name for p in (folder / "feedback" / demo.ASSIGNMENT).glob("*.html"))
     assert pages == [f"s00{i}.html" for i in range(1, 7)]  # the invalid one too: it says why
     assert "not valid JSON" in (folder / "feedback" / demo.ASSIGNMENT / "s005.html").read_text()
-    with open(folder / "exports" / f"{demo.ASSIGNMENT}.csv", newline="") as f:
+    with open(folder / "exports" / f"{demo.ASSIGNMENT}.csv", newline="", encoding="utf-8-sig") as f:  # Excel's UTF-8 mark
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     assert len(rows) == 8 and rows["s007"]["status"] == "missing"
+    assert {rows[s]["late_days"] for s in ("s001", "s002", "s003")} == {"0"}  # submitted before the due date
     assert (folder / "reports" / demo.ASSIGNMENT / "index.html").stat().st_size > 10_000
     assert "Report:         demo-run/reports/cnn-fundamentals/index.html" in out

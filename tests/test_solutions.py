@@ -35,7 +35,7 @@ def demo_course(tmp_path, monkeypatch):
 
 def _submit_solutions(course, assignment: str) -> None:
     for student in course.roster():
-        folder = course.folder("submitted") / student.student_id / assignment / "2030-01-01T00-00-00Z"
+        folder = course.folder("submitted") / student.student_id / assignment / "2026-12-01T00-00-00Z"  # before every due date
         folder.mkdir(parents=True)
         shutil.copyfile(course.root / "solutions" / f"{assignment}.ipynb", folder / f"{assignment}.ipynb")
 

@@ -143,3 +143,11 @@ def submit(
     if run:
         _print_report(result.report)
     out.print(f"Submitted: {rel(c, result.path)}", highlight=False)
+    late = result.lateness
+    if late is not None and late.after_cutoff:
+        err.print(f"[bold yellow]after the cutoff:[/] {late.describe()} It is kept, but only a submission made "
+                  "before the cutoff is graded, unless the instructor decides otherwise.", highlight=False, soft_wrap=True)
+    elif late is not None and late.late:
+        err.print(f"[yellow]late:[/] {late.describe()}", highlight=False, soft_wrap=True)
+    elif late is not None and late.describe():
+        out.print(late.describe(), highlight=False, soft_wrap=True)  # on time under an extension

@@ -70,6 +70,7 @@ def grade(
     executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
+    include_after_cutoff: bool = typer.Option(False, "--include-after-cutoff", help="Grade each student's latest submission even when it came after their cutoff (late days and penalty still apply)."),
     course: Path = CourseOption,
 ) -> None:
     """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
@@ -78,7 +79,8 @@ def grade(
         c = course_at(course)
         extra = [f"--junitxml={junitxml}"] if junitxml else []
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
-                           executor=executor, cluster=cluster, plugins=[display], extra_args=extra)
+                           executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
+                           include_after_cutoff=include_after_cutoff)
     except AutogradeError as exc:
         fail(str(exc))
     finally:
@@ -102,6 +104,7 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         ("not a readable notebook", display.counts["invalid"] + len(b.unreadable)),
         ("not on the roster (reported, not graded)", len(b.unknown)),
         ("already graded (skipped; --regrade to redo)", len(b.skipped)),
+        ("after the cutoff (kept, not graded; --include-after-cutoff)", len(b.after_cutoff)),
     ]
     if b.broken:
         rows.append(("not graded: the course's family code raised", len(b.broken)))

@@ -53,16 +53,28 @@ def export(
     assignment: str = typer.Argument(..., help="Assignment name."),
     fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv (per problem), canvas (Canvas gradebook import) or json (per part)."),
     out_path: Path = typer.Option(None, "--out", help="File to write (default: exports/<assignment>.csv, .canvas.csv or .json)."),
+    include_pending: bool = typer.Option(False, "--include-pending", help="Canvas: publish provisional totals too (free-text answers still to be graded by hand)."),
     course: Path = CourseOption,
 ) -> None:
     """Export the assignment's gradebook, every roster student included."""
     try:
         c = course_at(course)
-        result = export_results(c, assignment, fmt, out_path)
+        result = export_results(c, assignment, fmt, out_path, include_pending=include_pending)
     except AutogradeError as exc:
         fail(str(exc))
     out.print(f"wrote {rel(c, result.path)}: {result.students} student(s), {result.missing} without a submission",
               highlight=False, soft_wrap=True)
+    if result.withheld:
+        err.print(f"[yellow]note:[/] {len(result.withheld)} provisional total(s) left blank, so Canvas keeps its grade "
+                  f"({', '.join(result.withheld)}): hand grades are still to come; --include-pending publishes them",
+                  highlight=False, soft_wrap=True)
+    elif result.pending:
+        err.print(f"[yellow]note:[/] {result.pending} total(s) are provisional (status pending): free-text answers "
+                  f"still to be graded by hand (autograde manual export {assignment})", highlight=False, soft_wrap=True)
+    if result.unmatched:
+        err.print(f"[yellow]note:[/] {len(result.unmatched)} student(s) have no canvas_id, sis_id or login in the roster: "
+                  "sent with student_id as SIS User ID and email as SIS Login ID, which Canvas may not know",
+                  highlight=False, soft_wrap=True)
 
 
 @manual_app.command("export")

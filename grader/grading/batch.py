@@ -19,7 +19,8 @@ from grader.config import SAFE_ID, Course, Student
 from grader.errors import FamilyError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, LateMark
+from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.sandbox.job import Limits, Sandbox
@@ -38,20 +39,26 @@ class Found:
     student_id: str
     path: Path
     submitted_at: str
+    stamped: bool = True  # the time is one submit recorded, not a file's modification time
 
     @property
     def key(self) -> str:
         return f"{self.student_id}/{self.path.name}"
 
+    @property
+    def when(self) -> dt.datetime | None:
+        """The time lateness is judged by: a copy's modification time says nothing of when it was handed in."""
+        return submission_time(self.submitted_at) if self.stamped else None
 
-def _submitted_at(path: Path, folder: Path) -> str:
+
+def _submitted_at(path: Path, folder: Path) -> tuple[str, bool]:
     for part in path.relative_to(folder).parts[:-1]:
         if _STAMP.match(part):
-            return part
+            return part, True
     stamp = path.parent / "timestamp.txt"
     if stamp.is_file() and stamp.stat().st_size < 200:
-        return stamp.read_text(errors="replace").strip()
-    return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.UTC).isoformat(timespec="seconds")
+        return stamp.read_text(errors="replace").strip(), True
+    return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.UTC).isoformat(timespec="seconds"), False
 
 
 def discover(submitted: Path, assignment: str) -> list[Found]:
@@ -66,7 +73,7 @@ def discover(submitted: Path, assignment: str) -> list[Found]:
         for path in sorted(folder.rglob("*.ipynb")):
             if any(part.startswith(".") for part in path.relative_to(folder).parts):
                 continue  # .ipynb_checkpoints and other hidden copies
-            found.append(Found(student_dir.name, path, _submitted_at(path, folder)))
+            found.append(Found(student_dir.name, path, *_submitted_at(path, folder)))
     return sorted(found, key=lambda f: (f.student_id, f.submitted_at, str(f.path)))
 
 
@@ -107,6 +114,7 @@ class Batch:
     executor: str = "kernel"
     submitted: Path | None = None
     regrade: bool = False
+    include_after_cutoff: bool = False
     gradebook: Gradebook | None = None
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)
@@ -114,6 +122,8 @@ class Batch:
     unreadable: list[tuple[Found, str]] = field(default_factory=list)
     superseded: list[Found] = field(default_factory=list)
     broken: list[tuple[Found, str]] = field(default_factory=list)  # a family's own code raised: not graded, not recorded
+    after_cutoff: list[Found] = field(default_factory=list)  # kept, not graded (unless include_after_cutoff)
+    lateness: dict[Path, Lateness] = field(default_factory=dict)
 
     @classmethod
     def open(cls, course: Course, assignment: str, **kw) -> Batch:
@@ -129,6 +139,15 @@ class Batch:
         one, it cost 1.5-3 ms a submission, serially, before any run could start)."""
         return sandbox_for(self.course)
 
+    @cached_property
+    def deadlines(self) -> Deadlines:
+        return deadlines(self.course, self.assignment)
+
+    def late_mark(self, f: Found, graded: bool = True) -> LateMark:
+        late = self.lateness[f.path]
+        due = late.deadline.due
+        return LateMark(due.isoformat() if due else None, late.late_days, late.penalty_percent if graded else 0.0)
+
     @property
     def limits(self) -> Limits:
         return Limits.from_config(self.course.config.limits)
@@ -140,6 +159,10 @@ class Batch:
         secret, _ = self.course.secret()
         latest: dict[str, Found] = {}
         for f in discover(root, self.assignment.name):
+            late = self.lateness[f.path] = self.deadlines.for_student(f.student_id).judge(f.when)
+            if late.after_cutoff and not self.include_after_cutoff:
+                self.after_cutoff.append(f)
+                continue
             if f.student_id in latest:
                 self.superseded.append(latest[f.student_id])
             latest[f.student_id] = f
@@ -192,6 +215,13 @@ class Batch:
         for f in self.superseded:
             self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
                                   submitted_at=f.submitted_at, status="superseded", reason="a later submission was graded")
+        for f in self.after_cutoff:
+            self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
+                                  submitted_at=f.submitted_at, status="after_cutoff", late=self.late_mark(f, graded=False),
+                                  reason=f"submitted {shown(f.when)}, after the cutoff ({shown(self.lateness[f.path].deadline.cutoff)}): "
+                                         "kept, not graded (grade --include-after-cutoff grades it)")
+        # an extension granted or a policy changed since: re-mark what is not graded again
+        self.gradebook.set_late(name, [(f.student_id, str(f.path), self.late_mark(f)) for f in self.skipped])
 
     def record(self, planned: Planned, outcome: ExecutionOutcome, rows: Iterable[PartRow]) -> None:
         if self.gradebook is None:
@@ -201,4 +231,4 @@ class Batch:
                               variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},assignment=self.assignment.name, student_id=planned.student.student_id,
                               path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
                               status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
-                              seconds=outcome.seconds, executor=outcome.executor)
+                              seconds=outcome.seconds, executor=outcome.executor, late=self.late_mark(planned.found))

@@ -14,6 +14,7 @@ import pytest
 from grader.assignment import load_assignment
 from grader.config import Course
 from grader.grading.pool import default_workers, start_workers, stop_workers
+from grader.late import deadlines
 
 __all__ = ["grade"]
 
@@ -34,9 +35,10 @@ def _without_env(*names: str):
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
           regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
-          extra_args: Sequence[str] = ()) -> int:
-    """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
-    load_assignment(course, assignment)  # configuration errors surface here, as one line, not from pytest
+          extra_args: Sequence[str] = (), include_after_cutoff: bool = False) -> int:
+    """Grade every latest submission (before its student's cutoff, unless ``include_after_cutoff``) and
+    record it in the gradebook; returns pytest's exit code."""
+    deadlines(course, load_assignment(course, assignment))  # configuration errors surface here, as one line, not from pytest
     course.secret()
     if cluster or course.config.cluster:
         from grader.grading.cluster import connect
@@ -60,6 +62,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
             "--grader-executor", executor,
             *(["--grader-workers", str(workers)] if workers else []),
             *(["--grader-regrade"] if regrade else []),
+            *(["--grader-include-after-cutoff"] if include_after_cutoff else []),
             *(["--grader-cluster", cluster] if cluster else []),
             *extra_args, str(folder),
         ]

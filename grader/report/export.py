@@ -2,6 +2,14 @@
 
 Every roster student is listed (one without a submission as ``missing``); the same gradebook
 always gives the same bytes: rows sorted by student id, keys sorted, numbers written one way.
+Totals are net of the late penalty. A total with free-text parts still to be graded by hand is
+provisional: its status is ``pending``, and it is left out of the Canvas file unless asked for.
+
+The CSV is for people: UTF-8 with a byte-order mark (so an office spreadsheet keeps non-ASCII
+names intact), scores to two decimals. The Canvas file follows Canvas's gradebook importer
+(canvas-lms ``app/models/gradebook_importer.rb``): the identity columns, one assignment column
+"Title (id)", a "Points Possible" row; any further column would make Canvas create an assignment,
+so lateness and pending totals are in the CSV and JSON only.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from typing import Any
 from grader.assignment import Assignment, Problem, load_assignment
 from grader.config import Course
 from grader.report.records import StudentRecord, opened, points, points_possible, student_records, write_atomic
+
+PEOPLE = 2
+"""Decimals of the scores in files people read (the CSV) and in Canvas, which keeps two."""
 
 __all__ = ["ExportFormat", "ExportResult", "canvas_text", "csv_text", "export", "json_text"]
 
@@ -38,6 +49,9 @@ class ExportResult:
     format: ExportFormat
     students: int
     missing: int
+    pending: int = 0                      # provisional totals: hand grades to come
+    withheld: tuple[str, ...] = ()        # Canvas: students whose provisional total was left blank
+    unmatched: tuple[str, ...] = ()       # Canvas: students with no LMS id on the roster (matched on student_id and email)
 
 
 def _csv(rows: list[list[Any]]) -> str:
@@ -47,33 +61,61 @@ def _csv(rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
+def _waiting(r: StudentRecord) -> set[str]:
+    """Problems with a part still to be graded by hand: no score yet, rather than a 0 that looks final."""
+    return {row["problem_id"] for row in r.rows if row["verdict"] == "pending"}
+
+
+def _when(r: StudentRecord) -> str:
+    when = r.submitted_at
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else ""
+
+
 def csv_text(assignment: Assignment, records: list[StudentRecord]) -> str:
-    """student_id, name, one column of points per problem, total, max, status."""
+    """student_id, name, points per problem, total (net of any late penalty), max, status, the
+    points still to be graded by hand, when it was submitted, days late, the penalty in points."""
     ids = [p.id for p in assignment.problems]
-    rows: list[list[Any]] = [["student_id", "name", *ids, "total", "max", "status"]]
+    rows: list[list[Any]] = [["student_id", "name", *ids, "total", "max", "status", "pending_points",
+                              "submitted_at", "late_days", "penalty"]]
     for r in records:
         per_problem = r.problem_scores()
+        waiting = _waiting(r)
+        late_days = r.submission.late_days if r.submission else None
         rows.append([r.student_id, r.name,
-                     *(points(per_problem[pid][0]) if pid in per_problem else "" for pid in ids),
-                     points(r.score), points(r.max_score), r.status])
+                     *(points(per_problem[pid][0], PEOPLE) if pid in per_problem and pid not in waiting else ""
+                       for pid in ids),
+                     points(r.score, PEOPLE), points(r.max_score, PEOPLE), r.grade_status,
+                     points(r.pending_points, PEOPLE) if r.rows else "", _when(r),
+                     "" if late_days is None else late_days, points(r.penalty, PEOPLE)])
     return _csv(rows)
 
 
 def canvas_column(assignment: Assignment) -> str:
-    return f"{assignment.config.title} ({assignment.name})"
+    """The assignment's column: ``canvas_column`` from assignment.toml ("Title (canvas id)"), else the
+    title, which Canvas matches against its assignments' titles."""
+    return assignment.config.canvas_column or assignment.config.title
 
 
-def canvas_text(assignment: Assignment, records: list[StudentRecord]) -> str:
-    """A CSV for Canvas's gradebook import: roster students only (Canvas cannot match anyone else),
-    matched on the student id as SIS User ID; a blank score leaves Canvas's grade unchanged."""
+def _lms_ids(r: StudentRecord) -> tuple[str, str, str] | None:
+    s = r.student
+    return (s.canvas_id, s.sis_id, s.login) if s and (s.canvas_id or s.sis_id or s.login) else None
+
+
+def canvas_text(assignment: Assignment, records: list[StudentRecord], include_pending: bool = False) -> str:
+    """A CSV for Canvas's gradebook import: roster students only (Canvas cannot match anyone else).
+    Canvas finds a student by ID (the roster's canvas_id), then SIS User ID (sis_id), then SIS Login
+    ID (login); a student with none of them is sent with student_id and email there. A blank score
+    leaves Canvas's grade unchanged: so is a provisional total, unless ``include_pending``."""
     rows: list[list[Any]] = [
         [*CANVAS_IDENTITY, canvas_column(assignment)],
-        [CANVAS_POINTS_ROW, "", "", "", "", points(points_possible(assignment, records))],
+        [CANVAS_POINTS_ROW, "", "", "", "", points(points_possible(assignment, records), PEOPLE)],
     ]
     for r in records:
         if r.status == "not_on_roster":
             continue
-        rows.append([r.name or r.student_id, "", r.student_id, r.email, "", points(r.score)])
+        canvas_id, sis_id, login = _lms_ids(r) or ("", r.student_id, r.email)
+        withheld = r.grade_status == "pending" and not include_pending
+        rows.append([r.name or r.student_id, canvas_id, sis_id, login, "", "" if withheld else points(r.score, PEOPLE)])
     return _csv(rows)
 
 
@@ -90,13 +132,17 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
         sub = r.submission
         per_problem = r.problem_scores()
         students.append({
-            "student_id": r.student_id, "name": r.name, "email": r.email, "status": r.status,
+            "student_id": r.student_id, "name": r.name, "email": r.email, "status": r.grade_status,
             "reason": sub.reason if sub else "",
-            "submitted_at": sub.submitted_at if sub else None,
+            "submitted_at": _when(r) or None,
             "graded_at": sub.graded_at if sub else None,
-            "score": _number(r.score), "max": _number(r.max_score),
+            "due": sub.due_at if sub else None,
+            "late_days": sub.late_days if sub else None,
+            "penalty": _number(r.penalty), "penalty_percent": _number(r.penalty_percent) if sub else None,
+            "pending": r.grade_status == "pending", "pending_points": _number(r.pending_points) if r.rows else None,
+            "score": _number(r.score), "score_before_penalty": _number(r.raw_score), "max": _number(r.max_score),
             "problems": [{
-                "id": pid, "score": _number(got), "max": _number(top),
+                "id": pid, "score": None if pid in _waiting(r) else _number(got), "max": _number(top),
                 "parts": [{
                     "part": row["part"], "score": _number(row["score"]), "max": _number(row["max_score"]),
                     "verdict": row["verdict"], "mistake": row["mistake"], "feedback": row["feedback"],
@@ -120,18 +166,27 @@ def json_text(course: Course, assignment: Assignment, records: list[StudentRecor
 
 
 def export(course: Course, assignment_name: str, fmt: ExportFormat | str = ExportFormat.csv,
-           out: Path | None = None) -> ExportResult:
-    """Write the export (default ``exports/<assignment>.csv``, ``.canvas.csv`` or ``.json``)."""
+           out: Path | None = None, include_pending: bool = False) -> ExportResult:
+    """Write the export (default ``exports/<assignment>.csv``, ``.canvas.csv`` or ``.json``).
+
+    Args:
+        include_pending: Canvas only: publish provisional totals too (hand grades still to come).
+    """
     fmt = ExportFormat(fmt)
     assignment = load_assignment(course, assignment_name)
     with opened(course) as book:
         records = student_records(course, assignment, book)
+    pending = tuple(r.student_id for r in records if r.grade_status == "pending")
+    withheld, unmatched = (), ()
     if fmt is ExportFormat.csv:
-        text = csv_text(assignment, records)
+        data = csv_text(assignment, records).encode("utf-8-sig")  # the mark tells a spreadsheet it is UTF-8
     elif fmt is ExportFormat.canvas:
-        text = canvas_text(assignment, records)
+        data = canvas_text(assignment, records, include_pending).encode("utf-8")
+        withheld = () if include_pending else pending
+        unmatched = tuple(r.student_id for r in records if r.student is not None and _lms_ids(r) is None)
     else:
-        text = json_text(course, assignment, records)
+        data = json_text(course, assignment, records).encode("utf-8")
     path = Path(out) if out else course.folder("exports") / f"{assignment.name}{SUFFIX[fmt]}"
-    write_atomic(path, text.encode("utf-8"))
-    return ExportResult(path, fmt, len(records), sum(r.status == "missing" for r in records))
+    write_atomic(path, data)
+    return ExportResult(path, fmt, len(records), sum(r.status == "missing" for r in records), len(pending),
+                        withheld, unmatched)

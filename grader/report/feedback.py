@@ -25,6 +25,7 @@ from pygments.formatters import HtmlFormatter
 from grader.assignment import Assignment, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
+from grader.late import shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
 from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
@@ -221,6 +222,10 @@ class FeedbackWriter:
             body, unplaced = "", views
         else:
             body, unplaced = self.cells_html(nb, views)
+        late = record.lateness
+        late_note = late.describe() if late else ""
+        if record.penalty:
+            late_note += f" Before the penalty: {points(record.raw_score)} points."
         status_note = ""
         if record.status != "graded":
             status_note = f"This submission was {record.status}: {sub.reason}" if sub.reason else f"Status: {record.status}."
@@ -232,11 +237,12 @@ class FeedbackWriter:
             due=self.assignment.due.strftime("%Y-%m-%d %H:%M %Z") if self.assignment.due else "",
             student_id=record.student_id,
             student_name=record.name,
-            submitted_at=sub.submitted_at,
+            submitted_at=shown(record.submitted_at) or sub.submitted_at,
             graded_at=sub.graded_at or "",
             score=points(record.score or 0.0),
             max_score=points(record.max_score or 0.0),
             status_note=status_note,
+            late_note=late_note,
             pending=sum(1 for r in record.rows if r["verdict"] == "pending"),
             expected_note=self._expected_note(),
             notebook_note=notebook_note,

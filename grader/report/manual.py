@@ -105,7 +105,7 @@ def export_manual(course: Course, assignment_name: str, out: Path | None = None)
     if lost:
         raise ConfigError(f"{'; '.join(lost)}. Nothing was written: copy what is typed there, then move the sheet "
                           "away (or export with --out)")
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8-sig"))  # the mark tells a spreadsheet the answers are UTF-8
     return ManualExportResult(path, count, len(used))
 
 

@@ -8,6 +8,7 @@ way everywhere, so the same gradebook always gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import tempfile
@@ -17,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from grader.assignment import Assignment, Problem
-from grader.config import Course
+from grader.config import Course, Student
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
+from grader.late import Deadline, Lateness, submission_time
 
-__all__ = ["StudentRecord", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
+__all__ = ["StudentRecord", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,47 @@ class StudentRecord:
     status: str
     submission: SubmissionRecord | None
     rows: tuple[dict[str, Any], ...] = ()
+    student: Student | None = None          # the roster's entry, with the student's LMS ids
+    due: dt.datetime | None = None          # the assignment's own due date, to tell an extension
+
+    @property
+    def raw_score(self) -> float | None:
+        """The points of the parts, before any late penalty."""
+        return sum(r["score"] for r in self.rows) if self.rows else None
+
+    @property
+    def penalty(self) -> float | None:
+        """Points taken for lateness (None when there is no total to take them from)."""
+        raw = self.raw_score
+        return None if raw is None else raw * self.penalty_percent / 100
 
     @property
     def score(self) -> float | None:
-        return sum(r["score"] for r in self.rows) if self.rows else None
+        """The total: the parts' points less the late penalty."""
+        raw = self.raw_score
+        return None if raw is None else raw - self.penalty
+
+    @property
+    def penalty_percent(self) -> float:
+        return (self.submission.penalty_percent or 0.0) if self.submission else 0.0
+
+    @property
+    def pending_points(self) -> float:
+        """Points of free-text parts still waiting for a hand grade: while any are, the total is provisional."""
+        return sum(r["max_score"] for r in self.rows if r["verdict"] == "pending")
+
+    @property
+    def grade_status(self) -> str:
+        """The submission's status, except that a graded total with hand grades to come is ``pending``."""
+        return "pending" if self.status == "graded" and self.pending_points else self.status
+
+    @property
+    def submitted_at(self) -> dt.datetime | None:
+        return submission_time(self.submission.submitted_at) if self.submission else None
+
+    @property
+    def lateness(self) -> Lateness | None:
+        return lateness_of(self.submission, self.due) if self.submission else None
 
     @property
     def max_score(self) -> float | None:
@@ -50,6 +89,17 @@ class StudentRecord:
             got, top = totals.get(r["problem_id"], (0.0, 0.0))
             totals[r["problem_id"]] = (got + r["score"], top + r["max_score"])
         return totals
+
+
+def lateness_of(sub: SubmissionRecord, due: dt.datetime | None) -> Lateness | None:
+    """What the late rule said of a submission when it was graded, as the gradebook keeps it
+    (``due``: the assignment's own due date, to tell an extension)."""
+    if sub.due_at is None:
+        return None
+    own = dt.datetime.fromisoformat(sub.due_at)
+    deadline = Deadline(own, None, extended=due is not None and own != due)
+    return Lateness(submission_time(sub.submitted_at), deadline, sub.late_days, sub.status == "after_cutoff",
+                    sub.penalty_percent or 0.0)
 
 
 @contextlib.contextmanager
@@ -74,10 +124,10 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
         name, email = (roster[sid].name, roster[sid].email) if sid in roster else known.get(sid, ("", ""))
         sub = latest.get(sid)
         if sub is None:
-            records.append(StudentRecord(sid, name, email, "missing", None))
+            records.append(StudentRecord(sid, name, email, "missing", None, student=roster.get(sid), due=assignment.due))
             continue
         rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}))
-        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows)))
+        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due))
     return records
 
 
@@ -110,11 +160,11 @@ def _natural(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def points(value: float | None) -> str:
-    """Points as text: at most four decimals, no trailing zeros, never ``-0``."""
+def points(value: float | None, decimals: int = 4) -> str:
+    """Points as text: at most four decimals (two for people: exports), no trailing zeros, never ``-0``."""
     if value is None:
         return ""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
 

@@ -18,11 +18,12 @@ from grader.assignment import Assignment, Problem
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
+from grader.report.records import lateness_of
 
-__all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
+__all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
            "headline"]
 
-TROUBLE = ("failed", "invalid", "not_on_roster")
+TROUBLE = ("failed", "invalid", "not_on_roster", "after_cutoff")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Headline:
     scores: tuple[float, ...]           # per graded submission, a fraction of the points graded so far
     pending: int                        # free-text answers waiting for a human grader
     last_graded: str | None
+    late: int = 0                       # graded submissions that came after their due date
 
     @property
     def mean(self) -> float | None:
@@ -126,6 +128,18 @@ class Trouble:
 
 
 @dataclass(frozen=True)
+class LateEntry:
+    """A student whose submission came late, after the cutoff, or under an extension."""
+
+    student_id: str
+    status: str
+    late_days: int | None
+    penalty_percent: float
+    extended: bool
+    note: str                            # the late rule's sentence
+
+
+@dataclass(frozen=True)
 class AssignmentStats:
     assignment: str
     title: str
@@ -134,6 +148,7 @@ class AssignmentStats:
     trouble: tuple[Trouble, ...]
     min_n: int = MIN_N                   # the thresholds the parameter effects were flagged with
     min_spread: float = MIN_SPREAD
+    late: tuple[LateEntry, ...] = ()
 
     @property
     def mistakes(self) -> list[MistakeStats]:
@@ -159,7 +174,8 @@ def _score(rows: list[dict[str, Any]]) -> float | None:
 def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], roster: Iterable[str] | None) -> Headline:
     counts = Counter(s.status for s in subs)
     graded = [s for s in subs if s.status == "graded"]
-    scores = tuple(x for x in (_score(results[s.id]) for s in graded) if x is not None)
+    # what the student gets: net of any late penalty
+    scores = tuple(x * (1 - (s.penalty_percent or 0) / 100) for s in graded if (x := _score(results[s.id])) is not None)
     missing = None
     if roster is not None:
         submitted = {s.student_id for s in subs}
@@ -168,7 +184,23 @@ def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], rost
     return Headline(graded=counts["graded"], failed=counts["failed"], invalid=counts["invalid"],
                     not_on_roster=counts["not_on_roster"], missing=missing, scores=scores,
                     pending=sum(r["verdict"] == "pending" for s in graded for r in results[s.id]),
-                    last_graded=max(stamps) if stamps else None)
+                    last_graded=max(stamps) if stamps else None, late=sum(bool(s.late_days) for s in graded))
+
+
+def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignment: Assignment) -> tuple[LateEntry, ...]:
+    """Each student's graded (or kept) submission that was late or extended, and any file kept after
+    the cutoff behind an earlier one that was graded: the instructor may want to grade it after all."""
+    latest = {s.id for s in subs}
+    entries = []
+    for s in every:
+        late = lateness_of(s, assignment.due)
+        if late is None or s.id not in latest and s.status != "after_cutoff":
+            continue
+        if late.late or late.after_cutoff or late.deadline.extended:
+            note = late.describe() + ("" if s.id in latest else " Kept, not graded: an earlier submission was.")
+            entries.append(LateEntry(s.student_id, s.status, late.late_days, late.penalty_percent,
+                                     late.deadline.extended, note))
+    return tuple(sorted(entries, key=lambda e: e.student_id))
 
 
 def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
@@ -275,4 +307,5 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
                     if s.status in TROUBLE)
     return AssignmentStats(assignment=assignment.name, title=assignment.config.title,
                            headline=_headline(subs, results, roster), problems=tuple(problems), trouble=trouble,
-                           min_n=min_n, min_spread=min_spread)
+                           min_n=min_n, min_spread=min_spread,
+                           late=_late(subs, book.submissions(assignment.name, latest_only=False), assignment))

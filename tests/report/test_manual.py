@@ -23,7 +23,8 @@ runner = CliRunner()
 
 def sheet(course) -> list[dict[str, str]]:
     path = export_manual(course, "a1").path
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # for a spreadsheet: UTF-8, said so
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def write_sheet(path, rows, columns=COLUMNS) -> None:
@@ -39,7 +40,7 @@ def snapshot(course) -> dict:
 
 
 def totals(course) -> dict[str, str]:
-    text = export(course, "a1", "csv").path.read_text()
+    text = export(course, "a1", "csv").path.read_text(encoding="utf-8-sig")
     return {row["student_id"]: (row["q3"], row["total"]) for row in csv.DictReader(io.StringIO(text))}
 
 
