@@ -156,17 +156,18 @@ def names(prefix: str, count: int) -> list[str]:
 
 def all_zero(answer: Any) -> bool:
     """Whether every number in an answer (nested lists and objects; text and flags aside) is 0."""
-    numbers: list[float] = []
-    stack = [answer]
-    while stack:
+    seen_a_number, stack = False, [answer]
+    while stack:  # every variant is asked this when drawn: stop at the first number that is not 0
         item = stack.pop()
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
+        if isinstance(item, (list, tuple)):
             stack.extend(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
-            numbers.append(item)
-    return bool(numbers) and all(n == 0 for n in numbers)
+            if item != 0:
+                return False
+            seen_a_number = True
+    return seen_a_number
 
 
 def first_line(doc: str | None) -> str:
