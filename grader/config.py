@@ -163,7 +163,7 @@ def load_course(root: Path | None = None) -> Course:
     try:
         config = CourseConfig.model_validate(read_toml(path))
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(exc, one_based=True)}") from None
     return Course(root=root, config=config)
 
 

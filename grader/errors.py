@@ -68,7 +68,9 @@ class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
 
 
-_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple"})
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})
+_DATE_ERRORS = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type", "date_parsing",
+                          "date_from_datetime_parsing", "date_type"})
 
 
 def _is_type_tag(segment: object) -> bool:
@@ -84,16 +86,34 @@ def _printable(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``."""
+def _place(loc: tuple, one_based: bool) -> str:
+    """``problems.1.points``, or with ``one_based`` ``problems[2].points``: the second table of a file."""
+    text = ""
+    for segment in loc:
+        if _is_type_tag(segment):
+            continue
+        if one_based and isinstance(segment, int):
+            text += f"[{segment + 1}]"
+        else:
+            text += f".{segment}" if text else str(segment)
+    return text
+
+
+def describe_validation_error(exc: ValidationError, *, one_based: bool = False) -> str:
+    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``.
+
+    ``one_based`` numbers list items from 1, as a person counts the tables of a configuration file.
+    """
     parts: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = _printable(".".join(str(x) for x in err["loc"] if not _is_type_tag(x)))
+        loc = _printable(_place(err["loc"], one_based))
         msg = _printable(err["msg"].removeprefix("Value error, "), 300)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"
         elif err["type"] == "missing":
             msg = "required but missing"
+        elif err["type"] in _DATE_ERRORS:  # one sentence, not one per member of date | datetime
+            msg = f"{err['input']!r} is not a date or date-time (write 2026-12-07 or 2026-12-07T23:59:00Z)"
         if msg.startswith(f"{loc}: ") or (not loc and ": " in msg):
             loc, msg = "", msg  # the validator already named the field
         parts.setdefault(loc or msg, f"{loc}: {msg}" if loc else msg)

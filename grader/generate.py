@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 import time
@@ -14,7 +15,8 @@ from grader.assignment import Assignment, load_assignment
 from grader.config import Course, Student, load_course
 from grader.grading.pool import default_workers
 from grader.notebook.build import STEPS, NotebookContext, build, write_notebook
-from grader.variants import Variant, variants
+from grader.errors import FamilyError
+from grader.variants import Variant, solved_variants, variants
 
 __all__ = ["GenerateResult", "generate", "notebook_for", "release_path"]
 
@@ -25,6 +27,8 @@ class GenerateResult:
     students: int = 0
     notebooks: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # students left out: a family's own code raised (one line each)
     seconds: float = 0.0
 
 
@@ -57,6 +61,7 @@ def generate(
     students: Iterable[Student] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    now: dt.datetime | None = None,
 ) -> GenerateResult:
     """Write ``release/<assignment>/<student>/<assignment>.ipynb`` for every student on the roster.
 
@@ -70,6 +75,9 @@ def generate(
     result = GenerateResult(assignment=assignment.name, students=len(roster))
     if notice:
         result.notices.append(notice)
+    if assignment.due is not None and (now or dt.datetime.now(dt.UTC)) > assignment.due:
+        result.warnings.append(f"{assignment.name} was due {assignment.due.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC: "
+                               "these notebooks are released after the due date")
     workers = workers or (default_workers() if len(roster) >= PARALLEL_FROM else 1)
     chunks = [roster[i:i + CHUNK] for i in range(0, len(roster), CHUNK)]
     done = 0
@@ -83,8 +91,9 @@ def generate(
                                    initializer=_start_worker, initargs=(course.root, assignment.name, secret, solutions))
         batches = pool.map(_write_chunk_in_worker, chunks)
     try:
-        for chunk, paths in zip(chunks, batches):
+        for chunk, (paths, errors) in zip(chunks, batches):
             result.notebooks += paths
+            result.errors += errors
             done += len(chunk)
             if progress:
                 progress(done, len(roster))
@@ -100,18 +109,22 @@ CHUNK = 20  # small enough that the workers finish together, large enough that h
 
 
 def _write_chunk(course: Course, assignment: Assignment, secret: bytes, students: list[Student],
-                 solutions: bool) -> list[Path]:
+                 solutions: bool) -> tuple[list[Path], list[str]]:
     kinds = (False, True) if solutions else (False,)
     folders = {worked: _release_folder(course, assignment.name, worked) for worked in kinds}  # resolved once
-    paths = []
+    paths, errors = [], []
     for student in students:
         # drawn once for both notebooks: the worked one then finds the solutions already computed
-        student_variants = variants(secret, course.config.course, assignment, student.student_id)
+        try:
+            student_variants = solved_variants(secret, course.config.course, assignment, student.student_id)
+        except FamilyError as exc:  # the course's code, not this student: the others still get theirs
+            errors.append(str(exc))
+            continue
         for worked in kinds:
             path = folders[worked] / student.student_id / f"{assignment.name}.ipynb"
             write_notebook(_build_for(course, assignment, student, student_variants, worked), path)
             paths.append(path)
-    return paths
+    return paths, errors
 
 
 _WORKER: dict = {}
@@ -123,5 +136,5 @@ def _start_worker(root: Path, name: str, secret: bytes, solutions: bool) -> None
     _WORKER.update(course=course, assignment=load_assignment(course, name), secret=secret, solutions=solutions)
 
 
-def _write_chunk_in_worker(students: list[Student]) -> list[Path]:
+def _write_chunk_in_worker(students: list[Student]) -> tuple[list[Path], list[str]]:
     return _write_chunk(students=students, **_WORKER)

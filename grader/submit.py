@@ -16,13 +16,14 @@ from nbformat import NotebookNode
 
 from grader.assignment import load_assignment
 from grader.config import Course, LimitsConfig
+from grader.course_families import find_family
 from grader.errors import AutogradeError, ConfigError, SubmissionError
-from grader.grading.execute import SubmissionJob, execute_submission
+from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.late import Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
-from grader.problems import get_family
+from grader.problems import families
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
 
@@ -32,7 +33,7 @@ __all__ = ["ProblemCheck", "SubmitResult", "ValidationReport", "submit", "valida
 @dataclass
 class ProblemCheck:
     problem_id: str
-    status: str                 # answered | missing | wrong_form | pending | unknown
+    status: str                 # answered | missing | wrong_form | error | pending | unknown
     messages: list[str] = field(default_factory=list)
 
 
@@ -44,10 +45,11 @@ class ValidationReport:
     problems: list[ProblemCheck] = field(default_factory=list)
     run_status: str = "ok"
     run_reason: str = ""
+    errors: list[str] = field(default_factory=list)  # what cells outside the answer cells raised, and where
 
     @property
     def complete(self) -> bool:
-        return self.run_status == "ok" and all(p.status in ("answered", "pending") for p in self.problems)
+        return self.run_status == "ok" and not self.errors and all(p.status in ("answered", "pending") for p in self.problems)
 
 
 @dataclass
@@ -65,8 +67,8 @@ def _record(nb: NotebookNode, name: str) -> dict:
 
 
 def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None = None,
-             course: Course | None = None) -> ValidationReport:
-    """Run the notebook as the grader would and report missing or malformed answers."""
+             course: Course | None = None, executor: str = "kernel") -> ValidationReport:
+    """Run the notebook as the grader would and report missing or malformed answers, and what raised."""
     path = Path(path)
     data = data if data is not None else read_submission_bytes(path, 50_000_000)
     nb = read_notebook(data, path.name)
@@ -82,8 +84,13 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         if family_name is None:
             questions.append(pid)
             continue
+        if course is None and str(family_name) not in families():
+            report.problems.append(ProblemCheck(pid, "unknown", [
+                f"cannot check this problem here: its family {family_name!r} is the course's own; "
+                "validate inside the course folder, or with --course"]))
+            continue
         try:
-            family = get_family(str(family_name))
+            family = find_family(course, str(family_name))  # the course's own too, as every command finds them
             params = family.params(_params_in(nb, pid))
         except AutogradeError as exc:
             report.problems.append(ProblemCheck(pid, "unknown", [f"cannot check this problem here: {exc}"]))
@@ -93,20 +100,25 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
     # the notebook is its own reference here: validation is advice, never a grade
     outcome = execute_submission(SubmissionJob(key=path.name, data=data, params={pid: params.model_dump(mode="json") for pid, (_, params) in expected.items()}, slots=slot_map,
                                                questions=tuple(questions), limits=Limits.from_config(limits or LimitsConfig()),
-                                               sandbox=sandbox_for(course)))
+                                               sandbox=sandbox_for(course), executor=executor))
     report.run_status, report.run_reason = outcome.status, outcome.reason
+    raised = _raised(outcome, nb, report)
     for pid, problem_slots in slot_map.items():
         family, params = expected[pid]
         parts = family.parts(params)
         check = ProblemCheck(pid, "answered", list(outcome.notes.get(pid, [])))
+        if pid in raised:  # said first, as grading says it: an unset variable is its consequence
+            check.messages.insert(0, raised[pid])
+            check.status = "error"
         read = _read_parts(family, params, problem_slots, outcome.values)
         for slot in problem_slots:
             value = outcome.values.get(slot.variable, UNANSWERED)
             if slot.part is not None and read.get(slot.part) is not None:
                 value = read[slot.part]  # as grading reads it: a whole shape in out_size fills out_channels too
             if value == UNANSWERED or (value is None and not slot.none_is_answer):
-                check.messages.append(f"{slot.variable} is not answered yet.")
-                check.status = "missing"
+                check.messages.append(f"{slot.variable} was not set before the error." if pid in raised
+                                      else f"{slot.variable} is not answered yet.")
+                check.status = "error" if pid in raised else "missing"
                 continue
             problem = _form_problem(family, params, parts, slot, value)
             if problem:
@@ -118,6 +130,23 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         report.problems.append(ProblemCheck(qid, "pending" if answered else "missing",
                                             [] if answered else [f"{qid} (written answer) is not answered yet."]))
     return report
+
+
+def _raised(outcome: ExecutionOutcome, nb: NotebookNode, report: ValidationReport) -> dict[str, str]:
+    """What each answer cell raised (by problem), as grading words it; other cells' errors go to the
+    report with their place in the notebook and their first line."""
+    by_problem: dict[str, str] = {}
+    for error in outcome.errors:
+        what = f"{error.ename}: {error.evalue}".rstrip(".")[:300]
+        pid = outcome.cell_problem.get(error.cell_id)
+        if pid is not None:
+            by_problem.setdefault(pid, f"Your answer cell raised {what}.")
+        elif error.cell_id in outcome.cell_origin:
+            place = outcome.cell_origin[error.cell_id]
+            first = nb.cells[place - 1].source.strip().splitlines()[:1]
+            shown = f" ({first[0][:60]})" if first else ""
+            report.errors.append(f"Cell {place}{shown} raised {what}.")
+    return by_problem
 
 
 def _params_in(nb: NotebookNode, pid: str) -> dict:

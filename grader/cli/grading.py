@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
 from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
 
@@ -24,7 +25,6 @@ class _BatchDisplay:
         self.task = None
         self.batch = None
         self.counts = {"graded": 0, "failed": 0, "invalid": 0}
-        self.scores: list[float] = []
         self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
         self.started = time.perf_counter()
         self.stopped = "interrupted"  # why the batch stopped early, if it did
@@ -49,13 +49,12 @@ class _BatchDisplay:
         self.counts[status] += 1
         score = sum(r.result.score for r in rows)
         top = sum(r.result.max_score for r in rows)
-        if top:
-            self.scores.append(score / top)
         if self.task is not None:
             self.progress.update(self.task, completed=done)
         else:
             note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
-            err.print(f"[{done}/{total}] {planned.student.student_id}: {score:g}/{top:g}{note}", highlight=False)
+            err.print(f"[{done}/{total}] {planned.student.student_id}: {score_text(score)}/{score_text(top)}{note}",
+                      highlight=False)
 
     def close(self) -> None:
         if self.task is not None:
@@ -107,10 +106,18 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         ("already graded (skipped; --regrade to redo)", len(b.skipped)),
         ("after the cutoff (kept, not graded; --include-after-cutoff)", len(b.after_cutoff)),
     ]
+    if b.broken:
+        rows.append(("not graded: the course's family code raised", len(b.broken)))
     for label, value in rows:
         table.add_row(label, str(value))
-    if display.scores:
-        table.add_row("mean score", f"{100 * sum(display.scores) / len(display.scores):.1f}%")
+    from grader.report.records import opened
+    from grader.report.stats import headline
+
+    with opened(course) as book:  # the whole assignment's, as the report gives it: not this batch's alone
+        whole = headline(book, b.assignment.name)
+    if whole.mean is not None:
+        pending = " (pending hand grades aside)" if whole.pending else ""
+        table.add_row(f"mean score, all {len(whole.scores)} graded{pending}", f"{100 * whole.mean:.2f}%")
     ran = sum(display.counts.values())
     if ran:
         table.add_row("time", f"{seconds:.1f} s ({seconds / ran:.2f} s per submission)")
@@ -122,5 +129,9 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
     for f, reason in b.unreadable:
         err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
+    for f, reason in b.broken:
+        err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     out.print(f"Gradebook: {course.config.gradebook}. Next: autograde feedback / export / report {b.assignment.name}.",
               highlight=False)
+    if b.broken:
+        fail(f"{len(b.broken)} submission(s) not graded: fix the family, then run the same command again", code=1)

@@ -91,7 +91,8 @@ def manual_export(
         result = export_manual(c, assignment, out_path)
     except AutogradeError as exc:
         fail(str(exc))
-    out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade. Fill in score (and feedback), "
+    kept = f" (kept {result.kept} typed score(s) or comment(s) from the sheet already there)" if result.kept else ""
+    out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade{kept}. Fill in score (and feedback), "
               f"then: autograde manual import {assignment} {rel(c, result.path)}", highlight=False, soft_wrap=True)
 
 

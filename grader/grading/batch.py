@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
 from grader.config import SAFE_ID, Course, Student
-from grader.errors import SubmissionError
+from grader.errors import FamilyError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
 from grader.gradebook import Gradebook, LateMark
@@ -25,7 +25,7 @@ from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.sandbox.job import Limits, Sandbox
 from grader.sandbox.limits import sandbox_for
-from grader.variants import Variant, variants
+from grader.variants import Variant, solved_variants
 
 __all__ = ["Batch", "Found", "discover", "row_of"]
 
@@ -121,6 +121,7 @@ class Batch:
     unknown: list[Found] = field(default_factory=list)      # not on the roster
     unreadable: list[tuple[Found, str]] = field(default_factory=list)
     superseded: list[Found] = field(default_factory=list)
+    broken: list[tuple[Found, str]] = field(default_factory=list)  # a family's own code raised: not graded, not recorded
     after_cutoff: list[Found] = field(default_factory=list)  # kept, not graded (unless include_after_cutoff)
     lateness: dict[Path, Lateness] = field(default_factory=dict)
 
@@ -179,12 +180,16 @@ class Batch:
             if not self.regrade and self.gradebook and self.gradebook.is_graded(self.assignment.name, f.student_id, str(f.path), sha):
                 self.skipped.append(f)
                 continue
-            self.planned.append(self._planned(f, roster[f.student_id], data, sha, secret))
+            try:
+                self.planned.append(self._planned(f, roster[f.student_id], data, sha, secret))
+            except FamilyError as exc:  # the course's code, not the student's: left for a rerun once fixed
+                self.broken.append((f, str(exc)))
         return self
 
     def _planned(self, f: Found, student: Student, data: bytes, sha: str, secret: bytes) -> Planned:
         course = self.course
-        vs = variants(secret, course.config.course, self.assignment, student.student_id)
+        # a course's own family runs all its code here, so none of it can fail mid-scoring
+        vs = solved_variants(secret, course.config.course, self.assignment, student.student_id)
         slot_map = {pid: slots(pid, v.family, v.params) for pid, v in vs.items()}
         params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,

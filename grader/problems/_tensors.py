@@ -20,7 +20,7 @@ from grader.problems.base import FamilyParams
 from grader.problems.space import FamilySpace, draw_many
 
 __all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
-           "TensorParams", "check_axes", "draw_tensor", "output_kind", "plain", "too_many_entries"]
+           "TensorParams", "check_axes", "draw_tensor", "one_entry", "output_kind", "plain", "too_many_entries"]
 
 # Bounds that protect the grader, not the student: PyTorch accepts more, but a variant must stay a
 # bounded JSON object whose answers a student can submit, solved (mistakes included) in milliseconds.
@@ -135,6 +135,11 @@ def draw_tensor(rng: np.random.Generator, space: FamilySpace, shape: Sequence[in
     """A tensor of ``shape`` with entries drawn from ``space.values`` (plain ints or floats)."""
     flat = draw_many(rng, space.values, math.prod(shape))
     return np.array(flat, dtype=object).reshape(tuple(shape)).tolist()
+
+
+def one_entry(out_sizes: Sequence[int]) -> str | None:
+    """A degenerate output (see the registry): one entry per channel, so nothing slides."""
+    return "the output has one entry per channel: a single window, nothing slides" if math.prod(out_sizes) == 1 else None
 
 
 def plain(array: Any) -> list:

@@ -20,7 +20,8 @@ from grader.gradebook import Gradebook, SubmissionRecord
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 from grader.report.records import lateness_of
 
-__all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
+__all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
+           "headline"]
 
 TROUBLE = ("failed", "invalid", "not_on_roster", "after_cutoff")
 
@@ -200,6 +201,12 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
             entries.append(LateEntry(s.student_id, s.status, late.late_days, late.penalty_percent,
                                      late.deadline.extended, note))
     return tuple(sorted(entries, key=lambda e: e.student_id))
+
+
+def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
+    """The report's headline alone: counts and scores of every latest submission in the gradebook."""
+    subs = book.submissions(assignment_name)
+    return _headline(subs, {s.id: book.results(s.id) for s in subs}, roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
