@@ -4,6 +4,10 @@ SQLite by default (a file path in autograde.toml); any SQLAlchemy URL (``postgre
 works too. A batch commits each submission's results as it finishes, so an interrupted batch
 resumes where it stopped: a submission already graded (same assignment, student and sha256) is
 not graded again unless asked.
+
+A submission's file is stored relative to the course folder (``submitted/s001/a1/.../a1.ipynb``)
+and read back as a path inside the course where the gradebook was opened, so a course folder that
+is moved or copied keeps its rows instead of grading every submission again as new ones.
 """
 
 from __future__ import annotations
@@ -105,11 +109,13 @@ class Gradebook:
 
     def __init__(self, location: str, root: Path = Path(".")):
         self.url = _url(location, root)
+        self.root = Path(root).resolve()
         try:
             self.engine = sa.create_engine(self.url, future=True)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            self._relative_paths()
             if self.engine.dialect.name == "sqlite" and self.engine.url.database:
                 os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
         except SQLAlchemyError as exc:
@@ -117,6 +123,24 @@ class Gradebook:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _relative_paths(self) -> None:
+        """Rows written before paths were stored relative to the course (absolute paths inside it) are
+        rewritten once, so that they stay the rows a rerun finds, with their hand grades."""
+        prefix = str(self.root).rstrip("/") + "/"
+        inside = sa.func.substr(submissions.c.path, 1, len(prefix)) == prefix
+        with self.engine.begin() as conn:
+            conn.execute(submissions.update().where(inside).values(
+                path=sa.func.substr(submissions.c.path, len(prefix) + 1)))
+
+    def stored_path(self, path: str | Path) -> str:
+        """How a submission's file is keyed: relative to the course (POSIX), or absolute if outside it."""
+        absolute = Path(os.path.abspath(path))
+        return absolute.relative_to(self.root).as_posix() if absolute.is_relative_to(self.root) else str(absolute)
+
+    def file_path(self, stored: str) -> str:
+        """A stored path as a file of the course this gradebook was opened for."""
+        return stored if os.path.isabs(stored) else str(self.root / stored)
 
     # -- writing -----------------------------------------------------------------------------
     def add_students(self, rows: Iterable[tuple[str, str, str]]) -> None:
@@ -137,6 +161,7 @@ class Gradebook:
         """Write one submission, its part results and the student's variants (problem id -> (family,
         params)) in one transaction, replacing an earlier grading."""
         rows = list(rows)
+        path = self.stored_path(path)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
                       seconds=seconds, executor=executor)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
@@ -178,6 +203,7 @@ class Gradebook:
 
     # -- reading -----------------------------------------------------------------------------
     def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
+        path = self.stored_path(path)
         key = ((submissions.c.assignment == assignment) & (submissions.c.student_id == student_id)
                & (submissions.c.path == path) & (submissions.c.sha256 == sha256) & submissions.c.graded_at.is_not(None)
                & submissions.c.status.in_(("graded", "failed", "invalid", "not_on_roster")))
@@ -186,10 +212,11 @@ class Gradebook:
 
     def submissions(self, assignment: str, latest_only: bool = True) -> list[SubmissionRecord]:
         """Submission rows for an assignment; by default the one graded row per student."""
+        # by id last: of two rows submitted at the same moment, the one written last is the latest
         query = sa.select(submissions).where(submissions.c.assignment == assignment).order_by(
-            submissions.c.student_id, submissions.c.submitted_at)
+            submissions.c.student_id, submissions.c.submitted_at, submissions.c.id)
         with self.engine.connect() as conn:
-            rows = [SubmissionRecord(**r._mapping) for r in conn.execute(query)]
+            rows = [SubmissionRecord(**{**r._mapping, "path": self.file_path(r.path)}) for r in conn.execute(query)]
         if not latest_only:
             return rows
         latest: dict[str, SubmissionRecord] = {}
