@@ -3,8 +3,10 @@
 The page shows the student's notebook as the defensive reader returns it (no outputs, no metadata:
 nothing the kernel printed is ever rendered), with each problem's result right after its answer
 cell (found by its nbgrader grade id; results for a missing cell come at the end). Expected values
-appear only as ``feedback.show_expected`` allows. Everything from the gradebook is escaped; the
-page carries no script and forbids scripts by its Content-Security-Policy.
+appear only as ``feedback.show_expected`` allows, and each problem's worked solution (with the
+student's graded parameters) as ``feedback.show_solution`` allows. Everything from the gradebook is escaped; math
+is typeset on the server as MathML (:mod:`grader.report.markup`); the page carries no script and
+forbids scripts by its Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import bleach
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from nbconvert import HTMLExporter
@@ -27,6 +28,7 @@ from grader.config import Course
 from grader.errors import AutogradeError
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
+from grader.report.markup import clean_html, markdown_html, safe_markdown, text_html
 from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
@@ -45,29 +47,6 @@ LABELS = {
     "pending": "pending: graded by hand",
     "manual": "graded by hand",
 }
-
-# nbconvert's own clean_html allows no <p>, <h1>-<h6> or <th> (jupyter/nbconvert#2016), which
-# escapes ordinary markdown into visible tags; this allowlist keeps markdown's structure only.
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-})
-
-
-def _allowed_attribute(tag: str, name: str, value: str) -> bool:
-    if name == "class":
-        # our own result blocks use ag-*: a student must not be able to dress markdown up as one
-        return not any(c.startswith("ag-") for c in value.split())
-    if tag == "a":
-        return name in ("href", "title")
-    return tag in ("td", "th") and name in ("colspan", "rowspan")
-
-
-def clean_html(html: Any) -> str:
-    """Sanitise rendered student markdown and highlighted code (the exporter's ``clean_html``)."""
-    text = html.decode() if isinstance(html, bytes) else str(html)
-    return bleach.clean(text, tags=ALLOWED_TAGS, attributes=_allowed_attribute, strip_comments=True)
 
 
 def expected_visible(policy: str, verdict: str, due: dt.datetime | None, now: dt.datetime) -> bool:
@@ -104,6 +83,7 @@ class ProblemView:
     max: str
     state: str  # full | some | none | waiting: the block's colour
     parts: tuple[PartView, ...]
+    solution: Markup | None = None  # the worked solution with the student's numbers, as the policy allows
 
     @property
     def shows_expected(self) -> bool:
@@ -130,12 +110,15 @@ class FeedbackWriter:
         self.assignment = assignment
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
         self.policy = course.config.feedback.show_expected
+        self.solution_policy = course.config.feedback.solution_policy
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=True, undefined=StrictUndefined,
                                keep_trailing_newline=True)
+        self.env.filters["math"] = text_html
         self.exporter = HTMLExporter(
             template_file=str(HERE / "feedback_cells.html.j2"),
             sanitize_html=True,
-            filters={"clean_html": clean_html},
+            # markdown's math as MathML (no MathJax: the page runs no script), then sanitised as before
+            filters={"clean_html": clean_html, "markdown2html": markdown_html},
             exclude_input_prompt=True, exclude_output_prompt=True, exclude_output=True, exclude_raw=True,
             exclude_anchor_links=True,
         )
@@ -156,8 +139,23 @@ class FeedbackWriter:
             else:
                 state = "full" if got >= top - 1e-9 else ("some" if got > 0 else "none")
             title = item.title if isinstance(item, Problem) else (item.title or "Written answer")
-            views.append(ProblemView(item.id, title, points(got), points(top), state, parts))
+            solution = self._solution(item, record, state) if isinstance(item, Problem) else None
+            views.append(ProblemView(item.id, title, points(got), points(top), state, parts, solution))
         return views
+
+    def _solution(self, problem: Problem, record: StudentRecord, state: str) -> Markup | None:
+        """The worked solution for the parameters that were graded, when ``feedback.show_solution`` allows."""
+        verdict = "correct" if state == "full" else "wrong"
+        params = record.params.get(problem.id)
+        if params is None or not expected_visible(self.solution_policy, verdict, self.assignment.due, self.now):
+            return None
+        family = problem.family
+        try:
+            return safe_markdown(family.worked_solution(family.params(params)))
+        except AutogradeError:
+            return Markup("<p>The worked solution cannot be shown: this problem has changed since it was graded.</p>")
+        except Exception as exc:  # noqa: BLE001 - a custom family's template: one problem's note, not a lost page
+            return Markup("<p>The worked solution cannot be shown ({}).</p>").format(type(exc).__name__)
 
     def _part(self, row: dict[str, Any], due: dt.datetime | None) -> PartView:
         verdict = row["verdict"]
@@ -169,6 +167,17 @@ class FeedbackWriter:
         given = None if manual or row["given"] is None else _shown(row["given"])
         return PartView(row["part"], points(row["score"]), points(row["max_score"]), verdict,
                         LABELS.get(verdict, verdict), feedback, given, _shown(row["expected"]) if show else None)
+
+    def _solution_note(self) -> str:
+        due, policy = self.assignment.due, self.solution_policy
+        which = "for problems not fully right" if policy == "wrong_after_due" else "for every problem"
+        if policy == "always":
+            return "Each problem's worked solution, with your numbers, follows its result."
+        if policy == "never" or due is None:
+            return ""
+        if self.now <= due:
+            return f"Worked solutions {which} will be shown after the due date."
+        return f"Worked solutions, with your numbers, follow the results {which}."
 
     def _expected_note(self) -> str:
         due = self.assignment.due
@@ -239,6 +248,7 @@ class FeedbackWriter:
             status_note=status_note,
             pending=sum(1 for r in record.rows if r["verdict"] == "pending"),
             expected_note=self._expected_note(),
+            solution_note=self._solution_note(),
             notebook_note=notebook_note,
             notebook_html=Markup(body),  # sanitised by the exporter's clean_html above
             unplaced=unplaced,

@@ -11,8 +11,8 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class StudentRecord:
     status: str
     submission: SubmissionRecord | None
     rows: tuple[dict[str, Any], ...] = ()
+    params: Mapping[str, dict] = field(default_factory=dict)  # problem id -> the parameters graded
 
     @property
     def score(self) -> float | None:
@@ -77,7 +78,7 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
             records.append(StudentRecord(sid, name, email, "missing", None))
             continue
         rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}))
-        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows)))
+        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), params.get(sid, {})))
     return records
 
 

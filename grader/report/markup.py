@@ -1,0 +1,137 @@
+"""Markdown and LaTeX as safe HTML, with the math typeset on the server as MathML.
+
+Pages of ours (feedback, the report, the web service's) carry no script and load nothing, so math
+cannot be left to MathJax: ``$...$``, ``$$...$$`` and ``\\begin{...}`` environments become MathML,
+which browsers render themselves. markdown-it-py (CommonMark, with tables) parses the markdown and
+mdit-py-plugins finds the math, as Jupyter writes it; latex2mathml converts each fragment. A
+fragment it cannot read (a typo, a command it does not know, one too long to convert) is shown as
+code, never breaking the page. Everything is sanitised by one allowlist (HTML's structure and
+MathML's presentation elements), whoever wrote the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import bleach
+from latex2mathml.converter import convert
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markupsafe import Markup
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+__all__ = ["ALLOWED_TAGS", "clean_html", "latex_html", "markdown_html", "safe_markdown", "text_html"]
+
+MAX_LATEX = 5_000
+"""Characters in one math fragment: a 12x12 matrix of reals is about 1,200; a longer one is shown as
+code rather than converted (conversion takes about 3 ms per 1,000 characters)."""
+
+# nbconvert's own clean_html allows no <p>, <h1>-<h6> or <th> (jupyter/nbconvert#2016), which
+# escapes ordinary markdown into visible tags; this allowlist keeps markdown's structure only.
+HTML_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+# what latex2mathml writes: MathML's presentation elements (no <semantics>/<annotation-xml>, whose
+# HTML content is where sanitiser bypasses live)
+MATHML_TAGS = frozenset({
+    "math", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded", "mphantom", "mroot", "mrow", "mspace",
+    "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover",
+})
+MATHML_ATTRIBUTES = frozenset({
+    "accent", "columnalign", "columnlines", "columnspacing", "depth", "display", "displaystyle", "fence", "form",
+    "height", "largeop", "linethickness", "lspace", "mathbackground", "mathcolor", "mathsize", "mathvariant",
+    "maxsize", "minsize", "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel",
+    "separator", "stretchy", "symmetric", "voffset", "width", "xmlns",
+})
+ALLOWED_TAGS = HTML_TAGS | MATHML_TAGS
+_UNREAD = re.compile(r">[^<]*\\")  # a backslash left in the MathML text: a command latex2mathml did not know
+_TEXT = re.compile(r"(<mtext[^>]*>)([^<]*)")
+_TEXT_ESCAPE = re.compile(r"\\([_$%&#{} ])")
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "class":
+        # our own result blocks use ag-*: a student must not be able to dress markdown up as one
+        return not any(c.startswith("ag-") for c in value.split())
+    if tag in MATHML_TAGS:
+        return name in MATHML_ATTRIBUTES
+    if tag == "a":
+        return name in ("href", "title")
+    return tag in ("td", "th") and name in ("colspan", "rowspan")
+
+
+def clean_html(html: Any) -> str:
+    """Sanitise HTML to the allowlist (a tag outside it is shown as text; no script, style or event)."""
+    text = html.decode() if isinstance(html, bytes) else str(html)
+    return bleach.clean(text, tags=ALLOWED_TAGS, attributes=_allowed_attribute, strip_comments=True)
+
+
+@lru_cache(maxsize=4096)
+def latex_html(latex: str, display: bool = False) -> str:
+    """A LaTeX fragment (without its ``$`` delimiters) as MathML, or as code if it cannot be read."""
+    latex = latex.strip()
+    if len(latex) <= MAX_LATEX:
+        try:
+            mathml = _text_escapes(convert(latex, display="block" if display else "inline"))
+        except Exception:  # noqa: BLE001 - a third-party parser on anyone's text: any failure means "show the source"
+            mathml = None
+        if mathml is not None and not _UNREAD.search(mathml):
+            return mathml
+    return f'<code class="latex">{escapeHtml(latex)}</code>'
+
+
+def _text_escapes(mathml: str) -> str:
+    # latex2mathml keeps \text{output\_padding} as typed; LaTeX prints output_padding
+    return _TEXT.sub(lambda m: m.group(1) + _TEXT_ESCAPE.sub(r"\1", m.group(2)), mathml)
+
+
+def _math_rule(display: bool):
+    def render(self, tokens, idx, options, env) -> str:
+        return latex_html(tokens[idx].content, display)
+
+    return render
+
+
+def _with_math(md: MarkdownIt) -> MarkdownIt:
+    md.use(dollarmath_plugin, double_inline=True)  # $$...$$ inside a paragraph displays, as in Jupyter
+    for rule, display in (("math_inline", False), ("math_inline_double", True), ("math_block", True),
+                          ("math_block_label", True)):
+        md.add_render_rule(rule, _math_rule(display))
+    return md
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = _with_math(MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]))
+    md.use(amsmath_plugin)  # \begin{align}...\end{align} on its own, outside dollars
+    md.add_render_rule("amsmath", _math_rule(True))
+    return md
+
+
+@lru_cache(maxsize=1)
+def _inline_math() -> MarkdownIt:
+    # no markdown at all but the math: a sentence's * and _ stay as they are
+    return _with_math(MarkdownIt("zero"))
+
+
+def markdown_html(source: str) -> str:
+    """Markdown as HTML with MathML, NOT sanitised (for a pipeline that sanitises after, like nbconvert's)."""
+    return _markdown().render(source)
+
+
+def safe_markdown(source: str) -> Markup:
+    """Markdown as sanitised HTML with MathML."""
+    return Markup(clean_html(markdown_html(source)))  # noqa: S704 - sanitised just above
+
+
+def text_html(text: Any) -> Markup:
+    """A plain sentence (feedback, a title) with its ``$...$`` math typeset; everything else escaped."""
+    text = "" if text is None else str(text)
+    if "$" not in text:
+        return Markup.escape(text)
+    return Markup(clean_html(_inline_math().renderInline(text)))  # noqa: S704 - sanitised just above
