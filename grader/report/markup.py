@@ -50,6 +50,8 @@ MATHML_ATTRIBUTES = frozenset({
 })
 ALLOWED_TAGS = HTML_TAGS | MATHML_TAGS
 _UNREAD = re.compile(r">[^<]*\\")  # a backslash left in the MathML text: a command latex2mathml did not know
+_MATRIX = re.compile(r"\\(begin|end)\{([pbBvV])matrix\}")
+_FENCES = {"p": ("(", ")"), "b": ("[", "]"), "B": ("\\{", "\\}"), "v": ("|", "|"), "V": ("\\|", "\\|")}
 _TEXT = re.compile(r"(<mtext[^>]*>)([^<]*)")
 _TEXT_ESCAPE = re.compile(r"\\([_$%&#{} ])")
 
@@ -77,12 +79,22 @@ def latex_html(latex: str, display: bool = False) -> str:
     latex = latex.strip()
     if len(latex) <= MAX_LATEX:
         try:
-            mathml = _text_escapes(convert(latex, display="block" if display else "inline"))
+            mathml = _text_escapes(convert(_fenced_matrices(latex), display="block" if display else "inline"))
         except Exception:  # noqa: BLE001 - a third-party parser on anyone's text: any failure means "show the source"
             mathml = None
         if mathml is not None and not _UNREAD.search(mathml):
             return mathml
     return f'<code class="latex">{escapeHtml(latex)}</code>'
+
+
+def _fenced_matrices(latex: str) -> str:
+    # latex2mathml writes a bmatrix's brackets as plain operators beside the table, which browsers
+    # leave one line high; \left[ ... \right] makes them fences that stretch to the matrix
+    def fence(m: re.Match) -> str:
+        left, right = _FENCES[m.group(2)]
+        return f"\\left{left}\\begin{{matrix}}" if m.group(1) == "begin" else f"\\end{{matrix}}\\right{right}"
+
+    return _MATRIX.sub(fence, latex)
 
 
 def _text_escapes(mathml: str) -> str:

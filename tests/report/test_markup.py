@@ -68,6 +68,9 @@ def test_inline_and_display_math():
     html = safe_markdown("The size is $141 \\times 141$:\n\n$$ x_{0} = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix} $$\n")
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><mn>141</mn><mo>&#x000D7;</mo>' in html
     assert 'display="block"' in html and "<mtable>" in html and html.count("<mtr>") == 2
+    # the brackets are fences of their own row, so a browser stretches them to the matrix's height
+    assert re.search(r'<mrow><mo stretchy="true" fence="true" form="prefix">\[</mo><mtable>.*</mtable>'
+                     r'<mo stretchy="true" fence="true" form="postfix">\]</mo></mrow>', html)
     inside = safe_markdown("A paragraph\n$$ y = 1 $$\nthat goes on.")  # Jupyter displays $$ within a paragraph too
     assert 'display="block"' in inside and "$" not in inside
 
