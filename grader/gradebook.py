@@ -60,6 +60,9 @@ submissions = sa.Table(
     sa.Column("max_score", sa.Float),
     sa.Column("seconds", sa.Float),
     sa.Column("executor", sa.String(20), nullable=False, default=""),
+    # what the notebook's release stamp said (grader.identity): match | other_student | unknown_stamp | unstamped
+    sa.Column("identity", sa.String(20)),
+    sa.Column("released_to", sa.String(64), nullable=False, default="", server_default=""),
     sa.UniqueConstraint("assignment", "student_id", "path", name="one_row_per_file"),
 )
 
@@ -94,6 +97,8 @@ class SubmissionRecord:
     max_score: float | None
     seconds: float | None
     executor: str
+    identity: str | None = None
+    released_to: str = ""
 
 
 def _now() -> str:
@@ -115,6 +120,7 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
             self._relative_paths()
             if self.engine.dialect.name == "sqlite" and self.engine.url.database:
                 os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
@@ -157,13 +163,15 @@ class Gradebook:
 
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
                status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
-               executor: str = "", variants: dict[str, tuple[str, Any]] | None = None) -> int:
+               executor: str = "", variants: dict[str, tuple[str, Any]] | None = None,
+               identity: str | None = None, released_to: str = "") -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
-        params)) in one transaction, replacing an earlier grading."""
+        params)) in one transaction, replacing an earlier grading. ``identity`` is what the notebook's
+        release stamp said (an :class:`~grader.identity.IdentityStatus` value)."""
         rows = list(rows)
         path = self.stored_path(path)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
-                      seconds=seconds, executor=executor)
+                      seconds=seconds, executor=executor, identity=identity, released_to=released_to)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
@@ -242,6 +250,19 @@ class Gradebook:
         query = sa.select(variants_table).where(variants_table.c.assignment == assignment)
         with self.engine.connect() as conn:
             return {(r.student_id, r.problem_id): json.loads(r.params) for r in conn.execute(query)}
+
+
+def _add_missing_columns(engine: sa.Engine) -> None:
+    """Add the columns a gradebook made by an older autograde lacks (new ones are nullable or have a
+    server default), so that it opens as it is; a migration tool will take this over."""
+    inspector = sa.inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    ddl = sa.schema.CreateColumn(column).compile(dialect=engine.dialect)
+                    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
 
 
 def _keep_hand_grades(conn, submission_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -63,3 +63,16 @@ def make_course(tmp_path, monkeypatch):
         return load_course(root)
 
     return make
+
+
+@pytest.fixture
+def released(make_course):
+    """``make_course``, then every student's notebook and worked solutions of ``a1`` generated."""
+    from grader.generate import generate
+
+    def make(**course):
+        c = make_course(**course)
+        generate(c, "a1", solutions=True)
+        return c
+
+    return make

@@ -34,7 +34,7 @@ def _without_env(*names: str):
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
           regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
-          extra_args: Sequence[str] = ()) -> int:
+          extra_args: Sequence[str] = (), accept_changes: bool = False) -> int:
     """Grade every latest submission and record it in the gradebook; returns pytest's exit code."""
     load_assignment(course, assignment)  # configuration errors surface here, as one line, not from pytest
     course.secret()
@@ -60,6 +60,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
             "--grader-executor", executor,
             *(["--grader-workers", str(workers)] if workers else []),
             *(["--grader-regrade"] if regrade else []),
+            *(["--grader-accept-changes"] if accept_changes else []),
             *(["--grader-cluster", cluster] if cluster else []),
             *extra_args, str(folder),
         ]

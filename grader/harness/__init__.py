@@ -39,6 +39,8 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
     group.addoption("--grader-cluster", help="Run submissions on this Dask scheduler (tcp://host:8786).")
     group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")
+    group.addoption("--grader-accept-changes", action="store_true",
+                    help="Grade even where a problem's parameters changed since the students' notebooks were released.")
 
 
 def pytest_configure(config) -> None:
@@ -49,7 +51,8 @@ def pytest_configure(config) -> None:
         course = load_course(config.getoption("grader_course"))
         gradebook = Gradebook(course.config.gradebook, course.root) if config.getoption("grader_record") else None
         batch = Batch.open(course, name, executor=config.getoption("grader_executor"),
-                           regrade=config.getoption("grader_regrade"), gradebook=gradebook)
+                           regrade=config.getoption("grader_regrade"), gradebook=gradebook,
+                           accept_changes=config.getoption("grader_accept_changes"))
     except AutogradeError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[BATCH_KEY] = batch

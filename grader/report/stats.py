@@ -17,6 +17,7 @@ from typing import Any
 from grader.assignment import Assignment, Problem
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
+from grader.identity import IdentityCheck, IdentityStatus
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 
 __all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
@@ -133,6 +134,7 @@ class AssignmentStats:
     trouble: tuple[Trouble, ...]
     min_n: int = MIN_N                   # the thresholds the parameter effects were flagged with
     min_spread: float = MIN_SPREAD
+    not_theirs: tuple[IdentityCheck, ...] = ()  # graded notebooks released to someone else (grader.identity)
 
     @property
     def mistakes(self) -> list[MistakeStats]:
@@ -268,4 +270,10 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
                     if s.status in TROUBLE)
     return AssignmentStats(assignment=assignment.name, title=assignment.config.title,
                            headline=_headline(subs, results, roster), problems=tuple(problems), trouble=trouble,
-                           min_n=min_n, min_spread=min_spread)
+                           min_n=min_n, min_spread=min_spread, not_theirs=_not_theirs(subs))
+
+
+def _not_theirs(subs: list[SubmissionRecord]) -> tuple[IdentityCheck, ...]:
+    known = {v.value for v in IdentityStatus}
+    checks = (IdentityCheck(s.student_id, IdentityStatus(s.identity), s.released_to) for s in subs if s.identity in known)
+    return tuple(c for c in checks if c.flagged)
