@@ -63,6 +63,12 @@ class IdentityCheck:
     status: IdentityStatus
     released_to: str = ""  # the roster student it was released to, when that is someone else
 
+    @classmethod
+    def stored(cls, student_id: str, status: str | None, released_to: str = "") -> IdentityCheck | None:
+        """The check as a gradebook row keeps it (None for a row graded before stamps were checked)."""
+        known = {s.value: s for s in IdentityStatus}
+        return cls(student_id, known[status], released_to or "") if status in known else None
+
     @property
     def flagged(self) -> bool:
         """A notebook that was not released to this student (an unstamped one is only noted)."""

@@ -125,3 +125,12 @@ def test_a_gradebook_from_before_stamps_opens_with_the_new_columns(tmp_path):
         assert book.submissions("a1")[-1].released_to == "s001"
     finally:
         book.close()
+
+
+def test_the_feedback_page_says_the_notebook_was_someone_elses(course):
+    from grader.report.feedback import write_feedback
+
+    submit(course, "a1", release_path(course, "a1", "s002", worked=True), "s008", run=False, force=True)
+    assert grade(course, "a1", workers=1) in (0, 1)
+    page = (write_feedback(course, "a1").pages[0]).read_text()
+    assert "Note: this notebook was released to s002, not to s008. It was graded with your own numbers." in page

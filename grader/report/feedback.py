@@ -26,6 +26,7 @@ from pygments.formatters import HtmlFormatter
 from grader.assignment import Assignment, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
+from grader.identity import IdentityCheck
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
 from grader.report.markup import clean_html, markdown_html, safe_markdown, text_html
@@ -233,6 +234,10 @@ class FeedbackWriter:
         status_note = ""
         if record.status != "graded":
             status_note = f"This submission was {record.status}: {sub.reason}" if sub.reason else f"Status: {record.status}."
+        identity = IdentityCheck.stored(record.student_id, sub.identity, sub.released_to)
+        if identity is not None and identity.flagged:
+            # the notebook shows someone else's numbers; the results are for the student's own
+            status_note = " ".join(filter(None, [status_note, f"Note: {identity.message()}. It was graded with your own numbers."]))
         config = self.course.config
         return self.env.get_template("feedback_page.html.j2").render(
             course_title=config.title or config.course,

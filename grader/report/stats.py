@@ -17,7 +17,7 @@ from typing import Any
 from grader.assignment import Assignment, Problem
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
-from grader.identity import IdentityCheck, IdentityStatus
+from grader.identity import IdentityCheck
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 
 __all__ = ["AssignmentStats", "Headline", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
@@ -274,6 +274,5 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
 
 
 def _not_theirs(subs: list[SubmissionRecord]) -> tuple[IdentityCheck, ...]:
-    known = {v.value for v in IdentityStatus}
-    checks = (IdentityCheck(s.student_id, IdentityStatus(s.identity), s.released_to) for s in subs if s.identity in known)
-    return tuple(c for c in checks if c.flagged)
+    checks = (IdentityCheck.stored(s.student_id, s.identity, s.released_to) for s in subs)
+    return tuple(c for c in checks if c is not None and c.flagged)
