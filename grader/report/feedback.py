@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from nbconvert import HTMLExporter
+from nbconvert.filters import strip_files_prefix
 from nbformat import NotebookNode
 from pygments.formatters import HtmlFormatter
 
@@ -29,7 +30,7 @@ from grader.errors import AutogradeError
 from grader.identity import IdentityCheck
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
-from grader.report.markup import clean_html, markdown_html, safe_markdown, text_html
+from grader.report.markup import SanitisedHTML, clean_html, safe_markdown, text_html
 from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
@@ -103,6 +104,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " …"
 
 
+def _files_prefix(html: Any) -> Any:
+    """nbconvert's strip_files_prefix, which would turn sanitised markdown back into a plain string."""
+    return html if type(html) is SanitisedHTML else strip_files_prefix(html)
+
+
 class FeedbackWriter:
     """Renders pages for one assignment; build once, call :meth:`page` per student."""
 
@@ -118,8 +124,9 @@ class FeedbackWriter:
         self.exporter = HTMLExporter(
             template_file=str(HERE / "feedback_cells.html.j2"),
             sanitize_html=True,
-            # markdown's math as MathML (no MathJax: the page runs no script), then sanitised as before
-            filters={"clean_html": clean_html, "markdown2html": markdown_html},
+            # markdown sanitised with its math as MathML (no MathJax: the page runs no script); the
+            # template's clean_html then passes it through, and still sanitises the highlighted code
+            filters={"clean_html": clean_html, "markdown2html": safe_markdown, "strip_files_prefix": _files_prefix},
             exclude_input_prompt=True, exclude_output_prompt=True, exclude_output=True, exclude_raw=True,
             exclude_anchor_links=True,
         )

@@ -5,8 +5,9 @@ cannot be left to MathJax: ``$...$``, ``$$...$$`` and ``\\begin{...}`` environme
 which browsers render themselves. markdown-it-py (CommonMark, with tables) parses the markdown and
 mdit-py-plugins finds the math, as Jupyter writes it; latex2mathml converts each fragment. A
 fragment it cannot read (a typo, a command it does not know, one too long to convert) is shown as
-code, never breaking the page. Everything is sanitised by one allowlist (HTML's structure and
-MathML's presentation elements), whoever wrote the text.
+code, never breaking the page. Anyone's HTML is sanitised to markdown's structure (bleach); the
+MathML is built as a tree, kept to MathML's presentation elements and their layout attributes,
+and serialised with its text escaped, then put in place of its fragment.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+from xml.etree.ElementTree import Element, tostring
 
 import bleach
-from latex2mathml.converter import convert
+from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-__all__ = ["ALLOWED_TAGS", "clean_html", "latex_html", "markdown_html", "safe_markdown", "text_html"]
+__all__ = ["ALLOWED_TAGS", "SanitisedHTML", "clean_html", "latex_html", "safe_markdown", "text_html"]
 
 MAX_LATEX = 5_000
 """Characters in one math fragment: a 12x12 matrix of reals is about 1,200; a longer one is shown as
@@ -48,11 +50,10 @@ MATHML_ATTRIBUTES = frozenset({
     "maxsize", "minsize", "movablelimits", "notation", "rowlines", "rowspacing", "rspace", "scriptlevel",
     "separator", "stretchy", "symmetric", "voffset", "width", "xmlns",
 })
-ALLOWED_TAGS = HTML_TAGS | MATHML_TAGS
-_UNREAD = re.compile(r">[^<]*\\")  # a backslash left in the MathML text: a command latex2mathml did not know
+ALLOWED_TAGS = HTML_TAGS
+"""What a sanitised page keeps of anyone's HTML: MathML is only ever ours, from :func:`latex_html`."""
 _MATRIX = re.compile(r"\\(begin|end)\{([pbBvV])matrix\}")
 _FENCES = {"p": ("(", ")"), "b": ("[", "]"), "B": ("\\{", "\\}"), "v": ("|", "|"), "V": ("\\|", "\\|")}
-_TEXT = re.compile(r"(<mtext[^>]*>)([^<]*)")
 _TEXT_ESCAPE = re.compile(r"\\([_$%&#{} ])")
 
 
@@ -60,31 +61,56 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "class":
         # our own result blocks use ag-*: a student must not be able to dress markdown up as one
         return not any(c.startswith("ag-") for c in value.split())
-    if tag in MATHML_TAGS:
-        return name in MATHML_ATTRIBUTES
     if tag == "a":
         return name in ("href", "title")
     return tag in ("td", "th") and name in ("colspan", "rowspan")
 
 
+class SanitisedHTML(Markup):
+    """HTML this module made safe: :func:`clean_html` given it again passes it through unchanged."""
+
+
 def clean_html(html: Any) -> str:
     """Sanitise HTML to the allowlist (a tag outside it is shown as text; no script, style or event)."""
+    if type(html) is SanitisedHTML:
+        return html
     text = html.decode() if isinstance(html, bytes) else str(html)
     return bleach.clean(text, tags=ALLOWED_TAGS, attributes=_allowed_attribute, strip_comments=True)
 
 
+_CHAR_REF = re.compile(r"&amp;(#x[0-9A-Fa-f]+;)")
+
+
 @lru_cache(maxsize=4096)
 def latex_html(latex: str, display: bool = False) -> str:
-    """A LaTeX fragment (without its ``$`` delimiters) as MathML, or as code if it cannot be read."""
+    """A LaTeX fragment (without its ``$`` delimiters) as safe MathML, or as code if it cannot be read."""
     latex = latex.strip()
     if len(latex) <= MAX_LATEX:
         try:
-            mathml = _text_escapes(convert(_fenced_matrices(latex), display="block" if display else "inline"))
+            tree = convert_to_element(_fenced_matrices(latex), display="block" if display else "inline")
         except Exception:  # noqa: BLE001 - a third-party parser on anyone's text: any failure means "show the source"
-            mathml = None
-        if mathml is not None and not _UNREAD.search(mathml):
-            return mathml
+            tree = None
+        if tree is not None and _kept_to_mathml(tree):
+            # latex2mathml writes symbols as character references in the text (&#x000D7;), which
+            # serialising escapes once more; everything else stays escaped
+            return _CHAR_REF.sub(r"&\1", tostring(tree, encoding="unicode"))
     return f'<code class="latex">{escapeHtml(latex)}</code>'
+
+
+def _kept_to_mathml(tree: Element) -> bool:
+    """Strip attributes outside the allowlist; False for an element outside it, or text holding a
+    command latex2mathml did not know (it keeps ``\\foo`` as text)."""
+    for element in tree.iter():
+        if element.tag not in MATHML_TAGS:
+            return False
+        for name in [n for n in element.attrib if n not in MATHML_ATTRIBUTES]:  # \href, \style, \class
+            del element.attrib[name]
+        if element.tag == "mtext" and element.text:
+            # latex2mathml keeps \text{output\_padding} as typed; LaTeX prints output_padding
+            element.text = _TEXT_ESCAPE.sub(r"\1", element.text)
+        if "\\" in (element.text or "") or "\\" in (element.tail or ""):
+            return False
+    return True
 
 
 def _fenced_matrices(latex: str) -> str:
@@ -97,14 +123,16 @@ def _fenced_matrices(latex: str) -> str:
     return _MATRIX.sub(fence, latex)
 
 
-def _text_escapes(mathml: str) -> str:
-    # latex2mathml keeps \text{output\_padding} as typed; LaTeX prints output_padding
-    return _TEXT.sub(lambda m: m.group(1) + _TEXT_ESCAPE.sub(r"\1", m.group(2)), mathml)
+# A fragment's place in the HTML while the rest is sanitised: private-use characters, taken out of
+# the source first so that nobody can write one
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_PLACE = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 
 
 def _math_rule(display: bool):
     def render(self, tokens, idx, options, env) -> str:
-        return latex_html(tokens[idx].content, display)
+        env["math"].append(latex_html(tokens[idx].content, display))
+        return f"{_OPEN}{len(env['math']) - 1}{_CLOSE}"
 
     return render
 
@@ -127,18 +155,19 @@ def _markdown() -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _inline_math() -> MarkdownIt:
-    # no markdown at all but the math: a sentence's * and _ stay as they are
+    # no markdown at all but the math, and no HTML: a sentence's * and _ and < stay as they are
     return _with_math(MarkdownIt("zero"))
 
 
-def markdown_html(source: str) -> str:
-    """Markdown as HTML with MathML, NOT sanitised (for a pipeline that sanitises after, like nbconvert's)."""
-    return _markdown().render(source)
+def _typeset(render, text: str, sanitise) -> SanitisedHTML:
+    env: dict[str, list[str]] = {"math": []}
+    html = sanitise(render(text.replace(_OPEN, "").replace(_CLOSE, ""), env))
+    return SanitisedHTML(_PLACE.sub(lambda m: env["math"][int(m.group(1))], html))
 
 
-def safe_markdown(source: str) -> Markup:
-    """Markdown as sanitised HTML with MathML."""
-    return Markup(clean_html(markdown_html(source)))  # noqa: S704 - sanitised just above
+def safe_markdown(source: str) -> SanitisedHTML:
+    """Markdown as sanitised HTML, its math as MathML."""
+    return _typeset(_markdown().render, source, clean_html)
 
 
 def text_html(text: Any) -> Markup:
@@ -146,4 +175,4 @@ def text_html(text: Any) -> Markup:
     text = "" if text is None else str(text)
     if "$" not in text:
         return Markup.escape(text)
-    return Markup(clean_html(_inline_math().renderInline(text)))  # noqa: S704 - sanitised just above
+    return _typeset(_inline_math().renderInline, text, str)  # markdown-it escaped the text

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from grader.problems import families
-from grader.report.markup import latex_html, markdown_html, safe_markdown, text_html
+from grader.report.markup import SanitisedHTML, clean_html, latex_html, safe_markdown, text_html
 from tests.conftest import SEEDS
 
 LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
@@ -87,8 +87,8 @@ def test_math_cannot_carry_script_links_or_styles():
     html = safe_markdown("$\\href{javascript:alert(1)}{x}$ $\\style{background:url(x)}{y}$ $\\class{ag-result}{z}$ "
                          "<math><mtext><img src=x onerror=alert(1)></mtext><annotation-xml><script>1</script></annotation-xml></math>"
                          " $<script>alert(2)</script>$")
-    assert not re.search(r"<(script|img|annotation)|href=|style=|class=\"ag-|onerror=\"", html, re.I)
-    assert "<math" in html
+    assert not re.search(r"<(script|img|annotation|mtext)|href=|style=|class=\"ag-|onerror=\"", html, re.I)
+    assert html.count("<math") == 4  # the four fragments, without their links, styles and classes
 
 
 def test_a_sentence_gets_its_math_and_nothing_else():
@@ -98,7 +98,16 @@ def test_a_sentence_gets_its_math_and_nothing_else():
     assert str(text_html("no math <i>")) == "no math &lt;i&gt;"
 
 
-def test_markdown_keeps_student_html_for_the_sanitiser():
-    # nbconvert's pipeline sanitises after markdown: the raw renderer passes HTML through
-    assert "<b>bold</b>" in markdown_html("<b>bold</b>")
-    assert "&lt;script&gt;" in str(safe_markdown("<script>x</script>"))
+def test_student_html_is_sanitised_and_their_mathml_is_not_taken():
+    html = safe_markdown("<b>bold</b> <script>x</script> <math><mi>y</mi></math> \ue0000\ue001 $z$")
+    assert "<b>bold</b>" in html and "&lt;script&gt;" in html
+    assert "&lt;math&gt;" in html  # MathML on the page is only ever ours
+    assert html.count("<math") == 1 and "\ue000" not in html  # a fragment's place cannot be written by hand
+    assert type(html) is SanitisedHTML and clean_html(html) is html  # not sanitised twice
+
+
+def test_latex2mathml_text_is_escaped():
+    # latex2mathml's own convert() unescapes its output, so \text{<script>} would come out as a tag
+    html = latex_html("\\text{<script>alert(1)</script> &#x3C;b&#x3E;}")
+    assert "<script" not in html and "&lt;script&gt;" in html and "<mtext>" in html
+    assert "&#x3C;b&#x3E;" in html  # a character reference stays text in the browser, never a tag
