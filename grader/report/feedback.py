@@ -30,7 +30,7 @@ from grader.errors import AutogradeError
 from grader.identity import IdentityCheck
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
-from grader.report.markup import SanitisedHTML, clean_html, safe_markdown, text_html
+from grader.report.markup import SanitisedHTML, Typesetter, clean_html
 from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
@@ -120,13 +120,16 @@ class FeedbackWriter:
         self.solution_policy = course.config.feedback.solution_policy
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=True, undefined=StrictUndefined,
                                keep_trailing_newline=True)
-        self.env.filters["math"] = text_html
+        self.typesetter = Typesetter()  # a new one for each page (see page())
+        self.env.filters["math"] = lambda text: self.typesetter.text(text)
         self.exporter = HTMLExporter(
             template_file=str(HERE / "feedback_cells.html.j2"),
             sanitize_html=True,
-            # markdown sanitised with its math as MathML (no MathJax: the page runs no script); the
-            # template's clean_html then passes it through, and still sanitises the highlighted code
-            filters={"clean_html": clean_html, "markdown2html": safe_markdown, "strip_files_prefix": _files_prefix},
+            # markdown sanitised, its math typeset as MathML once the page is done (no MathJax: the
+            # page runs no script); the template's clean_html passes it through, and still
+            # sanitises the highlighted code
+            filters={"clean_html": clean_html, "markdown2html": lambda source: self.typesetter.markdown(source),
+                     "strip_files_prefix": _files_prefix},
             exclude_input_prompt=True, exclude_output_prompt=True, exclude_output=True, exclude_raw=True,
             exclude_anchor_links=True,
         )
@@ -159,7 +162,7 @@ class FeedbackWriter:
             return None
         family = problem.family
         try:
-            return safe_markdown(family.worked_solution(family.params(params)))
+            return self.typesetter.markdown(family.worked_solution(family.params(params)))
         except AutogradeError:
             return Markup("<p>The worked solution cannot be shown: this problem has changed since it was graded.</p>")
         except Exception as exc:  # noqa: BLE001 - a custom family's template: one problem's note, not a lost page
@@ -232,6 +235,7 @@ class FeedbackWriter:
 
     def page(self, record: StudentRecord) -> str:
         sub = record.submission
+        self.typesetter = Typesetter()
         views = self.problems(record)
         nb, notebook_note = self.notebook(record)
         if nb is None:
@@ -246,7 +250,7 @@ class FeedbackWriter:
             # the notebook shows someone else's numbers; the results are for the student's own
             status_note = " ".join(filter(None, [status_note, f"Note: {identity.message()}. It was graded with your own numbers."]))
         config = self.course.config
-        return self.env.get_template("feedback_page.html.j2").render(
+        html = self.env.get_template("feedback_page.html.j2").render(
             course_title=config.title or config.course,
             assignment_title=self.assignment.config.title,
             assignment_name=self.assignment.name,
@@ -266,6 +270,7 @@ class FeedbackWriter:
             unplaced=unplaced,
             highlight_css=Markup(self.highlight_css),
         )
+        return self.typesetter.place(html)
 
 
 def write_feedback(course: Course, assignment_name: str, now: dt.datetime | None = None) -> FeedbackResult:

@@ -13,6 +13,7 @@ and serialised with its text escaped, then put in place of its fragment.
 from __future__ import annotations
 
 import re
+import secrets
 from functools import lru_cache
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-__all__ = ["ALLOWED_TAGS", "SanitisedHTML", "clean_html", "latex_html", "safe_markdown", "text_html"]
+__all__ = ["ALLOWED_TAGS", "SanitisedHTML", "Typesetter", "clean_html", "latex_html", "safe_markdown", "text_html"]
 
 MAX_LATEX = 5_000
 """Characters in one math fragment: a 12x12 matrix of reals is about 1,200; a longer one is shown as
@@ -123,16 +124,14 @@ def _fenced_matrices(latex: str) -> str:
     return _MATRIX.sub(fence, latex)
 
 
-# A fragment's place in the HTML while the rest is sanitised: private-use characters, taken out of
-# the source first so that nobody can write one
+# A fragment's place in the HTML until it is typeset: private-use characters around a key of the
+# page's own, which nobody writing the page's text can know
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_PLACE = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 
 
 def _math_rule(display: bool):
     def render(self, tokens, idx, options, env) -> str:
-        env["math"].append(latex_html(tokens[idx].content, display))
-        return f"{_OPEN}{len(env['math']) - 1}{_CLOSE}"
+        return env["typesetter"].hold(latex_html(tokens[idx].content, display))
 
     return render
 
@@ -159,20 +158,43 @@ def _inline_math() -> MarkdownIt:
     return _with_math(MarkdownIt("zero"))
 
 
-def _typeset(render, text: str, sanitise) -> SanitisedHTML:
-    env: dict[str, list[str]] = {"math": []}
-    html = sanitise(render(text.replace(_OPEN, "").replace(_CLOSE, ""), env))
-    return SanitisedHTML(_PLACE.sub(lambda m: env["math"][int(m.group(1))], html))
+class Typesetter:
+    """Typesets the math of one page: each text is sanitised at once, and its MathML put in place
+    by :meth:`place` on the finished page, so that whatever processes the page's HTML on the way
+    (nbconvert parses it all once more) need not go through every MathML element."""
+
+    def __init__(self) -> None:
+        self._math: list[str] = []
+        self._key = secrets.token_hex(8)  # never in the output: every place is filled
+        self._place = re.compile(f"{_OPEN}{self._key}:(\\d+){_CLOSE}")
+
+    def hold(self, mathml: str) -> str:
+        self._math.append(mathml)
+        return f"{_OPEN}{self._key}:{len(self._math) - 1}{_CLOSE}"
+
+    def markdown(self, source: str) -> SanitisedHTML:
+        """Markdown as sanitised HTML, its math held for :meth:`place`."""
+        return SanitisedHTML(clean_html(_markdown().render(source, {"typesetter": self})))
+
+    def text(self, text: Any) -> Markup:
+        """A plain sentence (feedback, a title): its ``$...$`` held for :meth:`place`, the rest escaped."""
+        text = "" if text is None else str(text)
+        if "$" not in text:
+            return Markup.escape(text)
+        return Markup(_inline_math().renderInline(text, {"typesetter": self}))  # noqa: S704 - markdown-it escaped it
+
+    def place(self, html: str) -> str:
+        """The page with every held fragment's MathML in its place."""
+        return self._place.sub(lambda m: self._math[int(m.group(1))], html)
 
 
 def safe_markdown(source: str) -> SanitisedHTML:
     """Markdown as sanitised HTML, its math as MathML."""
-    return _typeset(_markdown().render, source, clean_html)
+    typesetter = Typesetter()
+    return SanitisedHTML(typesetter.place(typesetter.markdown(source)))
 
 
 def text_html(text: Any) -> Markup:
     """A plain sentence (feedback, a title) with its ``$...$`` math typeset; everything else escaped."""
-    text = "" if text is None else str(text)
-    if "$" not in text:
-        return Markup.escape(text)
-    return _typeset(_inline_math().renderInline, text, str)  # markdown-it escaped the text
+    typesetter = Typesetter()
+    return Markup(typesetter.place(typesetter.text(text)))  # noqa: S704 - escaped, and our MathML

@@ -99,6 +99,7 @@ def test_the_statements_math_is_mathml_and_no_latex_is_left(graded):
     assert seen.math >= 2 and seen.fallbacks == 0  # q1's and q2's input sizes, as MathML
     assert "$" not in text and not LATEX_COMMAND.search(text)
     assert "<script" not in page  # typeset on the server: nothing to run
+    assert "\ue000" not in page  # every fragment was put in its place
 
 
 def test_a_named_misconception_is_in_the_feedback(graded):
