@@ -4,9 +4,9 @@ The page shows the student's notebook as the defensive reader returns it (no out
 nothing the kernel printed is ever rendered), with each problem's result right after its answer
 cell (found by its nbgrader grade id; results for a missing cell come at the end). Expected values
 appear only as ``feedback.show_expected`` allows, and each problem's worked solution (with the
-student's graded parameters) as ``feedback.show_solution`` allows. Everything from the gradebook is escaped; math
-is typeset on the server as MathML (:mod:`grader.report.markup`); the page carries no script and
-forbids scripts by its Content-Security-Policy.
+student's graded parameters) as ``feedback.show_solution`` allows. Everything from the gradebook
+is escaped; math is typeset on the server as MathML (:mod:`grader.report.markup`); the page
+carries no script and forbids scripts by its Content-Security-Policy.
 """
 
 from __future__ import annotations

@@ -239,3 +239,13 @@ def test_a_worked_solution_uses_the_parameters_that_were_graded(graded):
     q2 = words(solutions(pages(graded, AFTER_DUE)["s02"])["q2"])
     assert words(safe_markdown(family.worked_solution(was))) in q2
     assert words(safe_markdown(family.worked_solution(now))) not in q2
+
+
+def test_a_solution_that_cannot_be_written_is_a_note_not_a_lost_page(graded):
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(graded.root / "gradebook.db")) as db, db:  # q2's graded parameters no longer valid
+        db.execute("UPDATE variants SET params = '{\"stride\": 0}' WHERE student_id = 's02' AND problem_id = 'q2'")
+    shown = solutions(pages(graded, AFTER_DUE)["s02"])
+    assert "this problem has changed since it was graded" in shown["q2"] and "<math" in shown["q1"]
