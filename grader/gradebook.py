@@ -143,8 +143,9 @@ class Gradebook:
                 path=sa.func.substr(submissions.c.path, len(prefix) + 1)))
 
     def stored_path(self, path: str | Path) -> str:
-        """How a submission's file is keyed: relative to the course (POSIX), or absolute if outside it."""
-        absolute = Path(os.path.abspath(path))
+        """How a submission's file is keyed: relative to the course (POSIX), or absolute if outside it.
+        A relative path is taken as relative to the course."""
+        absolute = Path(os.path.normpath(self.root / path))  # an absolute path stays itself
         return absolute.relative_to(self.root).as_posix() if absolute.is_relative_to(self.root) else str(absolute)
 
     def file_path(self, stored: str) -> str:
