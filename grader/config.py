@@ -75,6 +75,16 @@ class FeedbackConfig(_Strict):
 
     show_expected: Literal["never", "wrong_after_due", "after_due", "always"] = Field(
         "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due date.")
+    show_solution: Literal["never", "wrong_after_due", "after_due", "always"] | None = Field(
+        None, description="When each problem's worked solution, with the student's own numbers, is shown in their "
+        "feedback page (wrong_after_due: for problems not fully right). A worked solution holds the answers, so by "
+        "default it follows show_expected: after the due date, or never when show_expected is never.")
+
+    @property
+    def solution_policy(self) -> str:
+        if self.show_solution is not None:
+            return self.show_solution
+        return "never" if self.show_expected == "never" else "after_due"
 
 
 class CourseConfig(_Strict):

@@ -7,6 +7,7 @@
     ├── ConfigError                autograde.toml / assignment.toml / roster is wrong (names file and key)
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
+    ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     └── GradebookError             the gradebook cannot be opened or written
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
@@ -26,6 +27,7 @@ __all__ = [
     "GradebookError",
     "NotebookError",
     "ParamsError",
+    "ReleaseChangedError",
     "SpaceError",
     "SubmissionError",
     "describe_validation_error",
@@ -54,6 +56,10 @@ class SpaceError(AutogradeError):
 
 class ConfigError(AutogradeError):
     """A configuration, assignment or roster file that cannot be used as written."""
+
+
+class ReleaseChangedError(AutogradeError):
+    """What students were released would change: a notebook rewritten, or the numbers they are graded on."""
 
 
 class NotebookError(AutogradeError):

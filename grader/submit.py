@@ -19,6 +19,7 @@ from grader.config import Course, LimitsConfig
 from grader.course_families import find_family
 from grader.errors import AutogradeError, ConfigError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.identity import IdentityCheck, RosterStamps, notebook_stamp
 from grader.late import Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
@@ -27,7 +28,7 @@ from grader.problems import families
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
 
-__all__ = ["ProblemCheck", "SubmitResult", "ValidationReport", "submit", "validate"]
+__all__ = ["ProblemCheck", "SubmitResult", "ValidationReport", "check_stamp", "submit", "validate"]
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ValidationReport:
     run_status: str = "ok"
     run_reason: str = ""
     errors: list[str] = field(default_factory=list)  # what cells outside the answer cells raised, and where
+    identity: IdentityCheck | None = None  # whose notebook its release stamp says it is (None: not checked)
 
     @property
     def complete(self) -> bool:
@@ -57,6 +59,20 @@ class SubmitResult:
     path: Path
     report: ValidationReport
     lateness: Lateness | None = None  # a late file is kept all the same, and marked
+    identity: IdentityCheck | None = None  # whose notebook its release stamp says it is (None: not checked)
+
+
+def check_stamp(course: Course | None, assignment: str, student_id: str, nb: NotebookNode) -> IdentityCheck | None:
+    """The notebook's release stamp against the student handing it in; None without the course secret
+    (a student's own copy of the course, say): there is nothing to check it against."""
+    if course is None:
+        return None
+    try:
+        secret, _ = course.secret()
+        roster = [s.student_id for s in course.roster()]
+    except ConfigError:
+        return None
+    return RosterStamps(secret, course.config.course, assignment, roster).check(student_id, notebook_stamp(nb.metadata))
 
 
 def _record(nb: NotebookNode, name: str) -> dict:
@@ -67,13 +83,15 @@ def _record(nb: NotebookNode, name: str) -> dict:
 
 
 def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None = None,
-             course: Course | None = None, executor: str = "kernel") -> ValidationReport:
-    """Run the notebook as the grader would and report missing or malformed answers, and what raised."""
+             course: Course | None = None, executor: str = "kernel", student_id: str | None = None) -> ValidationReport:
+    """Run the notebook as the grader would and report missing or malformed answers and what raised (and,
+    with the course secret at hand, a notebook released to someone other than ``student_id`` or its header's)."""
     path = Path(path)
     data = data if data is not None else read_submission_bytes(path, 50_000_000)
     nb = read_notebook(data, path.name)
     record = _record(nb, path.name)
     report = ValidationReport(str(path), str(record.get("assignment", "")), str(record.get("student_id", "")))
+    report.identity = check_stamp(course, report.assignment, student_id or report.student_id, nb)
     slot_map: dict[str, list[Slot]] = {}
     expected: dict[str, tuple] = {}
     questions: list[str] = []
@@ -184,8 +202,11 @@ def _form_problem(family, params, parts: dict, slot: Slot, value) -> str | None:
 
 
 def submit(course: Course, assignment_name: str, notebook: Path, student_id: str, *, run: bool = True,
-           now: dt.datetime | None = None) -> SubmitResult:
-    """Validate, then copy into ``submitted/<student>/<assignment>/<timestamp>/`` (never overwriting)."""
+           now: dt.datetime | None = None, force: bool = False) -> SubmitResult:
+    """Validate, then copy into ``submitted/<student>/<assignment>/<timestamp>/`` (never overwriting).
+
+    A notebook released to another student is refused unless ``force`` (it is then filed, and
+    grading flags it)."""
     assignment = load_assignment(course, assignment_name)
     roster = {s.student_id for s in course.roster()}
     if student_id not in roster:
@@ -196,7 +217,12 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     record = _record(nb, Path(notebook).name)
     if record.get("assignment") != assignment.name:
         raise SubmissionError(f"{Path(notebook).name} belongs to assignment {record.get('assignment')!r}, not {assignment.name!r}")
-    report = validate(Path(notebook), limits, data, course) if run else ValidationReport(str(notebook), assignment.name, student_id)
+    identity = check_stamp(course, assignment.name, student_id, nb)
+    if identity is not None and identity.flagged and not force:
+        raise SubmissionError(f"{Path(notebook).name}: {identity.message()}; submit your own notebook "
+                              "(or --force to file it anyway: grading will flag it)")
+    report = validate(Path(notebook), limits, data, course, student_id=student_id) if run \
+        else ValidationReport(str(notebook), assignment.name, student_id)
     now = moment(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)  # the folder's stamp is read back as UTC
     try:
         lateness = deadlines(course, assignment).for_student(student_id).judge(now)
@@ -213,4 +239,4 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     with open(target, "xb") as handle:
         handle.write(data)
     (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n")
-    return SubmitResult(target, report, lateness)
+    return SubmitResult(target, report, lateness, identity)

@@ -123,3 +123,16 @@ def torch():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     return torch
+
+
+@pytest.fixture
+def released(make_course):
+    """``make_course``, then every student's notebook and worked solutions of ``a1`` generated."""
+    from grader.generate import generate
+
+    def make(**course):
+        c = make_course(**course)
+        generate(c, "a1", solutions=True)
+        return c
+
+    return make

@@ -13,6 +13,7 @@ from grader.assignment import load_assignment
 from grader.cli.common import CourseOption, app, course_at, err, fail, optional_course, out, rel
 from grader.errors import AutogradeError
 from grader.generate import generate as generate_notebooks
+from grader.identity import IdentityCheck
 from grader.submit import ValidationReport
 from grader.submit import submit as submit_notebook
 from grader.submit import validate as validate_notebook
@@ -29,6 +30,7 @@ def _progress() -> Progress:
 def generate(
     assignment: str = typer.Argument(..., help="Assignment name (a folder under assignments/)."),
     solutions: bool = typer.Option(False, "--solutions", help="Also write each student's worked-solution notebook."),
+    force: bool = typer.Option(False, "--force", help="Overwrite release notebooks that differ from what would be written now."),
     course: Path = CourseOption,
 ) -> None:
     """Write one personal notebook per roster student to release/<assignment>/<student>/."""
@@ -36,7 +38,7 @@ def generate(
         c = course_at(course)
         with _progress() as bar:
             task = bar.add_task(f"generating {assignment}", total=None)
-            result = generate_notebooks(c, assignment, solutions=solutions,
+            result = generate_notebooks(c, assignment, solutions=solutions, force=force,
                                         progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True))
     except AutogradeError as exc:
         fail(str(exc))
@@ -111,19 +113,27 @@ def _print_report(report: ValidationReport) -> None:
         err.print(f"[red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if report.run_status != "ok":
         err.print(f"[red]the notebook did not run to the end:[/] {report.run_reason}", highlight=False)
+    _print_identity(report.identity)
     out.print("Every answer is there and has the right form (this does not say whether it is right)."
               if report.complete else "Some answers are missing, have the wrong form or raised an error: see above.")
+
+
+def _print_identity(identity: IdentityCheck | None) -> None:
+    if identity is not None and identity.message():
+        colour = "bold red" if identity.flagged else "yellow"
+        err.print(f"[{colour}]warning:[/] {identity.message()}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def validate(
     notebook: Path = typer.Argument(..., help="Your notebook."),
+    student: str = typer.Option(None, "--student", help="Your student id, to check the notebook was released to you (default: the id in its header)."),
     course: Path = CourseOption,
 ) -> None:
     """Run your notebook as the grader would and list missing or malformed answers (never whether they are right)."""
     try:
         found = optional_course(course)
-        report = validate_notebook(notebook, found.config.limits if found else None, course=found)
+        report = validate_notebook(notebook, found.config.limits if found else None, course=found, student_id=student)
     except AutogradeError as exc:
         fail(str(exc))
     _print_report(report)
@@ -136,16 +146,19 @@ def submit(
     notebook: Path = typer.Argument(..., help="Your notebook."),
     student: str = typer.Option(..., "--student", help="Your student id."),
     run: bool = typer.Option(True, "--validate/--no-validate", help="Run the notebook first to report missing answers."),
+    force: bool = typer.Option(False, "--force", help="File a notebook released to another student anyway (grading flags it)."),
     course: Path = CourseOption,
 ) -> None:
     """Validate, then copy your notebook into submitted/<student>/<assignment>/ with a timestamp."""
     try:
         c = course_at(course)
-        result = submit_notebook(c, assignment, notebook, student, run=run)
+        result = submit_notebook(c, assignment, notebook, student, run=run, force=force)
     except AutogradeError as exc:
         fail(str(exc))
     if run:
         _print_report(result.report)
+    else:
+        _print_identity(result.identity)
     out.print(f"Submitted: {rel(c, result.path)}", highlight=False)
     late = result.lateness
     if late is not None and late.after_cutoff:

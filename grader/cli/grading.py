@@ -67,6 +67,7 @@ def grade(
     submissions: Path = typer.Option(None, "--submissions", help="Folder of submissions (default: submitted/)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
+    accept_changes: bool = typer.Option(False, "--accept-changes", help="Grade even where a problem's parameters changed since release (the students' notebooks show other numbers)."),
     executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
@@ -80,7 +81,7 @@ def grade(
         extra = [f"--junitxml={junitxml}"] if junitxml else []
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
                            executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
-                           include_after_cutoff=include_after_cutoff)
+                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
     except AutogradeError as exc:
         fail(str(exc))
     finally:
@@ -88,6 +89,8 @@ def grade(
     if code == pytest.ExitCode.INTERRUPTED:
         fail(f"{display.stopped}: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
              "run the same command again to grade the rest", code=130)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise typer.Exit(2)  # the batch could not be planned; pytest has printed why, in one line
     if code not in (0, 1, 5) or display.batch is None:
         fail(f"grading stopped (pytest exit code {code})")
     _summary(c, display, time.perf_counter() - display.started)
@@ -108,6 +111,9 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
     ]
     if b.broken:
         rows.append(("not graded: the course's family code raised", len(b.broken)))
+    flagged = sum(1 for p in b.planned if p.identity is not None and p.identity.flagged)
+    if flagged:
+        rows.append(("released to another student (see below)", flagged))
     for label, value in rows:
         table.add_row(label, str(value))
     from grader.report.records import opened
@@ -131,6 +137,11 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
     for f, reason in b.broken:
         err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
+    for planned in b.planned:
+        if planned.identity is not None and planned.identity.flagged:
+            err.print(f"[bold red]not their notebook:[/] {planned.student.student_id}: {planned.identity.message()} "
+                      f"({rel(course, planned.found.path)}; graded as {planned.student.student_id}'s, and flagged in "
+                      "the gradebook and the report)", highlight=False, soft_wrap=True)
     out.print(f"Gradebook: {course.config.gradebook}. Next: autograde feedback / export / report {b.assignment.name}.",
               highlight=False)
     if b.broken:
