@@ -240,6 +240,7 @@ class Gradebook:
         policy changed since: their totals follow, nothing is graded again."""
         with self.engine.begin() as conn:
             for student_id, path, late in marks:
+                path = self.stored_path(path)
                 key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
                 found = conn.execute(sa.select(submissions.c.id).where(key)).first()
                 if found is None:
