@@ -180,7 +180,7 @@ def test_submit_keeps_a_late_file_and_says_how_late_even_after_the_cutoff(make_c
     after = submit(course, "a1", notebook, "s01", run=False, now=dt.datetime(2030, 2, 9, tzinfo=UTC))
     assert after.path.is_file() and after.lateness.after_cutoff and after.lateness.penalty_percent == 50
     assert submission_time(after.path.parent.name) == dt.datetime(2030, 2, 9, tzinfo=UTC)
-    extended = submit(course, "a1", notebook, "s02", run=False, now=dt.datetime(2030, 2, 2, 10, tzinfo=UTC))
+    extended = submit(course, "a1", release_path(course, "a1", "s02"), "s02", run=False, now=dt.datetime(2030, 2, 2, 10, tzinfo=UTC))
     assert not extended.lateness.late and extended.lateness.deadline.extended
     # a broken extensions file is the instructor's to fix: it never costs a student their submission
     (course.root / "extensions.csv").write_text("student_id,assignment,due\nnobody,a1,2030-02-05\n")
