@@ -62,7 +62,8 @@ submissions = sa.Table(
     sa.Column("executor", sa.String(20), nullable=False, default=""),
     sa.Column("due_at", sa.String(40)),  # the student's own due date (an extension's), ISO; None: no due date
     sa.Column("late_days", sa.Integer),  # None: no due date or no recorded time to judge
-    sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0),  # share of the total taken; score is net of it
+    # share of the total taken; score is net of it (0 in rows from before late work, until grade re-marks them)
+    sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0, server_default="0"),
     # what the notebook's release stamp said (grader.identity): match | other_student | unknown_stamp | unstamped
     sa.Column("identity", sa.String(20)),
     sa.Column("released_to", sa.String(64), nullable=False, default="", server_default=""),
@@ -139,7 +140,6 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
-            _check_columns(self.engine, location)
             _add_missing_columns(self.engine)
             self._relative_paths()
             if self.engine.dialect.name == "sqlite" and self.engine.url.database:
@@ -298,7 +298,7 @@ class Gradebook:
 
 def _add_missing_columns(engine: sa.Engine) -> None:
     """Add the columns a gradebook made by an older autograde lacks (new ones are nullable or have a
-    server default), so that it opens as it is; a migration tool will take this over."""
+    server default), so that it opens as it is, hand grades and all; a migration tool will take this over."""
     inspector = sa.inspect(engine)
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
@@ -333,17 +333,6 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("given", "expected"):
         row[key] = json.loads(row[key]) if row.get(key) is not None else None
     return row
-
-
-def _check_columns(engine: sa.Engine, location: str) -> None:
-    """A gradebook written by an older autograde lacks newer columns: say so in one line, not in SQL."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        missing = [c.name for c in table.columns if c.name not in have]
-        if missing:
-            raise GradebookError(f"gradebook {location}: made by an older autograde, its {table.name} table lacks "
-                                 f"{', '.join(missing)}: set gradebook in autograde.toml to a new file and grade again")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
