@@ -10,7 +10,8 @@ a sentence when a variant is more than a student computes by hand (``Params`` re
 PyTorch refuses or what would overload the grader; hand-sized limits belong to the default
 ``Space``, and ``autograde variants`` warns when an assignment's space goes past them). So is
 ``degenerate(params)``: a sentence when parameters make no exercise (a pooling whose output is one
-window), which are then never drawn (an answer that is 0 everywhere never is, whatever the family).
+window, KL(q‖p) with q = p), which are then never drawn. An answer of 0 is degenerate only where its
+family says so (``all_zero`` helps it say it): a bilinear weight of 0 is a fair question.
 """
 
 from __future__ import annotations

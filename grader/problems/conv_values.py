@@ -8,7 +8,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, one_entry, output_kind, plain
+from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
+                                      plain)
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv, conv_output_size
@@ -132,7 +133,7 @@ def too_big_by_hand(p: Params) -> str | None:
 
 
 def degenerate(p: Params) -> str | None:
-    return one_entry(p.out_sizes())
+    return degenerate_output(p.out_sizes(), lambda: _output(p))
 
 
 STATEMENT = r"""

@@ -95,6 +95,12 @@ def mistakes(p: Params):
                   _answer(p, log_term, p_term, f"2*({log_term} + {p_term} - 1/2)"))
 
 
+def degenerate(p: Params) -> str | None:
+    if (p.mu, p.sigma) == (p.prior_mean, p.prior_std):
+        return "μ and σ are the prior's, so q = p and kl_value is 0"
+    return None
+
+
 _PRIOR = r"""
 {% set s = p.prior_std | num %}
 {% macro sd() %}{% if p.prior_std != 1 %}{{ s }}{% endif %}{% endmacro %}

@@ -26,8 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from grader.answers import DEFAULT_TOLERANCE, Reading, Tolerance
 from grader.errors import AutogradeError, FamilyError, ParamsError, SpaceError, describe_validation_error
-from grader.problems.base import (ANSWER_LAYOUTS, FamilyParams, Mistake, Part, all_zero, first_line, join_answer,
-                                  split_answer, unique)
+from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
 from grader.problems.space import FamilySpace, edges
 from grader.problems.text import render
 
@@ -146,13 +145,11 @@ class Family:
         return None, last
 
     def degenerate(self, params: FamilyParams) -> str | None:
-        """Why these parameters make no exercise (every number of the answer 0, or the family's own
-        ``degenerate(params)`` rule: a pooling of one window, say), or ``None``."""
+        """Why these parameters make no exercise, by the family's own ``degenerate(params)`` rule (a
+        pooling of one window, KL(q‖p) with q = p), or ``None``. An answer of 0 is no such reason in
+        itself: a pixel outside the 4 around a point has bilinear weight 0, and an exam may ask it."""
         rule = getattr(self.module, "degenerate", None)
-        why = self._run("degenerate", params, rule) if rule is not None else None
-        if why is None and all_zero(self.answer(params)):
-            why = "every number in the answer is 0"
-        return why
+        return self._run("degenerate", params, rule) if rule is not None else None
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
         """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""

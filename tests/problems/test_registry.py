@@ -104,6 +104,34 @@ def test_a_value_drawn_only_with_some_others_is_fine():
     assert space.kernel_size == [3, 11]
 
 
+@pytest.mark.parametrize(("name", "params", "why"), [
+    ("kl_gaussian", {"mu_q": 1.5, "sigma_q": 0.5, "mu_p": 1.5, "sigma_p": 0.5}, "q = p, so KL(q‖p) is 0"),
+    ("kl_derivation", {"mu": 0.0, "sigma": 1.0}, "μ and σ are the prior's, so q = p and kl_value is 0"),
+    ("pool_values", {"mode": "avg", "input": [[-1, 2, -1]], "kernel_size": 3, "dims": 1}, "one entry per channel"),
+    ("conv_values", {"dims": 1, "input": [[0, 0, 0, -2]], "weight": [[[0, 3, -2]]], "op": "convolution"},
+     "every entry of the output is 0"),
+    ("bilinear_weight", {"x": 2.9, "y": 0.7, "pixel": [4, 1]}, None),  # weight 0 and derivatives 0: asked on purpose
+    ("bilinear_weight", {"x": 2.9, "y": 0.7, "pixel": [3, 1]}, None),
+    ("layers_to_size", {"input_size": 32, "target_size": 32, "kernel_size": 3}, None),  # 0 layers: asked on purpose
+    ("kl_gaussian", {"mu_q": 1.5, "sigma_q": 0.5, "mu_p": 1.5, "sigma_p": 1.0}, None),
+])
+def test_each_family_says_what_is_degenerate_and_an_answer_of_0_is_not_in_itself(name, params, why):
+    family = get_family(name)
+    found = family.degenerate(family.params(params))
+    assert found is None if why is None else why in found
+
+
+def test_an_answer_of_0_is_drawn_where_a_family_asks_it():
+    # a stack whose layers keep the size (3x3, padding 1) reaches its target in 0 layers: the draw is
+    # the question, not a space that can never be drawn
+    layers = get_family("layers_to_size")
+    space = layers.space({"kernel_size": [3], "padding": [1], "stride": [1], "dilation": [1]})
+    assert {layers.answer(layers.sample(np.random.default_rng(seed), space)) for seed in range(20)} == {0}
+    bilinear = get_family("bilinear_weight")
+    far = [p for p in (bilinear.sample(np.random.default_rng(seed)) for seed in range(200)) if not p.neighbour()]
+    assert far and all(bilinear.answer(p) == {"weight": 0.0, "dweight_dx": 0.0, "dweight_dy": 0.0} for p in far)
+
+
 def test_degenerate_draws_are_redrawn_and_a_space_of_nothing_else_is_an_error():
     kl = get_family("kl_gaussian")
     narrow = kl.space({"mu_q": [0], "mu_p": [0], "sigma_q": [1, 2], "sigma_p": [1, 2]})
