@@ -74,7 +74,8 @@ class FeedbackConfig(_Strict):
     """What students see in their feedback."""
 
     show_expected: Literal["never", "wrong_after_due", "after_due", "always"] = Field(
-        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due date.")
+        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due "
+        "date (once submissions close for the student: their own cutoff, an extension's if any, plus the grace).")
     show_solution: Literal["never", "wrong_after_due", "after_due", "always"] | None = Field(
         None, description="When each problem's worked solution, with the student's own numbers, is shown in their "
         "feedback page (wrong_after_due: for problems not fully right). A worked solution holds the answers, so by "

@@ -28,7 +28,7 @@ from grader.assignment import Assignment, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
 from grader.identity import IdentityCheck
-from grader.late import shown
+from grader.late import deadlines, shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
 from grader.report.markup import SanitisedHTML, Typesetter, clean_html
@@ -52,16 +52,18 @@ LABELS = {
 }
 
 
-def expected_visible(policy: str, verdict: str, due: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether a part's expected value may be shown under ``feedback.show_expected``.
+def expected_visible(policy: str, verdict: str, closes: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a part's expected value (or, under ``feedback.show_solution``, a worked solution) may be shown.
 
-    An assignment without a due date is never past due, so ``after_due`` and the default
+    ``closes`` is when submissions close for this student (:attr:`grader.late.Deadline.closes`: their
+    own cutoff, an extension's if any, plus the grace): before it they could still hand in what a
+    page showed them. An assignment without a due date never closes, so ``after_due`` and the default
     ``wrong_after_due`` never reveal its answers. A carried-forward part earned credit for a wrong
     value, so it counts as not fully right.
     """
     if policy == "always":
         return True
-    if policy == "never" or due is None or now <= due:
+    if policy == "never" or closes is None or now <= closes:
         return False
     return policy == "after_due" or verdict != "correct"
 
@@ -120,6 +122,7 @@ class FeedbackWriter:
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
         self.policy = course.config.feedback.show_expected
         self.solution_policy = course.config.feedback.solution_policy
+        self.deadlines = deadlines(course, assignment)  # answers wait for each student's own cutoff
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=True, undefined=StrictUndefined,
                                keep_trailing_newline=True)
         self.typesetter = Typesetter()  # a new one for each page (see page())
@@ -138,29 +141,33 @@ class FeedbackWriter:
         self.highlight_css = HtmlFormatter(style="default").get_style_defs(".highlight")
 
     # -- views -------------------------------------------------------------------------------
+    def closes(self, student_id: str) -> dt.datetime | None:
+        """When submissions close for this student (see :func:`expected_visible`)."""
+        return self.deadlines.for_student(student_id).closes
+
     def problems(self, record: StudentRecord) -> list[ProblemView]:
-        due = self.assignment.due
+        closes = self.closes(record.student_id)
         views = []
         for item in self.assignment.problems:
             rows = [r for r in record.rows if r["problem_id"] == item.id]
             if not rows:
                 continue
-            parts = tuple(self._part(r, due) for r in rows)
+            parts = tuple(self._part(r, closes) for r in rows)
             got, top = sum(r["score"] for r in rows), sum(r["max_score"] for r in rows)
             if any(r["verdict"] == "pending" for r in rows):
                 state = "waiting"
             else:
                 state = "full" if got >= top - 1e-9 else ("some" if got > 0 else "none")
             title = item.title if isinstance(item, Problem) else (item.title or "Written answer")
-            solution = self._solution(item, record, state) if isinstance(item, Problem) else None
+            solution = self._solution(item, record, state, closes) if isinstance(item, Problem) else None
             views.append(ProblemView(item.id, title, points(got), points(top), state, parts, solution))
         return views
 
-    def _solution(self, problem: Problem, record: StudentRecord, state: str) -> Markup | None:
+    def _solution(self, problem: Problem, record: StudentRecord, state: str, closes: dt.datetime | None) -> Markup | None:
         """The worked solution for the parameters that were graded, when ``feedback.show_solution`` allows."""
         verdict = "correct" if state == "full" else "wrong"
         params = record.params.get(problem.id)
-        if params is None or not expected_visible(self.solution_policy, verdict, self.assignment.due, self.now):
+        if params is None or not expected_visible(self.solution_policy, verdict, closes, self.now):
             return None
         family = problem.family
         try:
@@ -170,41 +177,47 @@ class FeedbackWriter:
         except Exception as exc:  # noqa: BLE001 - a custom family's template: one problem's note, not a lost page
             return Markup("<p>The worked solution cannot be shown ({}).</p>").format(type(exc).__name__)
 
-    def _part(self, row: dict[str, Any], due: dt.datetime | None) -> PartView:
+    def _part(self, row: dict[str, Any], closes: dt.datetime | None) -> PartView:
         verdict = row["verdict"]
         manual = bool(row["manual"])
         feedback = row["feedback"] or ""
         if verdict == "pending":
             feedback = "Pending: a grader will read your answer."
-        show = not manual and row["expected"] is not None and expected_visible(self.policy, verdict, due, self.now)
+        show = not manual and row["expected"] is not None and expected_visible(self.policy, verdict, closes, self.now)
         given = None if manual or row["given"] is None else _shown(row["given"])
         return PartView(row["part"], points(row["score"]), points(row["max_score"]), verdict,
                         LABELS.get(verdict, verdict), feedback, given, _shown(row["expected"]) if show else None)
 
-    def _solution_note(self) -> str:
-        due, policy = self.assignment.due, self.solution_policy
+    def _closing(self, closes: dt.datetime) -> tuple[str, str]:
+        """The moment answers may be shown, said before and after it: the due date where that is all
+        it is, else when submissions close for this student (a cutoff, a grace, an extension)."""
+        if closes == self.assignment.due:
+            return f"after the due date ({shown(closes)})", f"since the due date ({shown(closes)}) has passed"
+        return f"once submissions close for you ({shown(closes)})", f"since submissions closed for you ({shown(closes)})"
+
+    def _solution_note(self, closes: dt.datetime | None) -> str:
+        policy = self.solution_policy
         which = "for problems not fully right" if policy == "wrong_after_due" else "for every problem"
         if policy == "always":
             return "Each problem's worked solution, with your numbers, follows its result."
-        if policy == "never" or due is None:
+        if policy == "never" or closes is None:
             return ""
-        if self.now <= due:
-            return f"Worked solutions {which} will be shown after the due date."
+        if self.now <= closes:
+            return f"Worked solutions {which} will be shown {self._closing(closes)[0]}."
         return f"Worked solutions, with your numbers, follow the results {which}."
 
-    def _expected_note(self) -> str:
-        due = self.assignment.due
-        when = due.strftime("%Y-%m-%d %H:%M %Z") if due else None
+    def _expected_note(self, closes: dt.datetime | None) -> str:
         if self.policy == "always":
             return "Expected values are shown for every part."
         if self.policy == "never":
             return "Expected values are not shown for this course."
         which = "for every part" if self.policy == "after_due" else "for parts that are not fully right"
-        if due is None:
+        if closes is None:
             return "Expected values are not shown: this assignment has no due date."
-        if self.now <= due:
-            return f"Expected values will be shown {which} after the due date ({when})."
-        return f"Expected values are shown {which}, since the due date ({when}) has passed."
+        before, after = self._closing(closes)
+        if self.now <= closes:
+            return f"Expected values will be shown {which} {before}."
+        return f"Expected values are shown {which}, {after}."
 
     # -- rendering ---------------------------------------------------------------------------
     def notebook(self, record: StudentRecord) -> tuple[NotebookNode | None, str]:
@@ -270,8 +283,8 @@ class FeedbackWriter:
             status_note=status_note,
             late_note=late_note,
             pending=sum(1 for r in record.rows if r["verdict"] == "pending"),
-            expected_note=self._expected_note(),
-            solution_note=self._solution_note(),
+            expected_note=self._expected_note(self.closes(record.student_id)),
+            solution_note=self._solution_note(self.closes(record.student_id)),
             notebook_note=notebook_note,
             notebook_html=Markup(body),  # sanitised by the exporter's clean_html above
             unplaced=unplaced,
