@@ -4,6 +4,8 @@ report, while the grade itself still follows the folder and the roster."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import nbformat
@@ -16,6 +18,7 @@ from grader.generate import release_path
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
 from grader.identity import STAMP_KEY, IdentityStatus, RosterStamps, stamp
+from grader.report.export import export
 from grader.report.report import write_report
 from grader.submit import submit, validate
 
@@ -107,6 +110,21 @@ def test_grade_flags_it_in_the_summary_the_gradebook_and_the_report_and_grades_t
     html = write_report(course, "a1").path.read_text()
     assert "Notebooks released to another student" in html and "released to s002, not to s008" in html
     assert "not their notebook" in html
+
+
+def test_the_csv_and_json_exports_say_whose_notebook_it_was_and_the_canvas_file_does_not(course):
+    submit(course, "a1", release_path(course, "a1", "s002", worked=True), "s008", run=False, force=True)
+    submit(course, "a1", release_path(course, "a1", "s001", worked=True), "s001", run=False)
+    assert grade(course, "a1", workers=1) in (0, 1)
+    rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(
+        export(course, "a1", "csv").path.read_text(encoding="utf-8-sig")))}
+    assert [(rows[s]["identity"], rows[s]["released_to"]) for s in STUDENTS] == [
+        ("match", ""), ("", ""), ("other_student", "s002")]  # s002 handed in nothing
+    students = {s["student_id"]: s for s in json.loads(export(course, "a1", "json").path.read_text())["students"]}
+    assert [(students[s]["identity"], students[s]["released_to"]) for s in STUDENTS] == [
+        ("match", None), (None, None), ("other_student", "s002")]
+    header = export(course, "a1", "canvas").path.read_text().splitlines()[0]
+    assert "identity" not in header and "released_to" not in header  # Canvas would make it an assignment
 
 
 def test_a_gradebook_from_before_stamps_opens_with_the_new_columns(tmp_path):
