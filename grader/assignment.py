@@ -22,7 +22,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFl
 from grader.answers import Tolerance
 from grader.config import SAFE_ID, Course, read_toml
 from grader.errors import AutogradeError, ConfigError, FamilyError, describe_validation_error
-from grader.late import Duration, LateConfig, Moment, moment, shown
+from grader.late import Duration, LateConfig, Moment, shown
 from grader.problems import Family, families, get_family, load_family_file
 from grader.problems.space import FamilySpace
 
@@ -87,7 +87,7 @@ class AssignmentConfig(_Strict):
     """The whole of ``assignment.toml``."""
 
     title: str = Field(description="Title shown to students.")
-    due: dt.datetime | dt.date | None = Field(None, description="Due date (TOML date or date-time; UTC if no offset).")
+    due: Moment | None = Field(None, description="Due date (TOML date or date-time; a date alone is the end of that day; UTC if no offset).")
     cutoff: Moment | None = Field(None, description="Nothing later is graded unless asked (default: the due date); late days still count from the due date.")
     grace: Duration = Field(dt.timedelta(), description="How long after the due date (and the cutoff) a submission still counts as on time: \"15m\", \"1h\".")
     late: LateConfig = Field(default_factory=LateConfig, description="The penalty for late work.")
@@ -99,8 +99,8 @@ class AssignmentConfig(_Strict):
     def _deadlines(self) -> AssignmentConfig:
         if self.cutoff is not None and self.due is None:
             raise ValueError("cutoff: needs a due date")
-        if self.cutoff is not None and self.cutoff < moment(self.due):
-            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(moment(self.due))}")
+        if self.cutoff is not None and self.cutoff < self.due:
+            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(self.due)}")
         return self
 
     @field_validator("canvas_column")
@@ -149,7 +149,7 @@ class Assignment:
 
     @property
     def due(self) -> dt.datetime | None:
-        return moment(self.config.due)
+        return self.config.due
 
     @property
     def cutoff(self) -> dt.datetime | None:

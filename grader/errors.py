@@ -75,8 +75,6 @@ class GradebookError(AutogradeError):
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})
-_DATE_ERRORS = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type", "date_parsing",
-                          "date_from_datetime_parsing", "date_type"})
 
 
 def _is_type_tag(segment: object) -> bool:
@@ -118,8 +116,6 @@ def describe_validation_error(exc: ValidationError, *, one_based: bool = False) 
             msg = "unknown key (check the spelling)"
         elif err["type"] == "missing":
             msg = "required but missing"
-        elif err["type"] in _DATE_ERRORS:  # one sentence, not one per member of date | datetime
-            msg = f"{err['input']!r} is not a date or date-time (write 2026-12-07 or 2026-12-07T23:59:00Z)"
         if msg.startswith(f"{loc}: ") or (not loc and ": " in msg):
             loc, msg = "", msg  # the validator already named the field
         parts.setdefault(loc or msg, f"{loc}: {msg}" if loc else msg)

@@ -168,7 +168,7 @@ def test_the_cli_writes_pages_and_rejects_a_bad_now(graded):
     assert "wrote 4 feedback page(s) to feedback/a1/" in result.output
     assert (graded.root / "feedback" / "a1" / "s02.html").read_text() == pages(graded, AFTER_DUE)["s02"]
     bad = runner.invoke(app, ["feedback", "a1", "--now", "next tuesday", "--course", str(graded.root)])
-    assert bad.exit_code == 2 and "not an ISO date-time" in bad.output
+    assert bad.exit_code == 2 and "--now: 'next tuesday' is not a date: write it like 2030-02-03" in bad.output
 
 
 def solutions(page: str) -> dict[str, str]:
