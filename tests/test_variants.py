@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import numpy as np
 
@@ -146,3 +147,16 @@ def test_the_variants_table_keeps_family_names_whole_at_80_columns(make_course):
     shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "80"})
     assert shown.exit_code == 0 and "conv_transpose_output_shape" in shown.output, shown.output
     assert max(len(line) for line in shown.output.splitlines()) <= 80
+
+
+def test_a_course_familys_too_big_by_hand_that_raises_is_one_line(custom_course):
+    # the optional hook is the course's own code like solve(): what it raises is one line, not a traceback
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+    from tests.conftest import DOUBLE_FAMILY
+
+    course = custom_course(family_source=DOUBLE_FAMILY + "\ndef too_big_by_hand(p):\n    return {}['hands']\n")
+    result = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert re.search(r"family 'double': too_big_by_hand\(\) raised KeyError: 'hands'; parameters \{\"n\":\d\}", result.output)

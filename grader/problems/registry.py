@@ -218,7 +218,7 @@ class Family:
     def too_big_by_hand(self, params: FamilyParams) -> str | None:
         """Why this variant is more than a student does by hand (the family's optional hook), or None."""
         hook = getattr(self.module, "too_big_by_hand", None)
-        return hook(params) if hook is not None else None
+        return self._run("too_big_by_hand", params, hook) if hook is not None else None
 
     def statement(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.STATEMENT, p=params, **extra)
@@ -259,7 +259,8 @@ def load_family_module(module: ModuleType, name: str | None = None) -> Family:
     ]
     for fn in ("generate", "solve", "mistakes"):
         checks.append((callable(getattr(module, fn)), f"{fn} must be a function"))
-    checks.append((callable(getattr(module, "degenerate", len)), "degenerate, when given, must be a function"))
+    for hook in ("degenerate", "too_big_by_hand"):
+        checks.append((callable(getattr(module, hook, len)), f"{hook}, when given, must be a function"))
     bad = [why for ok, why in checks if not ok]
     if bad:
         raise FamilyError(f"{where}: {'; '.join(bad)}")

@@ -28,6 +28,8 @@ def test_a_malformed_piece_is_an_error_saying_what_is_wrong():
         load_family_module(fakes.module(ANSWER="table"))
     with pytest.raises(FamilyError, match="Params must subclass FamilyParams"):
         load_family_module(fakes.module(Params=dict))
+    with pytest.raises(FamilyError, match="degenerate, when given, must be a function; too_big_by_hand, when given"):
+        load_family_module(fakes.module(degenerate="no", too_big_by_hand=4))
 
 
 def test_unknown_family_lists_the_known_ones():
