@@ -74,7 +74,18 @@ class FeedbackConfig(_Strict):
     """What students see in their feedback."""
 
     show_expected: Literal["never", "wrong_after_due", "after_due", "always"] = Field(
-        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due date.")
+        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due "
+        "date (once submissions close for the student: their own cutoff, an extension's if any, plus the grace).")
+    show_solution: Literal["never", "wrong_after_due", "after_due", "always"] | None = Field(
+        None, description="When each problem's worked solution, with the student's own numbers, is shown in their "
+        "feedback page (wrong_after_due: for problems not fully right). A worked solution holds the answers, so by "
+        "default it follows show_expected: after the due date, or never when show_expected is never.")
+
+    @property
+    def solution_policy(self) -> str:
+        if self.show_solution is not None:
+            return self.show_solution
+        return "never" if self.show_expected == "never" else "after_due"
 
 
 class CourseConfig(_Strict):
@@ -163,7 +174,7 @@ def load_course(root: Path | None = None) -> Course:
     try:
         config = CourseConfig.model_validate(read_toml(path))
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(exc, one_based=True)}") from None
     return Course(root=root, config=config)
 
 

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from grader.assignment import load_assignment
 from grader.checking import check
+from grader.cli.common import score_text
 from grader.config import load_course
 from grader.generate import generate, release_path
 from grader.gradebook import Gradebook
@@ -135,12 +136,12 @@ def show_results(course, done: dict[str, str]) -> None:
         for sub in book.submissions(ASSIGNMENT):
             rows = book.results(sub.id)
             mistakes = sorted({r["mistake"] for r in rows if r["mistake"]})
-            score = f"{sub.score:g} / {sub.max_score:g}" if sub.max_score else "-"
+            score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.max_score else "-"
             waiting = Counter()  # points of free-text parts not graded yet, by why
             for r in rows:
                 if r["manual"] and r["verdict"] in ("pending", "unanswered"):
                     waiting[r["verdict"]] += r["max_score"]
-            by_hand = ", ".join(f"{points:g} {why}" for why, points in sorted(waiting.items()))
+            by_hand = ", ".join(f"{score_text(points)} {why}" for why, points in sorted(waiting.items()))
             table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:
         book.close()

@@ -8,6 +8,7 @@
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
+    ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     └── GradebookError             the gradebook cannot be opened or written
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
@@ -28,6 +29,7 @@ __all__ = [
     "GradebookError",
     "NotebookError",
     "ParamsError",
+    "ReleaseChangedError",
     "SpaceError",
     "SubmissionError",
     "describe_validation_error",
@@ -58,6 +60,10 @@ class ConfigError(AutogradeError):
     """A configuration, assignment or roster file that cannot be used as written."""
 
 
+class ReleaseChangedError(AutogradeError):
+    """What students were released would change: a notebook rewritten, or the numbers they are graded on."""
+
+
 class NotebookError(AutogradeError):
     """A notebook that cannot be read or built."""
 
@@ -74,7 +80,7 @@ class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
 
 
-_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple"})
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})
 
 
 def _is_type_tag(segment: object) -> bool:
@@ -90,11 +96,27 @@ def _printable(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``."""
+def _place(loc: tuple, one_based: bool) -> str:
+    """``problems.1.points``, or with ``one_based`` ``problems[2].points``: the second table of a file."""
+    text = ""
+    for segment in loc:
+        if _is_type_tag(segment):
+            continue
+        if one_based and isinstance(segment, int):
+            text += f"[{segment + 1}]"
+        else:
+            text += f".{segment}" if text else str(segment)
+    return text
+
+
+def describe_validation_error(exc: ValidationError, *, one_based: bool = False) -> str:
+    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``.
+
+    ``one_based`` numbers list items from 1, as a person counts the tables of a configuration file.
+    """
     parts: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = _printable(".".join(str(x) for x in err["loc"] if not _is_type_tag(x)))
+        loc = _printable(_place(err["loc"], one_based))
         msg = _printable(err["msg"].removeprefix("Value error, "), 300)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"

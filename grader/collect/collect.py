@@ -71,7 +71,7 @@ class CollectResult:
 
 def collect(course: Course, assignment: str, source: Path, *, layout: Layout | None = None,
             worksheet: Path | None = None, timezone: str | None = None, untimed: bool = False,
-            dry_run: bool = False, limits: ArchiveLimits | None = None) -> CollectResult:
+            dry_run: bool = False, force: bool = False, limits: ArchiveLimits | None = None) -> CollectResult:
     """Collect ``source`` (a zip archive or a folder) for ``assignment``; nothing is written when ``dry_run``.
 
     Raises :class:`CollectError` when the download cannot be collected as a whole (not an archive, its
@@ -84,7 +84,7 @@ def collect(course: Course, assignment: str, source: Path, *, layout: Layout | N
         entries = unwrap(archive.entries, context.student_ids)
         chosen = layout or detect(entries, context, Path(source))
         claims = MODULES[chosen].claim(entries, context, archive.read) if chosen else []
-        filer = _Filer(inbox, Path(source), chosen, dry_run)
+        filer = _Filer(inbox, Path(source), chosen, dry_run, force)
         files = [filer.file(claim, archive) for claim in sorted(claims, key=_in_time)]
     files += [CollectedFile(r.name, Outcome.REFUSED, reason=r.reason) for r in archive.refused]
     return CollectResult(inbox.assignment.name, Path(source), chosen, dry_run, sorted(files, key=lambda f: f.name))
@@ -128,6 +128,7 @@ class _Filer:
     source: Path
     layout: Layout | None
     dry_run: bool
+    force: bool = False  # file a notebook released to another student all the same (grading flags it)
     _have: dict[str, dict[str, Path | None]] = field(default_factory=dict)
 
     def file(self, claim: Claim, archive: Archive) -> CollectedFile:
@@ -146,7 +147,7 @@ class _Filer:
                                  reason="the same file is already filed for this student")
         try:
             result = self.inbox.submit(Path(claim.entry.name), claim.student_id, run=False, now=claim.when, data=data,
-                                       untimed=claim.when is None, dry_run=self.dry_run)
+                                       untimed=claim.when is None, dry_run=self.dry_run, force=self.force)
         except SubmissionError as exc:
             return CollectedFile(**row, outcome=Outcome.REFUSED, reason=str(exc))
         have[sha] = result.path

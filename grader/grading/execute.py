@@ -50,6 +50,7 @@ class ExecutionOutcome:
     free_text: dict[str, str | None] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     cell_problem: dict[str, str] = field(default_factory=dict)
+    cell_origin: dict[str, int] = field(default_factory=dict)  # cell id -> its place in the submission, from 1
     errors: list[CellError] = field(default_factory=list)
     output_truncated: bool = False
     seconds: float = 0.0
@@ -84,6 +85,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     instructor = grading_reference(job.params, job.slots, list(job.questions))
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
+    outcome.cell_origin = prepared.cell_origin
     variables = [s.variable for group in job.slots.values() for s in group]
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if job.literal_ok else None
     if run is None:

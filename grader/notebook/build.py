@@ -20,6 +20,7 @@ import json
 from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
+from grader.identity import STAMP_KEY
 from grader.notebook.nbgrader import nbgrader_metadata
 from grader.notebook.slots import Slot, literal, slots, stub_line
 from grader.variants import Variant
@@ -42,6 +43,7 @@ class NotebookContext:
     student: Student
     variants: dict[str, Variant]
     worked: bool = False
+    stamp: str | None = None  # HMAC of the student and assignment (grader.identity): whose notebook this is
     cells: list[NotebookNode] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
@@ -204,6 +206,8 @@ def set_metadata(ctx: NotebookContext) -> None:
                          for p in ctx.assignment.problems],
         }),
     })
+    if ctx.stamp is not None:
+        ctx.metadata[METADATA_KEY][STAMP_KEY] = ctx.stamp
 
 
 STEPS: tuple[Step, ...] = (add_header, add_problems, add_footer, set_metadata)
@@ -332,8 +336,8 @@ def _metadata_json(metadata: Any) -> str | None:
             f'     "solution": {_FLAG[solution]},\n     "task": {_FLAG[task]}\n    }}\n   }}')
 
 
-def write_notebook(nb: NotebookNode, path: Path) -> None:
-    """Write atomically: a crash never leaves half a notebook behind."""
+def write_notebook(nb: NotebookNode | None, path: Path, data: bytes | None = None) -> None:
+    """Write atomically: a crash never leaves half a notebook behind (``data``: its bytes, if already made)."""
     # os calls rather than pathlib's: a roster writes thousands of these
     folder, name = os.path.split(path)
     try:
@@ -343,7 +347,7 @@ def write_notebook(nb: NotebookNode, path: Path) -> None:
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # one writer per process: no clash
-    data = memoryview(notebook_bytes(nb))
+    data = memoryview(data if data is not None else notebook_bytes(nb))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         while data:

@@ -12,8 +12,8 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class StudentRecord:
     rows: tuple[dict[str, Any], ...] = ()
     student: Student | None = None          # the roster's entry, with the student's LMS ids
     due: dt.datetime | None = None          # the assignment's own due date, to tell an extension
+    params: Mapping[str, dict] = field(default_factory=dict)  # problem id -> the parameters graded
 
     @property
     def raw_score(self) -> float | None:
@@ -127,7 +128,8 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
             records.append(StudentRecord(sid, name, email, "missing", None, student=roster.get(sid), due=assignment.due))
             continue
         rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}))
-        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due))
+        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due,
+                                     params.get(sid, {})))
     return records
 
 

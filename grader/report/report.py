@@ -17,6 +17,7 @@ from grader.assignment import load_assignment
 from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.report.difficulty import ParamEffect
+from grader.report.markup import text_html
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
 from grader.report.stats import AssignmentStats, assignment_stats
 
@@ -36,6 +37,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
+    env.filters["math"] = text_html  # a title or a mistake's sentence may hold $...$
     env.filters["pct"] = lambda x, digits=0: "–" if x is None else f"{100 * x:.{digits}f}%"
     return env
 
