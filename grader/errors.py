@@ -7,7 +7,8 @@
     ├── ConfigError                autograde.toml / assignment.toml / roster is wrong (names file and key)
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
-    └── GradebookError             the gradebook cannot be opened or written
+    ├── GradebookError             the gradebook cannot be opened or written
+    └── RenderError                a page (feedback) could not be rendered within its bounds
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "GradebookError",
     "NotebookError",
     "ParamsError",
+    "RenderError",
     "SpaceError",
     "SubmissionError",
     "describe_validation_error",
@@ -66,6 +68,10 @@ class SubmissionError(AutogradeError):
 
 class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
+
+
+class RenderError(AutogradeError):
+    """A page that could not be rendered (past its time budget, say): that page is left out."""
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple"})
