@@ -21,6 +21,7 @@ from grader.grading.execute import SubmissionJob, execute_submission
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots
+from grader.private import private_folder, write_private
 from grader.problems import get_family
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
@@ -164,9 +165,7 @@ def submit(course: Course, assignment_name: str, notebook: Path, student_id: str
     while folder.exists():
         folder = folder.with_name(f"{stamp}-{suffix}")
         suffix += 1
-    folder.mkdir(parents=True)
-    target = folder / f"{assignment.name}.ipynb"
-    with open(target, "xb") as handle:
-        handle.write(data)
-    (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n")
+    private_folder(folder)
+    target = write_private(folder / f"{assignment.name}.ipynb", data, exclusive=True)
+    write_private(folder / "timestamp.txt", (now.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n").encode())
     return SubmitResult(target, report)
