@@ -23,9 +23,9 @@ from grader.errors import RenderError
 
 __all__ = ["MAX_CELL_CHARS", "MAX_PAGE_CHARS", "PAGE_SECONDS", "page_budget", "shorten", "shortened_notebook"]
 
-MAX_CELL_CHARS = 10_000
+MAX_CELL_CHARS = 5_000
 """A cell longer than this is shown cut: an answer cell is a few hundred characters."""
-MAX_PAGE_CHARS = 300_000
+MAX_PAGE_CHARS = 100_000
 """Cells past this many characters in all are left off the page, with a note saying how many."""
 PAGE_SECONDS = 30.0
 
