@@ -98,7 +98,11 @@ class _BoundedClient(NotebookClient):
 
     def output(self, outs, msg, display_id, cell_index):
         cell = self.nb.cells[cell_index]
-        size = len(json.dumps(msg.get("content", {})))
+        content = msg.get("content", {})
+        text = content.get("text") if msg.get("msg_type") == "stream" else None
+        # a stream's text is counted as is: encoding each of a thousand 1 MB prints only to measure
+        # it cost seconds while a flood drained
+        size = len(text) if isinstance(text, str) else len(json.dumps(content))
         if str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX):
             # what an answer's tolist() prints while it is collected lands here: bounded too (a
             # snapshot cut short no longer parses, and the earlier ones stand)
@@ -183,6 +187,9 @@ def _run(job: RunJob, slot: RunSlot) -> RunResult:
             result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
     finally:
         watchdog.cancel()
+        # a watchdog that fired as the run ended must be done reaping before the uid is handed on:
+        # the next run of this worker may get the same uid, and its kernel would be killed
+        watchdog.join()
         atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when a start fails
         if client.kc is not None:  # nbclient only closes clients of kernel managers it made itself
             client.kc.stop_channels()

@@ -46,13 +46,17 @@ def _lock_folder() -> Path:
     raise OSError("no folder for the uid locks (/run/autograde/uids)")
 
 
-def holders() -> set[int]:
-    """Pool uids some live process holds (real, effective, saved or file-system uid; zombies aside).
+def holders() -> tuple[set[int], set[int]]:
+    """Pool uids held by a live process, and by a dead one not yet collected by its parent (real,
+    effective, saved or file-system uid).
 
-    Reads the head of every ``/proc/<pid>/status`` (about 2 ms for 150 processes): the owner of
-    ``/proc/<pid>`` would not do, a process that switched uids is no longer dumpable and shows as root's.
+    A zombie cannot run, but it still counts against its uid's ``RLIMIT_NPROC`` until collected: a
+    fork bomb's 64 leave a new run under that uid unable to start a thread. Reads the head of every
+    ``/proc/<pid>/status`` (about 2 ms for 150 processes): the owner of ``/proc/<pid>`` would not do,
+    a process that switched uids is no longer dumpable and shows as root's.
     """
-    found: set[int] = set()
+    live: set[int] = set()
+    dead: set[int] = set()
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -67,10 +71,11 @@ def holders() -> set[int]:
         finally:
             os.close(fd)
         start = head.find(b"\nUid:")
-        if start < 0 or b"\nState:\tZ" in head:
+        if start < 0:
             continue
+        found = dead if b"\nState:\tZ" in head else live
         found.update(u for u in map(int, head[start + 5:head.find(b"\n", start + 1)].split()) if BASE <= u < BASE + SIZE)
-    return found
+    return live, dead
 
 
 def reap(uid: int) -> None:
@@ -92,7 +97,7 @@ def reap(uid: int) -> None:
 def clear(uid: int, seconds: float = 2.0) -> bool:
     """Kill what runs under ``uid`` until nothing does; False if something still does after ``seconds``."""
     deadline = time.monotonic() + seconds
-    while uid in holders():
+    while uid in holders()[0]:
         if time.monotonic() > deadline:
             return False
         reap(uid)
@@ -175,8 +180,14 @@ def acquire(limits: Limits) -> RunSlot:
         fd = None if uid in _STUCK else _try_lock(folder, uid)
         if fd is None:
             continue
-        if not clear(uid):  # a process a crashed batch left, that would not die: not this uid
-            _STUCK.add(uid)
+        live, dead = holders()
+        if uid in live:  # a process a crashed batch left: killed, else not this uid
+            if not clear(uid):
+                _STUCK.add(uid)
+                os.close(fd)
+                continue
+            live, dead = holders()
+        if uid in dead:  # dead processes not yet collected by their parent: free soon, not now
             os.close(fd)
             continue
         slot = RunSlot(uid, _lock=fd)

@@ -171,11 +171,13 @@ CASES = [
                 feedback={("q1", "out_channels"): HUGE}),
          "the collector's conversion (literal route and executed alike): past 18 digits, a sentence"),
     # -- numpy look-alikes ------------------------------------------------------------------------------
-    Case("lookalike_floods_collector", "a numpy look-alike whose tolist() prints 1000 x 1 MB while collected",
-         edited(_append("q1", _lookalike("q1_out_size", "for _ in range(1000):\n            print('z' * 1_000_000)\n"
-                                                         "        return [1, 1]"))),
-         # a kernel's run may time out: the grader still receives (and drops) what it printed
-         Expect(correct=Q2, run=("ok", "timeout"), feedback={("q1", "out_size"): "Not answered"}),
+    Case("lookalike_floods_collector", "after the answers, a numpy look-alike whose tolist() prints 1000 x 1 MB "
+         "while collected (and then gives a wrong answer)",
+         edited(after("end", _lookalike("q1_out_size", "for _ in range(1000):\n            print('z' * 1_000_000)\n"
+                                                        "        return [1, 1]"))),
+         # the final snapshot is cut short, so the answers snapshotted before stand (kept whole, its
+         # wrong answer counted); a kernel's run may time out while the grader drops what it sends
+         Expect(run=("ok", "timeout")),
          "collector output capped on every executor (4.2 M characters; the kernel path kept it all)"),
     Case("lookalike_returns_itself", "a numpy look-alike whose tolist() returns itself",
          edited(_append("q1", _lookalike("q1_out_size", "return self"))),
