@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import uids
+from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
 from grader.sandbox.job import Limits
 from tests.hostile.course import run_uid_processes
 
@@ -26,6 +27,7 @@ HOLD = """
 import os, sys, time
 from pathlib import Path
 from grader.sandbox import uids
+from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
 from grader.sandbox.job import Limits
 from tests.hostile.course import run_uid_processes
 uids.BASE = int(sys.argv[1])
@@ -53,7 +55,12 @@ def base(monkeypatch, tmp_path) -> int:
     first = uids.BASE + uids.SIZE + random.Random(os.getpid() + time.time_ns()).randrange(0, 1_000_000, 100)
     monkeypatch.setattr(uids, "BASE", first)
     monkeypatch.setattr(uids, "_lock_folder", lambda: tmp_path)
-    return first
+    yield first
+    hier = hierarchy()  # the groups of the batches these tests crash or kill, outside any pool's range
+    for name in list(hier.names()) if isinstance(hier, Hierarchy) else []:
+        if first <= int(name.removeprefix(PREFIX)) < first + 100:
+            uids.reap(int(name.removeprefix(PREFIX)))
+            hier.group(name).remove()
 
 
 def _holder(base: int, how: str) -> subprocess.Popen:
