@@ -9,7 +9,8 @@
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
-    └── GradebookError             the gradebook cannot be opened or written
+    ├── GradebookError             the gradebook cannot be opened or written
+    └── RenderError                a page (feedback) could not be rendered within its bounds
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "NotebookError",
     "ParamsError",
     "ReleaseChangedError",
+    "RenderError",
     "SpaceError",
     "SubmissionError",
     "describe_validation_error",
@@ -78,6 +80,10 @@ class CollectError(AutogradeError):
 
 class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
+
+
+class RenderError(AutogradeError):
+    """A page that could not be rendered (past its time budget, say): that page is left out."""
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import GradebookError
+from grader.private import FILE_MODE
 
 __all__ = ["Gradebook", "LateMark", "SubmissionRecord"]
 
@@ -139,11 +140,11 @@ class Gradebook:
             self.engine = sa.create_engine(self.url, future=True)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                if self.engine.url.database:  # created private, never readable for a moment (SQLite's WAL
+                    _private_file(Path(self.engine.url.database))  # and shared-memory files copy its mode)
             metadata.create_all(self.engine)
             _add_missing_columns(self.engine)
             self._relative_paths()
-            if self.engine.dialect.name == "sqlite" and self.engine.url.database:
-                os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
         except SQLAlchemyError as exc:
             raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
 
@@ -333,6 +334,16 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("given", "expected"):
         row[key] = json.loads(row[key]) if row.get(key) is not None else None
     return row
+
+
+def _private_file(path: Path) -> None:
+    """The gradebook file, made 0600 (new, or one an older autograde made with the umask's mode)."""
+    if str(path) == ":memory:" or not path.parent.is_dir():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -25,6 +25,7 @@ from grader.late import Deadlines, Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
+from grader.private import FILE_MODE, private_folder
 from grader.problems import families
 from grader.sandbox.job import Limits
 from grader.sandbox.limits import sandbox_for
@@ -275,11 +276,11 @@ class Inbox:
 def _file(where: Path, assignment: str, data: bytes, now: dt.datetime | None) -> Path:
     """Write a new ``<stamp>/<assignment>.ipynb`` under ``where`` (``untimed`` without a time); never overwrites."""
     stamp = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ") if now else "untimed"
-    where.mkdir(parents=True, exist_ok=True)
+    private_folder(where)
     folder, suffix = where / stamp, 0
     while True:  # mkdir is the claim: two submissions in the same microsecond get two folders
         try:
-            folder.mkdir()
+            folder.mkdir(mode=0o700)
             break
         except FileExistsError:
             suffix += 1
@@ -295,7 +296,7 @@ def _write_new(path: Path, data: bytes) -> None:
     """Write under a hidden temporary name beside ``path`` and rename it into place: a crash leaves
     no half-written file where grading looks (it skips hidden names)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -26,6 +26,7 @@ class _BatchDisplay:
         self.batch = None
         self.counts = {"graded": 0, "failed": 0, "invalid": 0}
         self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
+        self.unreadable: list[str] = []  # "student problem/part" whose answer could not be read or compared
         self.started = time.perf_counter()
         self.stopped = "interrupted"  # why the batch stopped early, if it did
 
@@ -47,6 +48,7 @@ class _BatchDisplay:
                 self.weak_layers.setdefault(layer, set()).add(state)
         status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
         self.counts[status] += 1
+        self.unreadable += [f"{planned.student.student_id} {r.problem_id}/{r.part}" for r in rows if r.result.unreadable]
         score = sum(r.result.score for r in rows)
         top = sum(r.result.max_score for r in rows)
         if self.task is not None:
@@ -131,6 +133,10 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
     for layer, states in sorted(display.weak_layers.items()):
         err.print(f"[bold yellow]warning: sandbox layer '{layer}' was {'; '.join(sorted(states))}[/] "
                   "(see docs/security.md for what it needs)", highlight=False)
+    if display.unreadable:
+        shown = ", ".join(display.unreadable[:10]) + (" ..." if len(display.unreadable) > 10 else "")
+        err.print(f"[yellow]{len(display.unreadable)} answer part(s) could not be read[/] (scored wrong, their points "
+                  f"kept in the maximum; the reason is in each part's feedback): {shown}", highlight=False, soft_wrap=True)
     for f in b.unknown:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
     for f, reason in b.unreadable:

@@ -43,10 +43,14 @@ def feedback(
         result = write_feedback(c, assignment, now=moment)
     except AutogradeError as exc:
         fail(str(exc))
-    if not result.pages:
+    if not result.pages and not result.failed:
         err.print(f"[yellow]no graded submissions of {assignment}:[/] run autograde grade {assignment} first", highlight=False, soft_wrap=True)
     folder = c.folder("feedback") / result.assignment
     out.print(f"wrote {len(result.pages)} feedback page(s) to {rel(c, folder)}/", highlight=False, soft_wrap=True)
+    for student, why in result.failed:
+        err.print(f"[bold red]no page for {escape(student)}:[/] {escape(why)}", highlight=False, soft_wrap=True)
+    if result.failed:
+        fail(f"{len(result.failed)} feedback page(s) could not be written; the others were", code=1)
 
 
 @app.command()

@@ -56,6 +56,8 @@ class ExecutionOutcome:
     seconds: float = 0.0
     executor: str = ""
     sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
+    cpu_seconds: float | None = None     # the whole run's, counted by its control group
+    memory_peak_mb: float | None = None
 
 
 def _kernel(job: RunJob) -> RunResult:
@@ -95,6 +97,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
         run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
     outcome.status, outcome.reason, outcome.executor = run.status, run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
+    outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots
         found = parse_collected(text, prepared.marker)
         if found:

@@ -15,6 +15,7 @@ from grader.assignment import load_assignment
 from grader.config import Course
 from grader.grading.pool import default_workers, start_workers, stop_workers
 from grader.late import deadlines
+from grader.private import private_folder
 
 __all__ = ["grade"]
 
@@ -47,8 +48,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
     else:
         # local workers and their zygotes start up while pytest plans the batch
         start_workers(executor, workers or course.config.workers or default_workers())
-    folder = Path(submissions or course.folder("submitted")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(submissions or course.folder("submitted")).resolve())
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")

@@ -23,6 +23,7 @@ from grader.config import Student
 from grader.identity import STAMP_KEY
 from grader.notebook.nbgrader import nbgrader_metadata
 from grader.notebook.slots import Slot, literal, slots, stub_line
+from grader.private import FILE_MODE, FOLDER_MODE, private_folder
 from grader.variants import Variant
 
 __all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "grading_reference", "notebook_bytes", "write_notebook"]
@@ -341,14 +342,15 @@ def write_notebook(nb: NotebookNode | None, path: Path, data: bytes | None = Non
     # os calls rather than pathlib's: a roster writes thousands of these
     folder, name = os.path.split(path)
     try:
-        os.mkdir(folder)
+        os.mkdir(folder, FOLDER_MODE)  # course state is private (grader/private.py)
+        os.chmod(folder, FOLDER_MODE)
     except FileExistsError:
         pass
     except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
+        private_folder(Path(folder))
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # one writer per process: no clash
     data = memoryview(data if data is not None else notebook_bytes(nb))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
     try:
         while data:
             data = data[os.write(fd, data):]

@@ -32,6 +32,7 @@ from grader.late import deadlines, shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
 from grader.report.markup import SanitisedHTML, Typesetter, clean_html
+from grader.report.bounds import page_budget, shortened_notebook
 from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
@@ -100,6 +101,7 @@ class FeedbackResult:
     assignment: str
     pages: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (student_id, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)   # (student_id, why): no page written
 
 
 def _shown(value: Any) -> str:
@@ -225,14 +227,18 @@ class FeedbackWriter:
         sub = record.submission
         path = Path(sub.path)
         submitted = self.course.folder("submitted")
-        root = submitted if path.resolve().is_relative_to(submitted) else path.parent
+        try:
+            inside = path.resolve().is_relative_to(submitted)
+        except (OSError, RuntimeError):  # a link loop: the reader below says so
+            inside = False
+        root = submitted if inside else path.parent
         limit = self.course.config.limits.submission_mb * 1_000_000
         try:
             data = read_submission_bytes(path, limit, root)
             if sub.sha256 and digest(data) != sub.sha256:
                 # results beside cells they were not computed from would mislead
                 return None, "Your notebook has changed since it was graded, so it is not shown; the results below are for the graded one."
-            return read_notebook(data, path.name), ""
+            return shortened_notebook(read_notebook(data, path.name)), ""
         except AutogradeError as exc:
             return None, f"Your notebook cannot be shown here: {exc}"
 
@@ -310,5 +316,12 @@ def write_feedback(course: Course, assignment_name: str, now: dt.datetime | None
             result.skipped.append((record.student_id, record.status))
             continue
         path = folder / f"{record.student_id}.html"
-        result.pages.append(write_atomic(path, writer.page(record).encode("utf-8")))
+        try:  # one page that cannot be rendered never stops the others
+            with page_budget(what=f"{record.student_id}'s page"):
+                html = writer.page(record)
+        except Exception as exc:  # noqa: BLE001 - whatever a notebook sets off in the renderers
+            result.failed.append((record.student_id, str(exc) if isinstance(exc, AutogradeError)
+                                  else f"{type(exc).__name__}: {exc}"[:300]))
+            continue
+        result.pages.append(write_atomic(path, html.encode("utf-8")))
     return result

@@ -22,6 +22,7 @@ from grader.config import Course, Student
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.late import Deadline, Lateness, submission_time
+from grader.private import private_folder
 
 __all__ = ["StudentRecord", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
 
@@ -185,12 +186,11 @@ def points_possible(assignment: Assignment, records: list[StudentRecord]) -> flo
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write a whole file or nothing: a reader never sees half an export."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    private_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600, as course state is
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; exports and pages are meant to be read
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -16,9 +16,11 @@ import jinja2
 from grader.assignment import load_assignment
 from grader.config import Course
 from grader.gradebook import Gradebook
+from grader.private import private_folder
 from grader.report.difficulty import ParamEffect
 from grader.report.markup import text_html
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
+from grader.report.records import write_atomic
 from grader.report.stats import AssignmentStats, assignment_stats
 
 __all__ = ["ReportResult", "render_report", "write_report"]
@@ -85,9 +87,7 @@ def write_report(course: Course, assignment: str, out: Path | None = None) -> Re
         stats = assignment_stats(book, a, roster=[s.student_id for s in course.roster()])
     finally:
         book.close()
-    folder = Path(out) if out is not None else course.folder("reports") / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "index.html"
+    folder = private_folder(Path(out) if out is not None else course.folder("reports") / assignment)
     html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root)
-    path.write_text(html, encoding="utf-8")
+    path = write_atomic(folder / "index.html", html.encode("utf-8"))
     return ReportResult(path=path, stats=stats)
