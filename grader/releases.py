@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.config import Course
 from grader.errors import ConfigError
+from grader.private import private_folder, write_private
 from grader.variants import Variant
 
 __all__ = ["ReleaseRecord", "changed_problems", "changes_message", "fingerprint", "fingerprints"]
@@ -65,10 +66,10 @@ class ReleaseRecord:
             self.students[sid] = dict(values)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         text = json.dumps({"schema": SCHEMA, "students": self.students}, sort_keys=True, indent=1) + "\n"
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        write_private(tmp, text.encode("utf-8"))
         tmp.replace(self.path)
 
 

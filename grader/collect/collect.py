@@ -22,6 +22,7 @@ from grader.config import Course
 from grader.errors import CollectError, SubmissionError
 from grader.late import Lateness
 from grader.notebook.read import digest, read_submission_bytes
+from grader.private import write_private
 from grader.submit import Inbox
 
 __all__ = ["CollectResult", "CollectedFile", "Outcome", "collect", "detect"]
@@ -175,6 +176,6 @@ class _Filer:
     def _note(self, path: Path, claim: Claim) -> None:
         """Where a collected file came from, beside it (grading reads only the notebook)."""
         late = "" if claim.lms_late is None else f"the LMS marks it {'late' if claim.lms_late else 'on time'}\n"
-        (path.parent / "collected.txt").write_text(
+        write_private(path.parent / "collected.txt", (
             f"collected from {self.source.name} ({self.layout.value if self.layout else '?'}): {claim.entry.name}\n"
-            f"submission time from: {claim.time_source}\n{late}", encoding="utf-8")
+            f"submission time from: {claim.time_source}\n{late}").encode("utf-8"))

@@ -41,7 +41,9 @@ def test_canvas_files_map_by_canvas_id_and_are_filed_without_a_time(course, rele
     assert ada.when is None and ada.lateness is None and "Canvas" in ada.time_source
     found = {f.student_id: f for f in discover(course.folder("submitted"), "a1")}
     assert set(found) == {"s001", "s002"} and found["s002"].when is None
-    assert "turingalan_LATE_1002_50002_a1-1.ipynb" in (alan.path.parent / "collected.txt").read_text()
+    note = alan.path.parent / "collected.txt"
+    assert "turingalan_LATE_1002_50002_a1-1.ipynb" in note.read_text()
+    assert {oct(p.stat().st_mode & 0o777) for p in (note, ada.path)} == {"0o600"}  # course state is private
 
 
 def test_canvas_names_it_cannot_map_are_listed_with_the_reason(course, released, tmp_path):
