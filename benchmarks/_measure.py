@@ -99,3 +99,66 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.05, **kw) -> Tre
 
 def self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+RUN_COMMANDS = ("grader.sandbox.zygote", "grader.sandbox.launch", "ipykernel_launcher")
+"""Command lines of processes that run student code: their memory is the run's (its control group's)."""
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _runs_student_code(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return any(name in command for name in RUN_COMMANDS)
+
+
+class GraderPeak:
+    """The peak resident memory (VmHWM) of a grading process (``root``) and every grader process
+    it starts (the pool's server and workers), leaving out the processes that run student code and
+    theirs (their memory is the runs', bounded by their control groups), sampled while the ``with``
+    block runs."""
+
+    def __init__(self, root: int, interval: float = 0.1):
+        self.root, self.interval = root, interval
+        self.peaks: dict[int, int] = {}  # pid -> its peak, kB
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            tree, todo = _children(), [self.root]
+            while todo:
+                pid = todo.pop()
+                if pid != self.root and _runs_student_code(pid):
+                    continue
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_kb(pid))
+                todo += tree.get(pid, [])
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> GraderPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def main_mb(self) -> float:
+        return self.peaks.get(self.root, 0) / 1024
+
+    @property
+    def workers_mb(self) -> float:
+        """The largest peak of any other grader process (a pool worker, its process server)."""
+        return max((kb for pid, kb in self.peaks.items() if pid != self.root), default=0) / 1024

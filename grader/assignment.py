@@ -18,18 +18,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFloat, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from grader.answers import Tolerance
 from grader.checking import split_points
 from grader.config import SAFE_ID, Course, read_toml
-from grader.errors import AutogradeError, ConfigError, describe_validation_error
-from grader.late import Duration, LateConfig, Moment, moment, shown
-from grader.problems import Family, get_family, load_family_file
+from grader.errors import AutogradeError, ConfigError, FamilyError, describe_validation_error
+from grader.late import Duration, LateConfig, Moment, shown
+from grader.problems import Family, families, get_family, load_family_file
 from grader.problems.space import FamilySpace
 
 __all__ = ["AlternativeConfig", "Assignment", "AssignmentConfig", "Computed", "Pool", "Problem", "ProblemConfig",
-           "QuestionConfig", "load_assignment"]
+           "QuestionConfig", "load_assignment", "problem_family", "read_assignment_config"]
 
 PROBLEM_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 """Problem ids prefix the answer variables (``q1_out_size``), so they must be identifiers."""
@@ -53,7 +54,8 @@ class ProblemConfig(_Strict):
     family_file: str | None = Field(None, description="A custom family module beside assignment.toml.")
     title: str = Field("", description="Heading shown to students (default: the family's summary).")
     intro: str = Field("", description="Markdown shown before the statement.")
-    points: float | dict[str, float] | None = Field(None, description="Total points shared by the parts, or points per part.")
+    points: NonNegativeFloat | dict[str, NonNegativeFloat] | None = Field(
+        None, description="Total points shared by the parts, or points per part (never negative).")
     space: dict[str, Any] = Field(default_factory=dict, description="Overrides of the family's parameter space.")
     params: dict[str, Any] | None = Field(None, description="Fixed parameters: every student gets these (no randomisation).")
     tolerance: Tolerance | None = Field(None, description="Tolerance for real answers in this problem.")
@@ -84,11 +86,13 @@ class QuestionConfig(_Strict):
 
 
 def _kind(item: Any) -> str:
-    return "question" if isinstance(item, dict) and "prompt" in item or isinstance(item, QuestionConfig) else "problem"
+    # tags with a "-": an error's place then reads problems[2].points, without the tag in it
+    return "free-text-question" if isinstance(item, dict) and "prompt" in item or isinstance(item, QuestionConfig) \
+        else "computed-problem"
 
 
 Item = Annotated[
-    Annotated[ProblemConfig, Tag("problem")] | Annotated[QuestionConfig, Tag("question")],
+    Annotated[ProblemConfig, Tag("computed-problem")] | Annotated[QuestionConfig, Tag("free-text-question")],
     Discriminator(_kind),
 ]
 
@@ -97,7 +101,7 @@ class AssignmentConfig(_Strict):
     """The whole of ``assignment.toml``."""
 
     title: str = Field(description="Title shown to students.")
-    due: dt.datetime | dt.date | None = Field(None, description="Due date (TOML date or date-time; UTC if no offset).")
+    due: Moment | None = Field(None, description="Due date (TOML date or date-time; a date alone is the end of that day; UTC if no offset).")
     cutoff: Moment | None = Field(None, description="Nothing later is graded unless asked (default: the due date); late days still count from the due date.")
     grace: Duration = Field(dt.timedelta(), description="How long after the due date (and the cutoff) a submission still counts as on time: \"15m\", \"1h\".")
     late: LateConfig = Field(default_factory=LateConfig, description="The penalty for late work.")
@@ -109,8 +113,8 @@ class AssignmentConfig(_Strict):
     def _deadlines(self) -> AssignmentConfig:
         if self.cutoff is not None and self.due is None:
             raise ValueError("cutoff: needs a due date")
-        if self.cutoff is not None and self.cutoff < moment(self.due):
-            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(moment(self.due))}")
+        if self.cutoff is not None and self.cutoff < self.due:
+            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(self.due)}")
         return self
 
     @field_validator("canvas_column")
@@ -201,7 +205,7 @@ class Assignment:
 
     @property
     def due(self) -> dt.datetime | None:
-        return moment(self.config.due)
+        return self.config.due
 
     @property
     def cutoff(self) -> dt.datetime | None:
@@ -229,10 +233,7 @@ def load_assignment(course: Course, name: str) -> Assignment:
     if not path.is_file():
         known = ", ".join(assignment_names(course)) or "none"
         raise ConfigError(f"unknown assignment {name!r}: {path} does not exist (known: {known})")
-    try:
-        config = AssignmentConfig.model_validate(read_toml(path))
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    config = read_assignment_config(path)
     seen: set[str] = set()
     items: list[Problem | Pool | QuestionConfig] = []
     for item in config.problems:
@@ -243,14 +244,36 @@ def load_assignment(course: Course, name: str) -> Assignment:
     return Assignment(name=name, folder=folder, config=config, problems=tuple(items))
 
 
+def read_assignment_config(path: Path) -> AssignmentConfig:
+    """Parse and check one ``assignment.toml``; a mistake is a one-line ``ConfigError`` naming the file."""
+    try:
+        return AssignmentConfig.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc, one_based=True)}") from None
+
+
+def problem_family(folder: Path, item: ProblemConfig) -> Family:
+    """The family a problem names: a registered one, or the module in its ``family_file``.
+
+    A file may not take a registered family's name: a notebook records its problems' families by
+    name, and every command must find the same family under it.
+    """
+    if (item.family is None) == (item.family_file is None):
+        raise ConfigError("give exactly one of family or family_file")
+    if item.family:
+        return get_family(item.family)
+    family = load_family_file(folder / item.family_file)
+    if family.name in families():
+        raise FamilyError(f"family_file {item.family_file}: {family.name!r} is already a registered family; rename the file")
+    return family
+
+
 def _resolve(path: Path, folder: Path, item: ProblemConfig, where: str = "") -> Problem | Pool:
     where = where or f"{path}: problem {item.id!r}"
     if item.choose_from is not None:
         return _pool(path, folder, item)
-    if (item.family is None) == (item.family_file is None):
-        raise ConfigError(f"{where}: give exactly one of family or family_file")
     try:
-        family = get_family(item.family) if item.family else load_family_file(folder / item.family_file)
+        family = problem_family(folder, item)
         space = family.space(item.space)
         if item.params is not None:
             family.params(item.params)

@@ -6,6 +6,7 @@ notebook grader and the pytest harness all call :func:`check`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,7 +16,7 @@ from grader.answers import Tolerance, Verdict
 from grader.problems.base import Mistake, Part
 from grader.problems.registry import Family
 
-__all__ = ["CheckResult", "PartResult", "check", "split_points"]
+__all__ = ["CheckResult", "PartResult", "check", "split_points", "storable", "unreadable"]
 
 
 class PartResult(BaseModel):
@@ -30,6 +31,7 @@ class PartResult(BaseModel):
     mistake: str | None = None
     carried: bool = False
     note: str = ""  # how the answer was read, when that took interpretation
+    unreadable: bool = False  # reading or comparing the answer raised: wrong, its points kept in the maximum
     given: Any = None
     expected: Any = None
 
@@ -63,6 +65,20 @@ class CheckResult(BaseModel):
 
 def _round(x: float) -> float:
     return round(x, 6)
+
+
+def unreadable(exc: BaseException) -> str:
+    """The sentence for an answer whose reading or comparing raised ``exc``."""
+    return f"This answer could not be read: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def storable(value: Any) -> Any:
+    """``value``, unless the gradebook could not store it as JSON (then a sentence saying so)."""
+    try:
+        json.dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        return "<a value that cannot be stored>"
+    return value
 
 
 def split_points(parts: Mapping[str, Part], points: float | Mapping[str, float] | None) -> dict[str, float]:
@@ -116,7 +132,15 @@ def check(
         unanswered = value is None and not _none_is_an_answer(family, part)
         if unanswered and only_given:
             continue
-        verdict = Verdict(0.0, "Not answered.", answered=False) if unanswered else part.kind.compare(value, part.expected, tol)
+        if unanswered:
+            verdict = Verdict(0.0, "Not answered.", answered=False)
+        else:
+            try:
+                verdict = part.kind.compare(value, part.expected, tol)
+            except Exception as exc:  # noqa: BLE001 - whatever a student's value sets off, this part is wrong, not gone
+                results[name] = PartResult(correct=False, score=0.0, max_score=shares[name], feedback=unreadable(exc),
+                                           unreadable=True, given=storable(value), expected=part.expected)
+                continue
         results[name] = _score(name, part, value, verdict, shares[name], given, mistake_values, tol, carry_forward)
 
     if notes and not only_given:  # a submission's page shows each part's feedback, not the answer's notes

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader.answers import Tolerance
 from grader.errors import ConfigError, describe_validation_error
+from grader.private import private_folder, write_private
 
 __all__ = [
     "CONFIG_NAME",
@@ -62,8 +63,8 @@ class LimitsConfig(_Strict):
 
     cell_seconds: float = Field(30, gt=0, le=3600, description="Wall-clock limit for one cell.")
     notebook_seconds: float = Field(120, gt=0, le=7200, description="Wall-clock limit for the whole notebook.")
-    memory_mb: int = Field(2048, ge=64, le=1_000_000, description="Address-space cap of the student's kernel.")
-    processes: int = Field(64, ge=1, le=10_000, description="Process/thread cap of the student's kernel.")
+    memory_mb: int = Field(2048, ge=64, le=1_000_000, description="Memory of one run: each process's address space, and the resident memory of all its processes together (its control group).")
+    processes: int = Field(64, ge=1, le=10_000, description="Processes and threads of one run, all together (its uid's cap and its control group's).")
     output_kb: int = Field(1024, ge=1, le=1_000_000, description="Printed output kept per notebook.")
     file_mb: int = Field(64, ge=1, le=100_000, description="Largest file the kernel may write.")
     disk_mb: int = Field(256, ge=16, le=100_000, description="Space of the run's private working folder (where namespaces are available).")
@@ -74,7 +75,18 @@ class FeedbackConfig(_Strict):
     """What students see in their feedback."""
 
     show_expected: Literal["never", "wrong_after_due", "after_due", "always"] = Field(
-        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due date.")
+        "wrong_after_due", description="When expected values are shown: by default only for wrong parts, after the due "
+        "date (once submissions close for the student: their own cutoff, an extension's if any, plus the grace).")
+    show_solution: Literal["never", "wrong_after_due", "after_due", "always"] | None = Field(
+        None, description="When each problem's worked solution, with the student's own numbers, is shown in their "
+        "feedback page (wrong_after_due: for problems not fully right). A worked solution holds the answers, so by "
+        "default it follows show_expected: after the due date, or never when show_expected is never.")
+
+    @property
+    def solution_policy(self) -> str:
+        if self.show_solution is not None:
+            return self.show_solution
+        return "never" if self.show_expected == "never" else "after_due"
 
 
 class CourseConfig(_Strict):
@@ -163,7 +175,7 @@ def load_course(root: Path | None = None) -> Course:
     try:
         config = CourseConfig.model_validate(read_toml(path))
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(exc, one_based=True)}") from None
     return Course(root=root, config=config)
 
 
@@ -228,10 +240,8 @@ def load_secret(course: Course, create: bool = False) -> tuple[bytes, str | None
         return path.read_bytes().strip(), None
     if not create:
         raise ConfigError(f"no course secret: set ${SECRET_ENV}, set secret_file in {CONFIG_NAME}, or run autograde generate once")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    (path.parent / ".gitignore").write_text("*\n")
+    private_folder(path.parent)
+    write_private(path.parent / ".gitignore", b"*\n")
     value = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
+    write_private(path, (value + "\n").encode(), exclusive=True)
     return value.encode(), f"created a course secret in {path} (keep it out of the repo; back it up: losing it changes every variant)"

@@ -22,11 +22,13 @@ from rich.table import Table
 
 from grader.assignment import load_assignment
 from grader.checking import check
+from grader.cli.common import score_text
 from grader.config import load_course
 from grader.generate import generate, release_path
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
 from grader.notebook.slots import slots, stub_line
+from grader.private import make_private, private_folder, write_private
 from grader.problems import families, get_family
 from grader.report.export import export
 from grader.report.feedback import write_feedback
@@ -68,14 +70,14 @@ def grade_seed_answers(path: Path = ROOT / "examples" / "seeds.jsonl") -> int:
 def scratch_course(folder: Path = ROOT / "demo-run"):
     """A fresh copy of the demo course, with its own secret."""
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
+    private_folder(folder)  # the course's state is its owner's only (grader/private.py), copies included
     for name in ("autograde.toml", "roster.csv", "assignments", "solutions"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, folder / name)
+    make_private(folder)
     config = folder / "autograde.toml"  # a shorter cell limit, so the demo's infinite loop ends soon
     config.write_text(config.read_text().replace("cell_seconds = 20", "cell_seconds = 5"))
-    (folder / ".autograde").mkdir()
-    (folder / ".autograde" / "secret").write_text("demo-secret\n")
+    write_private(private_folder(folder / ".autograde") / "secret", b"demo-secret\n")
     return load_course(folder)
 
 
@@ -85,9 +87,8 @@ def make_submissions(course) -> dict[str, str]:
     done: dict[str, str] = {}
 
     def place(student: str, data: bytes) -> None:
-        folder = course.folder("submitted") / student / ASSIGNMENT / "2026-12-07T20-00-00Z"
-        folder.mkdir(parents=True)
-        (folder / f"{ASSIGNMENT}.ipynb").write_bytes(data)
+        folder = private_folder(course.folder("submitted") / student / ASSIGNMENT / "2026-12-07T20-00-00Z")
+        write_private(folder / f"{ASSIGNMENT}.ipynb", data)
 
     worked = release_path(course, ASSIGNMENT, "s001", worked=True)
     # validated, then filed with a timestamp: a fixed one, before the due date, so the demo never turns late
@@ -135,12 +136,12 @@ def show_results(course, done: dict[str, str]) -> None:
         for sub in book.submissions(ASSIGNMENT):
             rows = book.results(sub.id)
             mistakes = sorted({r["mistake"] for r in rows if r["mistake"]})
-            score = f"{sub.score:g} / {sub.max_score:g}" if sub.max_score else "-"
+            score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.max_score else "-"
             waiting = Counter()  # points of free-text parts not graded yet, by why
             for r in rows:
                 if r["manual"] and r["verdict"] in ("pending", "unanswered"):
                     waiting[r["verdict"]] += r["max_score"]
-            by_hand = ", ".join(f"{points:g} {why}" for why, points in sorted(waiting.items()))
+            by_hand = ", ".join(f"{score_text(points)} {why}" for why, points in sorted(waiting.items()))
             table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:
         book.close()

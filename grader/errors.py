@@ -8,7 +8,9 @@
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
-    └── GradebookError             the gradebook cannot be opened or written
+    ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
+    ├── GradebookError             the gradebook cannot be opened or written
+    └── RenderError                a page (feedback) could not be rendered within its bounds
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -28,6 +30,8 @@ __all__ = [
     "GradebookError",
     "NotebookError",
     "ParamsError",
+    "ReleaseChangedError",
+    "RenderError",
     "SpaceError",
     "SubmissionError",
     "describe_validation_error",
@@ -58,6 +62,10 @@ class ConfigError(AutogradeError):
     """A configuration, assignment or roster file that cannot be used as written."""
 
 
+class ReleaseChangedError(AutogradeError):
+    """What students were released would change: a notebook rewritten, or the numbers they are graded on."""
+
+
 class NotebookError(AutogradeError):
     """A notebook that cannot be read or built."""
 
@@ -74,7 +82,11 @@ class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
 
 
-_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple"})
+class RenderError(AutogradeError):
+    """A page that could not be rendered (past its time budget, say): that page is left out."""
+
+
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})
 
 
 def _is_type_tag(segment: object) -> bool:
@@ -90,11 +102,27 @@ def _printable(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``."""
+def _place(loc: tuple, one_based: bool) -> str:
+    """``problems.1.points``, or with ``one_based`` ``problems[2].points``: the second table of a file."""
+    text = ""
+    for segment in loc:
+        if _is_type_tag(segment):
+            continue
+        if one_based and isinstance(segment, int):
+            text += f"[{segment + 1}]"
+        else:
+            text += f".{segment}" if text else str(segment)
+    return text
+
+
+def describe_validation_error(exc: ValidationError, *, one_based: bool = False) -> str:
+    """Flatten a pydantic ``ValidationError`` into one line: ``field: reason; field: reason``.
+
+    ``one_based`` numbers list items from 1, as a person counts the tables of a configuration file.
+    """
     parts: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = _printable(".".join(str(x) for x in err["loc"] if not _is_type_tag(x)))
+        loc = _printable(_place(err["loc"], one_based))
         msg = _printable(err["msg"].removeprefix("Value error, "), 300)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"

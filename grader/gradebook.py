@@ -4,6 +4,10 @@ SQLite by default (a file path in autograde.toml); any SQLAlchemy URL (``postgre
 works too. A batch commits each submission's results as it finishes, so an interrupted batch
 resumes where it stopped: a submission already graded (same assignment, student and sha256) is
 not graded again unless asked.
+
+A submission's file is stored relative to the course folder (``submitted/s001/a1/.../a1.ipynb``)
+and read back as a path inside the course where the gradebook was opened, so a course folder that
+is moved or copied keeps its rows instead of grading every submission again as new ones.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import GradebookError
+from grader.private import FILE_MODE
 
 __all__ = ["Gradebook", "LateMark", "SubmissionRecord"]
 
@@ -59,7 +64,11 @@ submissions = sa.Table(
     sa.Column("executor", sa.String(20), nullable=False, default=""),
     sa.Column("due_at", sa.String(40)),  # the student's own due date (an extension's), ISO; None: no due date
     sa.Column("late_days", sa.Integer),  # None: no due date or no recorded time to judge
-    sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0),  # share of the total taken; score is net of it
+    # share of the total taken; score is net of it (0 in rows from before late work, until grade re-marks them)
+    sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0, server_default="0"),
+    # what the notebook's release stamp said (grader.identity): match | other_student | unknown_stamp | unstamped
+    sa.Column("identity", sa.String(20)),
+    sa.Column("released_to", sa.String(64), nullable=False, default="", server_default=""),
     sa.UniqueConstraint("assignment", "student_id", "path", name="one_row_per_file"),
 )
 
@@ -97,6 +106,8 @@ class SubmissionRecord:
     due_at: str | None = None
     late_days: int | None = None
     penalty_percent: float = 0.0
+    identity: str | None = None
+    released_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,19 +136,43 @@ class Gradebook:
 
     def __init__(self, location: str, root: Path = Path(".")):
         self.url = _url(location, root)
+        self.root = Path(root).resolve()
         try:
             self.engine = sa.create_engine(self.url, future=True)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                if self.engine.url.database:  # created private, never readable for a moment (SQLite's WAL
+                    _private_file(Path(self.engine.url.database))  # and shared-memory files copy its mode)
             metadata.create_all(self.engine)
-            _check_columns(self.engine, location)
-            if self.engine.dialect.name == "sqlite" and self.engine.url.database:
-                os.chmod(self.engine.url.database, 0o600)  # grades are private, whatever the umask
+            _add_missing_columns(self.engine)
+            self._relative_paths()
         except SQLAlchemyError as exc:
             raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _relative_paths(self) -> None:
+        """Rows written before paths were stored relative to the course (absolute paths inside it) are
+        rewritten once, so that they stay the rows a rerun finds, with their hand grades."""
+        prefix = str(self.root).rstrip("/") + "/"
+        inside = sa.func.substr(submissions.c.path, 1, len(prefix)) == prefix
+        with self.engine.connect() as conn:  # a read first: opening a gradebook takes no write lock
+            if conn.execute(sa.select(submissions.c.id).where(inside).limit(1)).first() is None:
+                return
+        with self.engine.begin() as conn:
+            conn.execute(submissions.update().where(inside).values(
+                path=sa.func.substr(submissions.c.path, len(prefix) + 1)))
+
+    def stored_path(self, path: str | Path) -> str:
+        """How a submission's file is keyed: relative to the course (POSIX), or absolute if outside it.
+        A relative path is taken as relative to the course."""
+        absolute = Path(os.path.normpath(self.root / path))  # an absolute path stays itself
+        return absolute.relative_to(self.root).as_posix() if absolute.is_relative_to(self.root) else str(absolute)
+
+    def file_path(self, stored: str) -> str:
+        """A stored path as a file of the course this gradebook was opened for."""
+        return stored if os.path.isabs(stored) else str(self.root / stored)
 
     # -- writing -----------------------------------------------------------------------------
     def add_students(self, rows: Iterable[tuple[str, str, str]]) -> None:
@@ -155,14 +190,17 @@ class Gradebook:
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
                status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
                executor: str = "", variants: dict[str, tuple[str, Any]] | None = None, late: LateMark = LateMark(),
-               alternatives: dict[str, str] | None = None) -> int:
+               alternatives: dict[str, str] | None = None, identity: str | None = None,
+               released_to: str = "") -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
         params); ``alternatives``: pool problem id -> the alternative they got) in one transaction,
-        replacing an earlier grading. The total is net of the late penalty."""
+        replacing an earlier grading. The total is net of the late penalty; ``identity`` is what the
+        notebook's release stamp said (an :class:`~grader.identity.IdentityStatus` value)."""
         rows = list(rows)
+        path = self.stored_path(path)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
                       seconds=seconds, executor=executor, due_at=late.due_at, late_days=late.late_days,
-                      penalty_percent=late.penalty_percent)
+                      penalty_percent=late.penalty_percent, identity=identity, released_to=released_to)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
@@ -207,6 +245,7 @@ class Gradebook:
         policy changed since: their totals follow, nothing is graded again."""
         with self.engine.begin() as conn:
             for student_id, path, late in marks:
+                path = self.stored_path(path)
                 key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
                 found = conn.execute(sa.select(submissions.c.id).where(key)).first()
                 if found is None:
@@ -218,6 +257,7 @@ class Gradebook:
 
     # -- reading -----------------------------------------------------------------------------
     def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
+        path = self.stored_path(path)
         key = ((submissions.c.assignment == assignment) & (submissions.c.student_id == student_id)
                & (submissions.c.path == path) & (submissions.c.sha256 == sha256) & submissions.c.graded_at.is_not(None)
                & submissions.c.status.in_(("graded", "failed", "invalid", "not_on_roster")))
@@ -227,10 +267,11 @@ class Gradebook:
     def submissions(self, assignment: str, latest_only: bool = True) -> list[SubmissionRecord]:
         """Submission rows for an assignment; by default the one graded row per student (a file kept
         after the cutoff only when the student has nothing else)."""
+        # by id last: of two rows submitted at the same moment, the one written last is the latest
         query = sa.select(submissions).where(submissions.c.assignment == assignment).order_by(
-            submissions.c.student_id, submissions.c.submitted_at)
+            submissions.c.student_id, submissions.c.submitted_at, submissions.c.id)
         with self.engine.connect() as conn:
-            rows = [SubmissionRecord(**r._mapping) for r in conn.execute(query)]
+            rows = [SubmissionRecord(**{**r._mapping, "path": self.file_path(r.path)}) for r in conn.execute(query)]
         if not latest_only:
             return rows
         latest: dict[str, SubmissionRecord] = {}
@@ -267,6 +308,19 @@ class Gradebook:
             return {(r.student_id, r.problem_id): r.alternative for r in conn.execute(query)}
 
 
+def _add_missing_columns(engine: sa.Engine) -> None:
+    """Add the columns a gradebook made by an older autograde lacks (new ones are nullable or have a
+    server default), so that it opens as it is, hand grades and all; a migration tool will take this over."""
+    inspector = sa.inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    ddl = sa.schema.CreateColumn(column).compile(dialect=engine.dialect)
+                    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+
+
 def _keep_hand_grades(conn, submission_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A regrade keeps a hand grade whose written answer has not changed."""
     graded = {(r.problem_id, r.part): r for r in conn.execute(
@@ -293,15 +347,14 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _check_columns(engine: sa.Engine, location: str) -> None:
-    """A gradebook written by an older autograde lacks newer columns: say so in one line, not in SQL."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        missing = [c.name for c in table.columns if c.name not in have]
-        if missing:
-            raise GradebookError(f"gradebook {location}: made by an older autograde, its {table.name} table lacks "
-                                 f"{', '.join(missing)}: set gradebook in autograde.toml to a new file and grade again")
+def _private_file(path: Path) -> None:
+    """The gradebook file, made 0600 (new, or one an older autograde made with the umask's mode)."""
+    if str(path) == ":memory:" or not path.parent.is_dir():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

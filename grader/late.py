@@ -159,13 +159,19 @@ class Deadline:
     policy: LateConfig = field(default_factory=LateConfig)
     extended: bool = False
 
+    @property
+    def closes(self) -> dt.datetime | None:
+        """When submissions close for this student: their cutoff plus the grace (None without a due date).
+        Nothing handed in later is graded unless the instructor asks, so only then may answers be shown."""
+        return self.cutoff + self.grace if self.cutoff is not None else None
+
     def judge(self, when: dt.datetime | None) -> Lateness:
         """Late days (rounded up, after the grace), whether after the cutoff, and the penalty."""
         if self.due is None or when is None:
             return Lateness(when, self, None)
         over = when - self.due
         days = 0 if over <= self.grace else math.ceil(over / DAY)
-        after = self.cutoff is not None and when > self.cutoff + self.grace
+        after = self.closes is not None and when > self.closes
         return Lateness(when, self, days, after, self.policy.percent_for(days))
 
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.assignment import Assignment, Pool, Problem
+from grader.errors import FamilyError
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["HandWork", "ProblemStats", "Variant", "choose", "hand_work", "problem_rng", "seed_words", "variant",
-           "variants", "variant_stats"]
+__all__ = ["HandWork", "ProblemStats", "Variant", "choose", "hand_work", "problem_rng", "seed_words", "solved_variants",
+           "variant", "variants", "variant_stats"]
 
 
 def _digest(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> bytes:
@@ -101,6 +102,22 @@ def variants(secret: bytes, course: str, assignment: Assignment, student_id: str
     return {p.id: variant(secret, course, assignment, p, student_id) for p in assignment.computed}
 
 
+def solved_variants(secret: bytes, course: str, assignment: Assignment, student_id: str) -> dict[str, Variant]:
+    """:func:`variants`, solved, with all the code of a family this package does not ship (a course's
+    own file) run once: what it raises is one ``FamilyError`` naming the student and the problem,
+    before a notebook is written or a submission run, and a batch can go on without this student."""
+    found = {}
+    for problem in assignment.computed:
+        try:
+            v = found[problem.id] = variant(secret, course, assignment, problem, student_id)
+            v.family.parts(v.params)
+            if not v.family.builtin:
+                v.family.mistakes(v.params)
+        except FamilyError as exc:
+            raise FamilyError(f"{student_id}: problem {problem.id}: {exc}") from None
+    return found
+
+
 @dataclass(frozen=True)
 class ProblemStats:
     """How varied one problem (or one alternative of a pool, over the students who got it) is across a roster."""
@@ -112,6 +129,7 @@ class ProblemStats:
     distinct_answers: int
     share_probability: float  # chance that two students picked at random have the same answer
     alternative: str | None = None
+    degenerate: str | None = None  # why some student's variant is no exercise (fixed params; draws never are)
 
     @property
     def label(self) -> str:
@@ -141,14 +159,16 @@ def variant_stats(secret: bytes, course: str, assignment: Assignment, student_id
 
 
 def _stats(problem: Problem, group: list[Variant]) -> ProblemStats:
-    params, answers = Counter(), Counter()
+    params, answers, degenerate = Counter(), Counter(), None
     for v in group:
         params[v.params.model_dump_json()] += 1
         answers[_key(v.answer())] += 1
+        degenerate = degenerate or problem.family.degenerate(v.params)
     n = len(group)
     pairs = n * (n - 1)
     share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
-    return ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, problem.alternative)
+    return ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, problem.alternative,
+                        degenerate)
 
 
 @dataclass(frozen=True)

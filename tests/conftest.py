@@ -42,6 +42,46 @@ rubric = "Mentions translation equivariance and fewer parameters."
 '''
 
 
+DOUBLE_FAMILY = '''"""Double a number."""
+from pydantic import Field
+from grader.answers import Integer
+from grader.problems.base import FamilyParams, Mistake, Part
+from grader.problems.space import Draw, FamilySpace, Range
+
+class Params(FamilyParams):
+    n: int = Field(description="The number.", ge=0, le=99)
+
+class Space(FamilySpace):
+    n: Draw = Range(min=1, max=9)
+
+def generate(rng, space):
+    return Params(n=space.draw(rng, "n"))
+
+ANSWER = "value"
+
+def solve(p):
+    return {"double": Part(2 * p.n, Integer())}
+
+def mistakes(p):
+    yield Mistake("squared", "Doubling is not squaring.", p.n ** 2)
+
+STATEMENT = "Double {{ p.n }}."
+SOLUTION = "{{ p.n }} + {{ p.n }} = {{ answer }}."
+'''
+"""A custom family module, as an instructor would write it beside an assignment."""
+
+
+@pytest.fixture
+def custom_course(make_course):
+    """A course whose assignment ``a1`` has a fourth problem, ``q4``, of the custom family ``double``."""
+    def make(family_source: str = DOUBLE_FAMILY, file_name: str = "double.py", **kw):
+        course = make_course(assignment=SMALL_ASSIGNMENT + f'\n[[problems]]\nid = "q4"\nfamily_file = "{file_name}"\npoints = 1\n', **kw)
+        (course.folder("assignments") / "a1" / file_name).write_text(family_source)
+        return course
+
+    return make
+
+
 LATE_ASSIGNMENT = SMALL_ASSIGNMENT.replace("due = 2030-01-31T23:59:00Z", '''due = 2030-01-31T23:59:00Z
 cutoff = 2030-02-03T23:59:00Z
 grace = "15m"
@@ -88,3 +128,16 @@ def torch():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     return torch
+
+
+@pytest.fixture
+def released(make_course):
+    """``make_course``, then every student's notebook and worked solutions of ``a1`` generated."""
+    from grader.generate import generate
+
+    def make(**course):
+        c = make_course(**course)
+        generate(c, "a1", solutions=True)
+        return c
+
+    return make

@@ -21,15 +21,42 @@ def test_problems_and_questions_load_in_order(make_course):
      r"problem 'q1': unknown family 'conv_outptu_shape'"),
     (lambda s: s.replace("stride = [1, 2]", "strde = [1, 2]"), r"problem 'q2': conv_output_shape space: strde: unknown key"),
     (lambda s: s.replace('id = "q2"', 'id = "q1"'), r"problem id 'q1' is used twice"),
-    (lambda s: s.replace('id = "q2"', 'id = "2nd"'), r"problems.1.problem.id: '2nd' must start with a letter"),
+    (lambda s: s.replace("stride = [1, 2]", "stride = [0, 2, 4]"),
+     r"problem 'q2': conv_output_shape space: stride: 0 is never drawn \(stride: must be at least 1"),
+    (lambda s: s.replace('id = "q2"', 'id = "2nd"'), r"problems\[2\]\.id: '2nd' must start with a letter"),
     (lambda s: s.replace("points = 2\n\n[[problems]]\nid = \"q2\"", "points = {out_size = 1, channels = 1}\n\n[[problems]]\nid = \"q2\""),
      r"points for unknown part\(s\) channels"),
     (lambda s: s.replace('title = "Small"', 'titel = "Small"'), r"titel: unknown key"),
+    (lambda s: s.replace('points = 2\n\n[[problems]]\nid = "q2"', 'points = "two"\n\n[[problems]]\nid = "q2"'),
+     r"problems\[1\]\.points: Input should be a valid number"),
+    (lambda s: s.replace('id = "q3"\ntitle = "Why?"', 'id = "q3"\ntitel = "Why?"'), r"problems\[3\]\.titel: unknown key"),
 ])
 def test_mistakes_in_assignment_toml_name_the_file_and_problem(make_course, edit, says):
     course = make_course(assignment=edit(SMALL_ASSIGNMENT))
     with pytest.raises(ConfigError, match=says):
         load_assignment(course, "a1")
+
+
+@pytest.mark.parametrize("points", ["-1", "{out_channels = 1, out_size = -2}"])
+def test_negative_points_for_a_computed_problem_are_refused(make_course, points):
+    # a right answer would lower the student's score
+    text = SMALL_ASSIGNMENT.replace("points = 2\n", f"points = {points}\n", 1)
+    with pytest.raises(ConfigError, match=r"problems\[1\]\.points.*greater than or equal to 0"):
+        load_assignment(make_course(assignment=text), "a1")
+
+
+@pytest.mark.parametrize("due", ['"next friday"', '"2026-13-01"', "2026-02-30"])
+def test_a_bad_due_date_is_one_short_line(make_course, due):
+    text = SMALL_ASSIGNMENT.replace("due = 2030-01-31T23:59:00Z", f"due = {due}")
+    if due == "2026-02-30":  # not even TOML: the TOML reader names the line
+        with pytest.raises(ConfigError, match=r"not valid TOML"):
+            load_assignment(make_course(assignment=text), "a1")
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_assignment(make_course(assignment=text), "a1")
+    message = str(caught.value).split("assignment.toml: ", 1)[1]
+    assert "\n" not in message and message.count("due") == 1, message
+    assert message.endswith(f"due: {due.strip(chr(34))!r} is not a date: write it like 2030-02-03 or 2030-02-03T23:59:00Z")
 
 
 def test_an_unknown_assignment_lists_the_known_ones(make_course):
@@ -43,21 +70,6 @@ def test_fixed_params_are_validated(make_course):
         load_assignment(make_course(assignment=text), "a1")
 
 
-def test_a_custom_family_can_live_beside_the_assignment(make_course):
-    text = SMALL_ASSIGNMENT + '\n[[problems]]\nid = "q4"\nfamily_file = "double.py"\n'
-    course = make_course(assignment=text)
-    (course.folder("assignments") / "a1" / "double.py").write_text(
-        '"""Double a number."""\n'
-        "from pydantic import Field\n"
-        "from grader.answers import Integer\n"
-        "from grader.problems.base import FamilyParams, Mistake, Part\n"
-        "from grader.problems.space import Draw, FamilySpace, Range\n"
-        "class Params(FamilyParams):\n    n: int = Field(description='n', ge=0, le=99)\n"
-        "class Space(FamilySpace):\n    n: Draw = Range(min=1, max=9)\n"
-        "def generate(rng, space):\n    return Params(n=space.draw(rng, 'n'))\n"
-        "ANSWER = 'value'\n"
-        "def solve(p):\n    return {'double': Part(2 * p.n, Integer())}\n"
-        "def mistakes(p):\n    yield Mistake('squared', 'Not squared.', p.n ** 2)\n"
-        "STATEMENT = 'Double {{ p.n }}.'\nSOLUTION = '{{ answer }}'\n")
-    a = load_assignment(course, "a1")
+def test_a_custom_family_can_live_beside_the_assignment(custom_course):
+    a = load_assignment(custom_course(), "a1")
     assert a.problem("q4").family.name == "double"

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from grader.assignment import load_assignment
 from grader.config import load_course
 from grader.cli import app
-from grader.errors import ConfigError, GradebookError
+from grader.errors import ConfigError
 from grader.generate import generate, release_path
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, LateMark
 from grader.late import Deadline, LateConfig, deadlines, load_extensions, parse_duration, parse_moment, submission_time
 from grader.submit import submit
 from tests.conftest import LATE_ASSIGNMENT, SMALL_ASSIGNMENT
@@ -180,7 +180,7 @@ def test_submit_keeps_a_late_file_and_says_how_late_even_after_the_cutoff(make_c
     after = submit(course, "a1", notebook, "s01", run=False, now=dt.datetime(2030, 2, 9, tzinfo=UTC))
     assert after.path.is_file() and after.lateness.after_cutoff and after.lateness.penalty_percent == 50
     assert submission_time(after.path.parent.name) == dt.datetime(2030, 2, 9, tzinfo=UTC)
-    extended = submit(course, "a1", notebook, "s02", run=False, now=dt.datetime(2030, 2, 2, 10, tzinfo=UTC))
+    extended = submit(course, "a1", release_path(course, "a1", "s02"), "s02", run=False, now=dt.datetime(2030, 2, 2, 10, tzinfo=UTC))
     assert not extended.lateness.late and extended.lateness.deadline.extended
     # a broken extensions file is the instructor's to fix: it never costs a student their submission
     (course.root / "extensions.csv").write_text("student_id,assignment,due\nnobody,a1,2030-02-05\n")
@@ -202,10 +202,28 @@ def test_the_submit_command_says_a_file_is_late_and_keeps_it(make_course, dates,
     assert says in result.output and "Submitted: submitted/s001/a1/" in result.output
 
 
-def test_a_gradebook_from_before_the_late_columns_is_one_line_not_an_sql_error(tmp_path):
-    Gradebook("old.db", tmp_path).close()
-    with contextlib.closing(sqlite3.connect(tmp_path / "old.db")) as db:
-        db.execute("ALTER TABLE submissions DROP COLUMN late_days")
-    with pytest.raises(GradebookError, match="made by an older autograde, its submissions table lacks late_days: "
-                                             "set gradebook in autograde.toml to a new file"):
-        Gradebook("old.db", tmp_path)
+def test_a_gradebook_from_before_late_work_opens_with_its_rows_and_hand_grades_and_grade_marks_them(tmp_path):
+    book = Gradebook("old.db", tmp_path)
+    book.record(assignment="a1", student_id="s01", path="submitted/s01/a1/2030-02-02T10-00-00Z/a1.ipynb", sha256="1",
+                submitted_at="2030-02-02T10-00-00Z", status="graded", rows=[
+                    dict(problem_id="q1", part="out_channels", given=1, expected=1, score=2.0, max_score=2.0,
+                         verdict="correct", feedback="", mistake=None, manual=False),
+                    dict(problem_id="q3", part="answer", given="why", expected=None, score=0.0, max_score=2.0,
+                         verdict="pending", feedback="", mistake=None, manual=True)])
+    (sub,) = book.submissions("a1")
+    assert book.set_manual(sub.id, "q3", "answer", 1.5, "good")
+    book.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / "old.db")) as db:  # as part B's columns were not there
+        for column in ("due_at", "late_days", "penalty_percent", "identity", "released_to"):
+            db.execute(f"ALTER TABLE submissions DROP COLUMN {column}")
+    book = Gradebook("old.db", tmp_path)  # opens, and gains them: nothing typed in is lost
+    try:
+        (old,) = book.submissions("a1")
+        assert (old.score, old.late_days, old.penalty_percent, old.due_at) == (3.5, None, 0.0, None)
+        assert {r["part"]: (r["score"], r["feedback"]) for r in book.results(old.id)}["answer"] == (1.5, "good")
+        # what grade does for a submission already graded: the late rule marks it, nothing is run again
+        book.set_late("a1", [("s01", old.path, LateMark(DUE.isoformat(), 2, 20.0))])
+        (marked,) = book.submissions("a1")
+        assert (marked.late_days, marked.penalty_percent, marked.score) == (2, 20.0, pytest.approx(2.8))
+    finally:
+        book.close()

@@ -110,3 +110,24 @@ def test_submit_files_given_bytes_with_the_time_given_or_none_and_a_dry_run_writ
     assert not [p for p in course.folder("submitted").rglob(".*")]  # no temporary file left behind
     with pytest.raises(SubmissionError, match=r"a1.ipynb: 21.0 MB is larger than the 20 MB limit"):
         submit(course, "a1", "a1.ipynb", "s001", run=False, data=b" " * 21_000_000)
+
+
+@pytest.mark.parametrize("executor", ["fork", pytest.param("kernel", marks=pytest.mark.slow)])
+def test_validate_says_what_a_cell_raised_and_where(course, tmp_path, executor):
+    nb = nbformat.read(release_path(course, "a1", "s001"), as_version=4)
+    for cell in nb.cells:
+        if cell.get("id") == "q1":
+            cell.source = "q1_out_channels = 3\nq1_out_size = [1 / 0, 2]"
+        if cell.get("id") == "q2":
+            cell.source = "q2_out_channels = 7\nq2_out_size = [1, 1"  # a bracket left open
+    nb.cells.insert(1, nbformat.v4.new_code_cell("scale = undefined_name * 2"))
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(nb, path)
+    report = validate(path, course=course, executor=executor)
+    assert _status(report)["q1"] == "error" and _status(report)["q2"] == "error"
+    q1, q2 = report.problems[0].messages, report.problems[1].messages
+    assert q1[0] == "Your answer cell raised ZeroDivisionError: division by zero.", q1
+    assert q2[0].startswith("Your answer cell raised SyntaxError:"), q2
+    assert not any("not answered yet" in m for m in q1 + q2)
+    assert report.errors == ["Cell 2 (scale = undefined_name * 2) raised NameError: name 'undefined_name' is not defined."]
+    assert not report.complete

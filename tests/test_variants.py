@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import numpy as np
 
@@ -120,3 +121,42 @@ def test_the_variants_command_warns_when_an_override_makes_a_problem_too_big_to_
     assert result.exit_code == 0, result.output
     assert f"q2 (conv_values): {found[0].too_big} of 40 variants are too big to do by hand" in result.output
     assert "q1 (conv_values)" not in result.output
+
+
+def test_stats_flag_fixed_parameters_that_make_a_degenerate_variant(make_course):
+    fixed = SMALL_ASSIGNMENT + '\n[[problems]]\nid = "q4"\nfamily = "kl_gaussian"\nparams = {mu_q = 1.0, sigma_q = 2.0, mu_p = 1.0, sigma_p = 2.0}\n'
+    course = make_course(assignment=fixed)
+    stats = variant_stats(b"test-secret", course.config.course, load_assignment(course, "a1"), ["s001", "s002"])
+    assert [s.degenerate for s in stats] == [None, None, "q = p, so KL(q‖p) is 0"]
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "250"})
+    assert "degenerate: q = p, so KL(q‖p) is 0" in shown.output
+    assert "1 problem(s) have fixed parameters that make no exercise" in shown.output
+
+
+def test_the_variants_table_keeps_family_names_whole_at_80_columns(make_course):
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    long = SMALL_ASSIGNMENT.replace('family = "conv_output_shape"\npoints = 2', 'family = "conv_transpose_output_shape"\npoints = 2')
+    course = make_course(assignment=long)
+    shown = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0 and "conv_transpose_output_shape" in shown.output, shown.output
+    assert max(len(line) for line in shown.output.splitlines()) <= 80
+
+
+def test_a_course_familys_too_big_by_hand_that_raises_is_one_line(custom_course):
+    # the optional hook is the course's own code like solve(): what it raises is one line, not a traceback
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+    from tests.conftest import DOUBLE_FAMILY
+
+    course = custom_course(family_source=DOUBLE_FAMILY + "\ndef too_big_by_hand(p):\n    return {}['hands']\n")
+    result = CliRunner().invoke(app, ["variants", "a1", "--course", str(course.root)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert re.search(r"family 'double': too_big_by_hand\(\) raised KeyError: 'hands'; parameters \{\"n\":\d\}", result.output)

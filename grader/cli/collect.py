@@ -26,6 +26,8 @@ def collect(
                                                           "(Blackboard, Moodle, a zip's dates), e.g. Europe/London."),
     untimed: bool = typer.Option(False, "--untimed", help="File without submission times (never counted late)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be filed; write nothing."),
+    force: bool = typer.Option(False, "--force", help="File a notebook released to another student all the same "
+                                                      "(grading flags it)."),
     max_total_mb: int = typer.Option(2000, "--max-total-mb", min=1, help="Most the whole download may unpack to."),
     max_entries: int = typer.Option(20_000, "--max-entries", min=1, help="Most files the download may hold."),
     course: Path = CourseOption,
@@ -35,7 +37,7 @@ def collect(
         c = course_at(course)
         limits = ArchiveLimits(c.config.limits.submission_mb * 1_000_000, max_total_mb * 1_000_000, max_entries)
         result = collect_files(c, assignment, source, layout=layout, worksheet=worksheet, timezone=timezone,
-                               untimed=untimed, dry_run=dry_run, limits=limits)
+                               untimed=untimed, dry_run=dry_run, force=force, limits=limits)
     except AutogradeError as exc:
         fail(str(exc))
     _print(result, c)

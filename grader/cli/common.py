@@ -64,6 +64,23 @@ def course_at(path: Path | None) -> Course:
     return load_course(path)
 
 
+def optional_course(path: Path | None) -> Course | None:
+    """The course at ``path``, else the one around the current folder if there is one: the commands
+    that take it (validate, the family commands) also work without a course."""
+    try:
+        return course_at(path)
+    except AutogradeError:
+        if path is not None:
+            raise
+        return None
+
+
+def score_text(value: float) -> str:
+    """Points for people: at most 2 decimals, no trailing zeros (13.33, 5, 0.5)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def rel(course: Course, path: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(course.root))

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
 from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
 
@@ -24,8 +25,8 @@ class _BatchDisplay:
         self.task = None
         self.batch = None
         self.counts = {"graded": 0, "failed": 0, "invalid": 0}
-        self.scores: list[float] = []
         self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
+        self.unreadable: list[str] = []  # "student problem/part" whose answer could not be read or compared
         self.started = time.perf_counter()
         self.stopped = "interrupted"  # why the batch stopped early, if it did
 
@@ -47,15 +48,15 @@ class _BatchDisplay:
                 self.weak_layers.setdefault(layer, set()).add(state)
         status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
         self.counts[status] += 1
+        self.unreadable += [f"{planned.student.student_id} {r.problem_id}/{r.part}" for r in rows if r.result.unreadable]
         score = sum(r.result.score for r in rows)
         top = sum(r.result.max_score for r in rows)
-        if top:
-            self.scores.append(score / top)
         if self.task is not None:
             self.progress.update(self.task, completed=done)
         else:
             note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
-            err.print(f"[{done}/{total}] {planned.student.student_id}: {score:g}/{top:g}{note}", highlight=False)
+            err.print(f"[{done}/{total}] {planned.student.student_id}: {score_text(score)}/{score_text(top)}{note}",
+                      highlight=False)
 
     def close(self) -> None:
         if self.task is not None:
@@ -68,6 +69,7 @@ def grade(
     submissions: Path = typer.Option(None, "--submissions", help="Folder of submissions (default: submitted/)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
+    accept_changes: bool = typer.Option(False, "--accept-changes", help="Grade even where a problem's parameters changed since release (the students' notebooks show other numbers)."),
     executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
@@ -81,7 +83,7 @@ def grade(
         extra = [f"--junitxml={junitxml}"] if junitxml else []
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
                            executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
-                           include_after_cutoff=include_after_cutoff)
+                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
     except AutogradeError as exc:
         fail(str(exc))
     finally:
@@ -89,6 +91,8 @@ def grade(
     if code == pytest.ExitCode.INTERRUPTED:
         fail(f"{display.stopped}: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
              "run the same command again to grade the rest", code=130)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise typer.Exit(2)  # the batch could not be planned; pytest has printed why, in one line
     if code not in (0, 1, 5) or display.batch is None:
         fail(f"grading stopped (pytest exit code {code})")
     _summary(c, display, time.perf_counter() - display.started)
@@ -107,10 +111,21 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
         ("already graded (skipped; --regrade to redo)", len(b.skipped)),
         ("after the cutoff (kept, not graded; --include-after-cutoff)", len(b.after_cutoff)),
     ]
+    if b.broken:
+        rows.append(("not graded: the course's family code raised", len(b.broken)))
+    flagged = sum(1 for p in b.planned if p.identity is not None and p.identity.flagged)
+    if flagged:
+        rows.append(("released to another student (see below)", flagged))
     for label, value in rows:
         table.add_row(label, str(value))
-    if display.scores:
-        table.add_row("mean score", f"{100 * sum(display.scores) / len(display.scores):.1f}%")
+    from grader.report.records import opened
+    from grader.report.stats import headline
+
+    with opened(course) as book:  # the whole assignment's, as the report gives it: not this batch's alone
+        whole = headline(book, b.assignment.name)
+    if whole.mean is not None:
+        pending = " (pending hand grades aside)" if whole.pending else ""
+        table.add_row(f"mean score, all {len(whole.scores)} graded{pending}", f"{100 * whole.mean:.2f}%")
     ran = sum(display.counts.values())
     if ran:
         table.add_row("time", f"{seconds:.1f} s ({seconds / ran:.2f} s per submission)")
@@ -118,9 +133,22 @@ def _summary(course, display: _BatchDisplay, seconds: float) -> None:
     for layer, states in sorted(display.weak_layers.items()):
         err.print(f"[bold yellow]warning: sandbox layer '{layer}' was {'; '.join(sorted(states))}[/] "
                   "(see docs/security.md for what it needs)", highlight=False)
+    if display.unreadable:
+        shown = ", ".join(display.unreadable[:10]) + (" ..." if len(display.unreadable) > 10 else "")
+        err.print(f"[yellow]{len(display.unreadable)} answer part(s) could not be read[/] (scored wrong, their points "
+                  f"kept in the maximum; the reason is in each part's feedback): {shown}", highlight=False, soft_wrap=True)
     for f in b.unknown:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
     for f, reason in b.unreadable:
         err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
+    for f, reason in b.broken:
+        err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
+    for planned in b.planned:
+        if planned.identity is not None and planned.identity.flagged:
+            err.print(f"[bold red]not their notebook:[/] {planned.student.student_id}: {planned.identity.message()} "
+                      f"({rel(course, planned.found.path)}; graded as {planned.student.student_id}'s, and flagged in "
+                      "the gradebook and the report)", highlight=False, soft_wrap=True)
     out.print(f"Gradebook: {course.config.gradebook}. Next: autograde feedback / export / report {b.assignment.name}.",
               highlight=False)
+    if b.broken:
+        fail(f"{len(b.broken)} submission(s) not graded: fix the family, then run the same command again", code=1)

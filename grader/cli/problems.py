@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,9 @@ from rich.table import Table
 
 from grader.answers import Tolerance
 from grader.checking import check as check_answer
-from grader.cli.common import app, emit, fail, parse_json, read_json
+from grader.cli.common import CourseOption, app, emit, fail, optional_course, parse_json, read_json, rel
+from grader.course_families import course_families, find_family
 from grader.errors import AutogradeError
-from grader.problems import families as all_families
-from grader.problems import get_family
 
 
 def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
@@ -35,15 +35,18 @@ def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
 
 
 @app.command()
-def families() -> None:
-    """List the problem families, one line each."""
+def families(course: Path = CourseOption) -> None:
+    """List the problem families, one line each (with the course's own, and the file each lives in)."""
     try:
-        found = all_families()
+        c = optional_course(course)
+        found = course_families(c)
     except AutogradeError as exc:
         fail(str(exc))
     table = Table(box=None, show_header=False, pad_edge=False)
     for name, family in found.items():
-        table.add_row(f"[bold]{name}[/]", family.summary)
+        file = getattr(family.module, "__file__", None)
+        where = f" [dim]({rel(c, Path(file))})[/]" if c and file and Path(file).resolve().is_relative_to(c.root) else ""
+        table.add_row(f"[bold]{name}[/]", family.summary + where)
     Console().print(table)
 
 
@@ -51,10 +54,11 @@ def families() -> None:
 def solve(
     family: str = typer.Argument(..., help="Family name (see `autograde families`)."),
     params: str = typer.Option(..., "--params", help="Parameters as JSON, or '-' for JSON lines on stdin."),
+    course: Path = CourseOption,
 ) -> None:
     """Print the reference answer as JSON."""
     try:
-        fam = get_family(family)
+        fam = find_family(optional_course(course), family)
         if params == "-":
             _lines(sys.stdin, lambda p: fam.answer(fam.params(p)))
         else:
@@ -70,10 +74,11 @@ def check(
     answer: str = typer.Option(None, "--answer", help="The answer to check, as JSON."),
     batch: str = typer.Option(None, "--batch", help="'-' to read JSON lines {\"params\": .., \"answer\": ..} from stdin."),
     sig_figs: int = typer.Option(None, "--sig-figs", min=1, max=15, help="Significant figures a real answer needs (default 3)."),
+    course: Path = CourseOption,
 ) -> None:
     """Check an answer and print the verdict as JSON (only the parts given are graded)."""
     try:
-        fam = get_family(family)
+        fam = find_family(optional_course(course), family)
         tol = Tolerance(sig_figs=sig_figs) if sig_figs else None
 
         def verdict(item: Any) -> dict[str, Any]:
@@ -102,12 +107,13 @@ def check(
 def sample(
     family: str = typer.Argument(..., help="Family name."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random generator (a whole number, 0 or more)."),
+    course: Path = CourseOption,
 ) -> None:
     """Print parameters drawn from the family's default space, as JSON."""
     if seed < 0:
         fail(f"--seed must be 0 or more, got {seed}")
     try:
-        fam = get_family(family)
+        fam = find_family(optional_course(course), family)
         emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))
     except AutogradeError as exc:
         fail(str(exc))

@@ -29,7 +29,7 @@ def report(
     except AutogradeError as exc:
         fail(str(exc))
     h = result.stats.headline
-    mean = f", mean {100 * h.mean:.1f}%" if h.mean is not None else ""
+    mean = f", mean {100 * h.mean:.2f}%" if h.mean is not None else ""
     out.print(f"Report for {h.graded} graded submission(s){mean}: {rel(c, result.path)}", highlight=False)
 
 

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
 from grader.errors import AutogradeError
+from grader.late import parse_moment
 from grader.report.export import ExportFormat, export as export_results
 
 manual_app = typer.Typer(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
@@ -18,13 +19,13 @@ app.add_typer(manual_app, name="manual")
 
 
 def _moment(text: str | None) -> dt.datetime | None:
+    """``--now`` read as every date of a course is (grader.late.parse_moment)."""
     if text is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        fail(f"--now {text!r} is not an ISO date-time (like 2030-02-01T09:00:00Z)")
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return parse_moment(text)
+    except ValueError as exc:
+        fail(f"--now: {exc}")
 
 
 @app.command()
@@ -42,10 +43,14 @@ def feedback(
         result = write_feedback(c, assignment, now=moment)
     except AutogradeError as exc:
         fail(str(exc))
-    if not result.pages:
+    if not result.pages and not result.failed:
         err.print(f"[yellow]no graded submissions of {assignment}:[/] run autograde grade {assignment} first", highlight=False, soft_wrap=True)
     folder = c.folder("feedback") / result.assignment
     out.print(f"wrote {len(result.pages)} feedback page(s) to {rel(c, folder)}/", highlight=False, soft_wrap=True)
+    for student, why in result.failed:
+        err.print(f"[bold red]no page for {escape(student)}:[/] {escape(why)}", highlight=False, soft_wrap=True)
+    if result.failed:
+        fail(f"{len(result.failed)} feedback page(s) could not be written; the others were", code=1)
 
 
 @app.command()
@@ -91,7 +96,8 @@ def manual_export(
         result = export_manual(c, assignment, out_path)
     except AutogradeError as exc:
         fail(str(exc))
-    out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade. Fill in score (and feedback), "
+    kept = f" (kept {result.kept} typed score(s) or comment(s) from the sheet already there)" if result.kept else ""
+    out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade{kept}. Fill in score (and feedback), "
               f"then: autograde manual import {assignment} {rel(c, result.path)}", highlight=False, soft_wrap=True)
 
 

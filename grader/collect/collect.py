@@ -22,6 +22,7 @@ from grader.config import Course
 from grader.errors import CollectError, SubmissionError
 from grader.late import Lateness
 from grader.notebook.read import digest, read_submission_bytes
+from grader.private import write_private
 from grader.submit import Inbox
 
 __all__ = ["CollectResult", "CollectedFile", "Outcome", "collect", "detect"]
@@ -71,7 +72,7 @@ class CollectResult:
 
 def collect(course: Course, assignment: str, source: Path, *, layout: Layout | None = None,
             worksheet: Path | None = None, timezone: str | None = None, untimed: bool = False,
-            dry_run: bool = False, limits: ArchiveLimits | None = None) -> CollectResult:
+            dry_run: bool = False, force: bool = False, limits: ArchiveLimits | None = None) -> CollectResult:
     """Collect ``source`` (a zip archive or a folder) for ``assignment``; nothing is written when ``dry_run``.
 
     Raises :class:`CollectError` when the download cannot be collected as a whole (not an archive, its
@@ -84,7 +85,7 @@ def collect(course: Course, assignment: str, source: Path, *, layout: Layout | N
         entries = unwrap(archive.entries, context.student_ids)
         chosen = layout or detect(entries, context, Path(source))
         claims = MODULES[chosen].claim(entries, context, archive.read) if chosen else []
-        filer = _Filer(inbox, Path(source), chosen, dry_run)
+        filer = _Filer(inbox, Path(source), chosen, dry_run, force)
         files = [filer.file(claim, archive) for claim in sorted(claims, key=_in_time)]
     files += [CollectedFile(r.name, Outcome.REFUSED, reason=r.reason) for r in archive.refused]
     return CollectResult(inbox.assignment.name, Path(source), chosen, dry_run, sorted(files, key=lambda f: f.name))
@@ -128,6 +129,7 @@ class _Filer:
     source: Path
     layout: Layout | None
     dry_run: bool
+    force: bool = False  # file a notebook released to another student all the same (grading flags it)
     _have: dict[str, dict[str, Path | None]] = field(default_factory=dict)
 
     def file(self, claim: Claim, archive: Archive) -> CollectedFile:
@@ -146,7 +148,7 @@ class _Filer:
                                  reason="the same file is already filed for this student")
         try:
             result = self.inbox.submit(Path(claim.entry.name), claim.student_id, run=False, now=claim.when, data=data,
-                                       untimed=claim.when is None, dry_run=self.dry_run)
+                                       untimed=claim.when is None, dry_run=self.dry_run, force=self.force)
         except SubmissionError as exc:
             return CollectedFile(**row, outcome=Outcome.REFUSED, reason=str(exc))
         have[sha] = result.path
@@ -174,6 +176,6 @@ class _Filer:
     def _note(self, path: Path, claim: Claim) -> None:
         """Where a collected file came from, beside it (grading reads only the notebook)."""
         late = "" if claim.lms_late is None else f"the LMS marks it {'late' if claim.lms_late else 'on time'}\n"
-        (path.parent / "collected.txt").write_text(
+        write_private(path.parent / "collected.txt", (
             f"collected from {self.source.name} ({self.layout.value if self.layout else '?'}): {claim.entry.name}\n"
-            f"submission time from: {claim.time_source}\n{late}", encoding="utf-8")
+            f"submission time from: {claim.time_source}\n{late}").encode("utf-8"))

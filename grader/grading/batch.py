@@ -16,16 +16,18 @@ from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
 from grader.config import SAFE_ID, Course, Student
-from grader.errors import SubmissionError
+from grader.errors import FamilyError, ReleaseChangedError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
 from grader.gradebook import Gradebook, LateMark
+from grader.identity import IdentityCheck, RosterStamps, stamp_in_bytes
 from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
+from grader.releases import ReleaseRecord, changes_message, fingerprints
 from grader.sandbox.job import Limits, Sandbox
 from grader.sandbox.limits import sandbox_for
-from grader.variants import Variant, variants
+from grader.variants import Variant, solved_variants
 
 __all__ = ["Batch", "Found", "discover", "row_of"]
 
@@ -103,6 +105,7 @@ class Planned:
     job: SubmissionJob
     variants: dict[str, Variant]
     slots: dict[str, list[Slot]]
+    identity: IdentityCheck | None = None  # whose notebook its release stamp says it is: flagged, never trusted
 
 
 @dataclass
@@ -115,12 +118,14 @@ class Batch:
     submitted: Path | None = None
     regrade: bool = False
     include_after_cutoff: bool = False
+    accept_changes: bool = False  # grade against parameters that changed since release
     gradebook: Gradebook | None = None
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)
     unknown: list[Found] = field(default_factory=list)      # not on the roster
     unreadable: list[tuple[Found, str]] = field(default_factory=list)
     superseded: list[Found] = field(default_factory=list)
+    broken: list[tuple[Found, str]] = field(default_factory=list)  # a family's own code raised: not graded, not recorded
     after_cutoff: list[Found] = field(default_factory=list)  # kept, not graded (unless include_after_cutoff)
     lateness: dict[Path, Lateness] = field(default_factory=dict)
 
@@ -156,6 +161,7 @@ class Batch:
         root = self.submitted or self.course.folder("submitted")
         roster = {s.student_id: s for s in self.course.roster()}
         secret, _ = self.course.secret()
+        stamps = RosterStamps(secret, self.course.config.course, self.assignment.name, roster)
         latest: dict[str, Found] = {}
         for f in discover(root, self.assignment.name):
             late = self.lateness[f.path] = self.deadlines.for_student(f.student_id).judge(f.when)
@@ -179,12 +185,34 @@ class Batch:
             if not self.regrade and self.gradebook and self.gradebook.is_graded(self.assignment.name, f.student_id, str(f.path), sha):
                 self.skipped.append(f)
                 continue
-            self.planned.append(self._planned(f, roster[f.student_id], data, sha, secret))
+            try:
+                planned = self._planned(f, roster[f.student_id], data, sha, secret)
+            except FamilyError as exc:  # the course's code, not the student's: left for a rerun once fixed
+                self.broken.append((f, str(exc)))
+                continue
+            planned.identity = stamps.check(f.student_id, stamp_in_bytes(data))
+            self.planned.append(planned)
+        if not self.accept_changes:
+            self._refuse_changed_releases()
         return self
+
+    def _refuse_changed_releases(self) -> None:
+        """A student graded on numbers other than those released to them is refused, naming the problems."""
+        record = ReleaseRecord.load(self.course, self.assignment.name)
+        changes: dict[str, list[str]] = {}
+        for p in self.planned:
+            for pid in record.changed(p.student.student_id, fingerprints(p.variants)):
+                changes.setdefault(pid, []).append(p.student.student_id)
+        if changes:
+            raise ReleaseChangedError(
+                f"the parameters of problems already released changed since generate: {changes_message(changes)}; "
+                f"grading would use numbers those students never saw. Restore assignments/{self.assignment.name}/"
+                "assignment.toml, or run generate --force to release new notebooks, or grade with --accept-changes")
 
     def _planned(self, f: Found, student: Student, data: bytes, sha: str, secret: bytes) -> Planned:
         course = self.course
-        vs = variants(secret, course.config.course, self.assignment, student.student_id)
+        # a course's own family runs all its code here, so none of it can fail mid-scoring
+        vs = solved_variants(secret, course.config.course, self.assignment, student.student_id)
         slot_map = {pid: slots(pid, v.family, v.params) for pid, v in vs.items()}
         params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
@@ -223,9 +251,11 @@ class Batch:
         if self.gradebook is None:
             return
         status = "invalid" if outcome.status == "invalid" else ("failed" if outcome.status == "failed" else "graded")
-        self.gradebook.record(
-                              variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},assignment=self.assignment.name, student_id=planned.student.student_id,
+        self.gradebook.record(assignment=self.assignment.name, student_id=planned.student.student_id,
+                              variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},
                               path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
                               status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
                               seconds=outcome.seconds, executor=outcome.executor, late=self.late_mark(planned.found),
-                              alternatives=planned.job.alternatives)
+                              alternatives=planned.job.alternatives,
+                              identity=planned.identity.status.value if planned.identity else None,
+                              released_to=planned.identity.released_to if planned.identity else "")

@@ -51,11 +51,14 @@ class ExecutionOutcome:
     free_text: dict[str, str | None] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     cell_problem: dict[str, str] = field(default_factory=dict)
+    cell_origin: dict[str, int] = field(default_factory=dict)  # cell id -> its place in the submission, from 1
     errors: list[CellError] = field(default_factory=list)
     output_truncated: bool = False
     seconds: float = 0.0
     executor: str = ""
     sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
+    cpu_seconds: float | None = None     # the whole run's, counted by its control group
+    memory_peak_mb: float | None = None
 
 
 def _kernel(job: RunJob) -> RunResult:
@@ -85,6 +88,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     instructor = grading_reference(job.params, job.slots, list(job.questions), job.alternatives)
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
+    outcome.cell_origin = prepared.cell_origin
     variables = [s.variable for group in job.slots.values() for s in group]
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if job.literal_ok else None
     if run is None:
@@ -94,6 +98,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
         run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
     outcome.status, outcome.reason, outcome.executor = run.status, run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
+    outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots
         found = parse_collected(text, prepared.marker)
         if found:

@@ -15,6 +15,7 @@ from grader.assignment import load_assignment
 from grader.config import Course
 from grader.grading.pool import default_workers, start_workers, stop_workers
 from grader.late import deadlines
+from grader.private import private_folder
 
 __all__ = ["grade"]
 
@@ -35,7 +36,7 @@ def _without_env(*names: str):
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
           regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
-          extra_args: Sequence[str] = (), include_after_cutoff: bool = False) -> int:
+          extra_args: Sequence[str] = (), include_after_cutoff: bool = False, accept_changes: bool = False) -> int:
     """Grade every latest submission (before its student's cutoff, unless ``include_after_cutoff``) and
     record it in the gradebook; returns pytest's exit code."""
     deadlines(course, load_assignment(course, assignment))  # configuration errors surface here, as one line, not from pytest
@@ -47,8 +48,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
     else:
         # local workers and their zygotes start up while pytest plans the batch
         start_workers(executor, workers or course.config.workers or default_workers())
-    folder = Path(submissions or course.folder("submitted")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(submissions or course.folder("submitted")).resolve())
     with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")
@@ -63,6 +63,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None, w
             *(["--grader-workers", str(workers)] if workers else []),
             *(["--grader-regrade"] if regrade else []),
             *(["--grader-include-after-cutoff"] if include_after_cutoff else []),
+            *(["--grader-accept-changes"] if accept_changes else []),
             *(["--grader-cluster", cluster] if cluster else []),
             *extra_args, str(folder),
         ]

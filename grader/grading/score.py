@@ -7,7 +7,7 @@ from typing import Any
 
 from grader.answers import Tolerance
 from grader.assignment import Assignment, Problem, QuestionConfig
-from grader.checking import CheckResult, PartResult, check
+from grader.checking import CheckResult, PartResult, check, split_points, storable, unreadable
 from grader.grading.execute import ExecutionOutcome
 from grader.notebook.slots import Slot, to_answer
 from grader.variants import Variant
@@ -61,11 +61,18 @@ class SubmissionResult:
 
 def score_problem(problem: Problem, variant: Variant, slots: list[Slot], outcome: ExecutionOutcome,
                   policy: ScoringPolicy) -> CheckResult:
-    """Check one problem's collected answer, with notes on the run where they explain a gap."""
+    """Check one problem's collected answer, with notes on the run where they explain a gap.
+
+    Never raises for anything in the answer: a problem whose answer cannot be read or compared has
+    every part wrong with the reason, and keeps its full points in the student's maximum.
+    """
     raw = to_answer(problem.family, slots, outcome.values)
-    result = check(problem.family, variant.params, raw, points=problem.config.points,
-                   tolerance=problem.config.tolerance or policy.tolerance,
-                   carry_forward=policy.carry_forward, only_given=False)
+    try:
+        result = check(problem.family, variant.params, raw, points=problem.config.points,
+                       tolerance=problem.config.tolerance or policy.tolerance,
+                       carry_forward=policy.carry_forward, only_given=False)
+    except Exception as exc:  # noqa: BLE001 - a problem must never vanish from the maximum
+        result = _unreadable(problem, variant, raw, exc)
     extra = list(outcome.notes.get(problem.id, []))
     errors = [e for e in outcome.errors if outcome.cell_problem.get(e.cell_id) == problem.id]
     if errors:
@@ -78,6 +85,18 @@ def score_problem(problem: Problem, variant: Variant, slots: list[Slot], outcome
         if notes:
             part.feedback = " ".join([part.feedback, *notes])
     return result
+
+
+def _unreadable(problem: Problem, variant: Variant, raw: Any, exc: Exception) -> CheckResult:
+    """Every part of the problem wrong, with the reason and its points (from the trusted variant)."""
+    parts = problem.family.parts(variant.params)
+    shares = split_points(parts, problem.config.points)
+    results = {name: PartResult(correct=False, score=0.0, max_score=shares[name], feedback=unreadable(exc),
+                                unreadable=True, given=storable(raw.get(name) if isinstance(raw, dict) else raw),
+                                expected=part.expected)
+               for name, part in parts.items()}
+    return CheckResult(correct=False, score=0.0, max_score=sum(shares.values()), feedback=[unreadable(exc)],
+                       mistakes=[], parts=results)
 
 
 def manual_part(question: QuestionConfig, text: str | None) -> PartResult:

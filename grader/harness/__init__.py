@@ -41,6 +41,8 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")
     group.addoption("--grader-include-after-cutoff", action="store_true",
                     help="Grade a student's latest submission even when it came after their cutoff.")
+    group.addoption("--grader-accept-changes", action="store_true",
+                    help="Grade even where a problem's parameters changed since the students' notebooks were released.")
 
 
 def pytest_configure(config) -> None:
@@ -52,7 +54,8 @@ def pytest_configure(config) -> None:
         gradebook = Gradebook(course.config.gradebook, course.root) if config.getoption("grader_record") else None
         batch = Batch.open(course, name, executor=config.getoption("grader_executor"),
                            regrade=config.getoption("grader_regrade"), gradebook=gradebook,
-                           include_after_cutoff=config.getoption("grader_include_after_cutoff"))
+                           include_after_cutoff=config.getoption("grader_include_after_cutoff"),
+                           accept_changes=config.getoption("grader_accept_changes"))
     except AutogradeError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[BATCH_KEY] = batch
@@ -135,6 +138,13 @@ def _stop_on_error(outcomes, session):
         yield from outcomes
     except AutogradeError as exc:
         raise session.Interrupted(str(exc)) from None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Submissions left out because a family's own code raised: the one place a pytest run says so."""
+    batch = _batch(config)
+    for _, reason in batch.broken if batch is not None else ():
+        terminalreporter.write_line(f"not graded (fix the family, then run again): {reason}", red=True)
 
 
 def pytest_unconfigure(config) -> None:

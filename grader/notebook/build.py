@@ -20,8 +20,10 @@ import json
 from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
+from grader.identity import STAMP_KEY
 from grader.notebook.nbgrader import nbgrader_metadata
 from grader.notebook.slots import Slot, literal, slots, stub_line
+from grader.private import FILE_MODE, FOLDER_MODE, private_folder
 from grader.variants import Variant
 
 __all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "grading_reference", "notebook_bytes", "write_notebook"]
@@ -42,6 +44,7 @@ class NotebookContext:
     student: Student
     variants: dict[str, Variant]
     worked: bool = False
+    stamp: str | None = None  # HMAC of the student and assignment (grader.identity): whose notebook this is
     cells: list[NotebookNode] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
@@ -218,6 +221,8 @@ def set_metadata(ctx: NotebookContext) -> None:
             "problems": [_problem_record(ctx, p) for p in ctx.assignment.problems],
         }),
     })
+    if ctx.stamp is not None:
+        ctx.metadata[METADATA_KEY][STAMP_KEY] = ctx.stamp
 
 
 def _problem_record(ctx: NotebookContext, item: Problem | Pool | QuestionConfig) -> NotebookNode:
@@ -356,19 +361,20 @@ def _metadata_json(metadata: Any) -> str | None:
             f'     "solution": {_FLAG[solution]},\n     "task": {_FLAG[task]}\n    }}\n   }}')
 
 
-def write_notebook(nb: NotebookNode, path: Path) -> None:
-    """Write atomically: a crash never leaves half a notebook behind."""
+def write_notebook(nb: NotebookNode | None, path: Path, data: bytes | None = None) -> None:
+    """Write atomically: a crash never leaves half a notebook behind (``data``: its bytes, if already made)."""
     # os calls rather than pathlib's: a roster writes thousands of these
     folder, name = os.path.split(path)
     try:
-        os.mkdir(folder)
+        os.mkdir(folder, FOLDER_MODE)  # course state is private (grader/private.py)
+        os.chmod(folder, FOLDER_MODE)
     except FileExistsError:
         pass
     except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
+        private_folder(Path(folder))
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # one writer per process: no clash
-    data = memoryview(notebook_bytes(nb))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    data = memoryview(data if data is not None else notebook_bytes(nb))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
     try:
         while data:
             data = data[os.write(fd, data):]

@@ -32,6 +32,7 @@ class Prepared:
     notes: dict[str, list[str]] = field(default_factory=dict)  # problem id -> sentences for the student
     free_text: dict[str, str | None] = field(default_factory=dict)
     cell_problem: dict[str, str] = field(default_factory=dict)  # id of a cell that ran -> its problem
+    cell_origin: dict[str, int] = field(default_factory=dict)  # id of a cell that ran -> its place (from 1) in the submission
 
     def note(self, problem_id: str, sentence: str) -> None:
         self.notes.setdefault(problem_id, []).append(sentence)
@@ -46,15 +47,17 @@ def prepare(instructor: NotebookNode, submitted: NotebookNode, slots: dict[str, 
     prepared = Prepared(notebook=from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}),
                         marker=marker)
     cells: list[NotebookNode] = []
+    origins: list[int | None] = []  # beside cells: where each came from in the submission
     seen: Counter[str] = Counter()
     order: list[str] = []
-    for cell in submitted.cells:
+    for place, cell in enumerate(submitted.cells, start=1):
         gid = grade_id(cell)
         ours = reference.get(gid) if gid else None
         if ours is not None and is_locked(ours):
             seen[gid] += 1
             if seen[gid] == 1:
                 cells.append(_copy(ours))
+                origins.append(place)
             continue
         if ours is not None and gid in answer_ids and cell.cell_type == ours.cell_type:
             seen[gid] += 1
@@ -66,9 +69,11 @@ def prepare(instructor: NotebookNode, submitted: NotebookNode, slots: dict[str, 
         elif ours is not None:
             prepared.note(gid, f"The answer cell for {gid} was changed to a {cell.cell_type} cell; it was run as it is.")
         cells.append(_scratch(cell))
+        origins.append(place)
 
     missing_params = [c for gid, c in reference.items() if is_locked(c) and c.cell_type == "code" and not seen[gid]]
     cells = [_copy(c) for c in missing_params] + cells
+    origins = [None] * len(missing_params) + origins
     for c in missing_params:
         prepared.note(grade_id(c).removesuffix("-params"), "The parameters cell was deleted; it was put back at the top.")
 
@@ -87,6 +92,7 @@ def prepare(instructor: NotebookNode, submitted: NotebookNode, slots: dict[str, 
 
     prepared.notebook.cells = _with_collectors(cells, slots, marker)
     prepared.cell_problem = {c.id: grade_id(c) for c in prepared.notebook.cells if grade_id(c) in slots}
+    prepared.cell_origin = {cell.id: place for cell, place in zip(cells, origins) if place is not None}
     return prepared
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from grader.notebook.plain import to_plain, to_plain_source
 from grader.problems import Family
 from grader.problems.base import FamilyParams
+from grader.sandbox import channel
 
 __all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slots", "stub_line", "to_answer"]
 
@@ -22,6 +23,7 @@ UNANSWERED = {"$autograde": "unanswered"}
 """An answer variable left at its initial ``...``: distinct from ``None``, which can be an answer."""
 MAX_COLLECTED_BYTES = 4_000_000
 MAX_DEPTH = 40  # the collector stops at 32 levels
+TOO_DEEP = f"<nested more than {MAX_DEPTH} levels deep: not read>"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def parse_collected(text: str, marker: str) -> dict[str, Any] | None:
     if len(payload) > MAX_COLLECTED_BYTES:
         return None
     try:
-        found = json.loads(payload, parse_constant=lambda _: None)
+        found = channel.loads(payload)  # a number that cannot be compared reads as a sentence
     except (ValueError, RecursionError):
         return None
     if not isinstance(found, dict):
@@ -122,13 +124,15 @@ def parse_collected(text: str, marker: str) -> dict[str, Any] | None:
 def _readable(value: Any, depth: int = 0) -> Any:
     """Turn the collector's markers into values the answer kinds explain (or UNANSWERED)."""
     if depth > MAX_DEPTH:  # deeper than the collector ever writes: a forged payload
-        return "<too large to read>"
+        return TOO_DEEP
     if isinstance(value, dict) and set(value) >= {"$autograde"}:
         tag = value["$autograde"]
         if tag in ("unanswered", "missing"):
             return UNANSWERED
         if tag == "nonfinite":
             return math.nan
+        if tag == "huge_number":
+            return channel.HUGE_NUMBER
         if tag == "unreadable":
             return f"<a {str(value.get('type', 'object'))[:100]}: give plain numbers or lists>"
         return "<too large to read>"

@@ -9,18 +9,18 @@ can print every entry.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, Field
 
 from grader.answers import Array
-from grader.problems.base import FamilyParams
+from grader.problems.base import FamilyParams, all_zero
 from grader.problems.space import FamilySpace, draw_many
 
 __all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
-           "TensorParams", "check_axes", "draw_tensor", "output_kind", "plain", "too_many_entries"]
+           "TensorParams", "check_axes", "degenerate_output", "draw_tensor", "output_kind", "plain", "too_many_entries"]
 
 # Bounds that protect the grader, not the student: PyTorch accepts more, but a variant must stay a
 # bounded JSON object whose answers a student can submit, solved (mistakes included) in milliseconds.
@@ -135,6 +135,15 @@ def draw_tensor(rng: np.random.Generator, space: FamilySpace, shape: Sequence[in
     """A tensor of ``shape`` with entries drawn from ``space.values`` (plain ints or floats)."""
     flat = draw_many(rng, space.values, math.prod(shape))
     return np.array(flat, dtype=object).reshape(tuple(shape)).tolist()
+
+
+def degenerate_output(out_sizes: Sequence[int], output: Callable[[], Any]) -> str | None:
+    """Why a value family's output makes no exercise (its ``degenerate`` hook): one entry per channel,
+    so nothing slides; or every entry 0, which a guess of zeros gets right and no mistake changes.
+    ``output`` is computed only when the sizes leave it in question."""
+    if math.prod(out_sizes) == 1:
+        return "the output has one entry per channel: a single window, nothing slides"
+    return "every entry of the output is 0: a guess of zeros is right" if all_zero(output()) else None
 
 
 def plain(array: Any) -> list:

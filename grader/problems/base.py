@@ -8,7 +8,10 @@ the graded parts, ``mistakes(params)`` yielding :class:`Mistake`, and the ``STAT
 spellings of an answer (a whole shape for a shape family, say). So is ``too_big_by_hand(params)``:
 a sentence when a variant is more than a student computes by hand (``Params`` refuses only what
 PyTorch refuses or what would overload the grader; hand-sized limits belong to the default
-``Space``, and ``autograde variants`` warns when an assignment's space goes past them).
+``Space``, and ``autograde variants`` warns when an assignment's space goes past them). So is
+``degenerate(params)``: a sentence when parameters make no exercise (a pooling whose output is one
+window, KL(q‖p) with q = p), which are then never drawn. An answer of 0 is degenerate only where its
+family says so (``all_zero`` helps it say it): a bilinear weight of 0 is a fair question.
 """
 
 from __future__ import annotations
@@ -222,6 +225,22 @@ def join_answer(layout: str, values: Mapping[str, Any]) -> Any:
 def names(prefix: str, count: int) -> list[str]:
     """Part names for a list layout: ``layer1``, ``layer2``, ..."""
     return [f"{prefix}{i}" for i in range(1, count + 1)]
+
+
+def all_zero(answer: Any) -> bool:
+    """Whether every number in an answer (nested lists and objects; text and flags aside) is 0."""
+    seen_a_number, stack = False, [answer]
+    while stack:  # every variant is asked this when drawn: stop at the first number that is not 0
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if item != 0:
+                return False
+            seen_a_number = True
+    return seen_a_number
 
 
 def first_line(doc: str | None) -> str:

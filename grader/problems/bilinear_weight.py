@@ -10,6 +10,7 @@ from grader.answers import Real
 from grader.problems.base import FamilyParams, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import bilinear_weight
+from grader.solvers.sampling import bilinear_terms
 
 PARTS = ("weight", "dweight_dx", "dweight_dy")
 
@@ -29,6 +30,10 @@ class Params(FamilyParams):
     def neighbour(self) -> bool:
         """Whether the pixel is one of the 4 around the point (the others have weight 0)."""
         return all(abs(v - q) < 1 for v, q in zip((self.x, self.y), self.pixel))
+
+    def terms(self):
+        """The solver's offset, tent and slope per axis (what the worked solution shows)."""
+        return bilinear_terms(self.x, self.y, *self.pixel)
 
 
 class Space(FamilySpace):
@@ -96,12 +101,11 @@ For the pixel $(p_x, p_y) = ({{ p.pixel[0] }}, {{ p.pixel[1] }})$ give `weight` 
 """
 
 SOLUTION = r"""
-{% set ax, ay = p.x - p.pixel[0], p.y - p.pixel[1] %}
-{% set gx, gy = [0, 1 - ax | abs] | max, [0, 1 - ay | abs] | max %}
-Here $x - p_x = {{ ax | round(10) | num }}$ and $y - p_y = {{ ay | round(10) | num }}$, so
-$g(x - p_x) = \max(0, 1 - |{{ ax | round(10) | num }}|) = {{ gx | round(10) | num }}$ and
-$g(y - p_y) = \max(0, 1 - |{{ ay | round(10) | num }}|) = {{ gy | round(10) | num }}$:
-the weight is ${{ gx | round(10) | num }} \cdot {{ gy | round(10) | num }} = \mathbf{ {{ answer.weight | num }} }$.
+{% set (ax, gx, sx), (ay, gy, sy) = p.terms() %}
+Here $x - p_x = {{ ax | num }}$ and $y - p_y = {{ ay | num }}$, so
+$g(x - p_x) = \max(0, 1 - |{{ ax | num }}|) = {{ gx | num }}$ and
+$g(y - p_y) = \max(0, 1 - |{{ ay | num }}|) = {{ gy | num }}$:
+the weight is ${{ gx | num }} \cdot {{ gy | num }} = \mathbf{ {{ answer.weight | num }} }$.
 {% if not p.neighbour() %}
 
 The pixel is not one of the 4 around the point: $g$ is 0 on a whole neighbourhood of the point along
@@ -110,7 +114,7 @@ and both derivatives are $\mathbf{0}$.
 {% else %}
 
 Where $|a| < 1$, $g'(a) = -1$ for $a > 0$ and $+1$ for $a < 0$; the other factor is a constant, so
-$\partial w / \partial x = g'(x - p_x)\, g(y - p_y) = \mathbf{ {{ answer.dweight_dx | num }} }$ and
-$\partial w / \partial y = g(x - p_x)\, g'(y - p_y) = \mathbf{ {{ answer.dweight_dy | num }} }$.
+$\partial w / \partial x = g'(x - p_x)\, g(y - p_y) = {{ sx | term }} \cdot {{ gy | num }} = \mathbf{ {{ answer.dweight_dx | num }} }$ and
+$\partial w / \partial y = g(x - p_x)\, g'(y - p_y) = {{ gx | num }} \cdot {{ sy | term }} = \mathbf{ {{ answer.dweight_dy | num }} }$.
 {% endif %}
 """

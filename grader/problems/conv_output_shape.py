@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from grader.answers import Integer, IntegerList, read_whole_shape
 from grader.problems.base import Dims, FamilyParams, Mistake, Part, Spatial, SpatialOrZero
 from grader.problems.space import Draw, FamilySpace, Range
-from grader.solvers import conv_output_size
+from grader.solvers import SizeSteps, output_steps
 
 
 class Params(FamilyParams):
@@ -34,6 +34,10 @@ class Params(FamilyParams):
             if d * (k - 1) + 1 > n + 2 * p:
                 raise ValueError(f"kernel_size: the dilated kernel ({d * (k - 1) + 1}) is larger than the padded input ({n + 2 * p})")
         return self
+
+    def size_steps(self) -> list[SizeSteps]:
+        """The solver's steps to the output size, per axis (what the worked solution shows)."""
+        return [output_steps(*args) for args in zip(*(self.axes(f) for f in ("input_size", "kernel_size", "stride", "padding", "dilation")))]
 
 
 class Space(FamilySpace):
@@ -64,7 +68,7 @@ def _sizes(p: Params, *, plus_one=1, rounding=math.floor, dilation=True, both_si
 
 
 def solve(p: Params) -> dict[str, Part]:
-    sizes = [conv_output_size(*args) for args in zip(*(p.axes(f) for f in ("input_size", "kernel_size", "stride", "padding", "dilation")))]
+    sizes = [steps.out for steps in p.size_steps()]
     return {
         "out_channels": Part(p.out_channels, Integer()),
         "out_size": Part(sizes, IntegerList(p.dims, "output sizes", per_axis=True)),
@@ -101,8 +105,8 @@ SOLUTION = r"""
 Each filter gives one output channel, so there are **{{ answer.out_channels }}** output channels.
 Along each axis the dilated kernel spans $d(k-1)+1$ inputs and
 $\text{out} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1$:
-{% for n, k, s, q, d, o in zip(p.axes('input_size'), p.axes('kernel_size'), p.axes('stride'), p.axes('padding'), p.axes('dilation'), answer.out_size) %}
-- $\left\lfloor \frac{ {{n}} + 2 \cdot {{q}} - {{d}}\cdot({{k}}-1) - 1}{ {{s}} } \right\rfloor + 1 = \left\lfloor \frac{ {{ n + 2*q - d*(k-1) - 1 }} }{ {{s}} } \right\rfloor + 1 = {{ o }}$
+{% for steps, k, d in zip(p.size_steps(), p.axes('kernel_size'), p.axes('dilation')) %}
+- $\left\lfloor \frac{ {{ steps.n }} + 2 \cdot {{ steps.padding }} - {{d}}\cdot({{k}}-1) - 1}{ {{ steps.stride }} } \right\rfloor + 1 = \left\lfloor \frac{ {{ steps.span }} }{ {{ steps.stride }} } \right\rfloor + 1 = {{ steps.out }}$
 {% endfor %}
 
 Output size: $\mathbf{ {{ answer.out_size | vec }} }$.

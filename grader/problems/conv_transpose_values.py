@@ -8,7 +8,8 @@ from itertools import product
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
+from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
+                                      plain)
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_transpose, conv_transpose_output_size
@@ -135,6 +136,10 @@ def mistakes(p: Params):
 
 def too_big_by_hand(p: Params) -> str | None:
     return p.too_big_by_hand(len(p.weight[0]) * p.groups, p.out_sizes())
+
+
+def degenerate(p: Params) -> str | None:
+    return degenerate_output(p.out_sizes(), lambda: _output(p))
 
 
 STATEMENT = r"""

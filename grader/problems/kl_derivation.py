@@ -95,6 +95,12 @@ def mistakes(p: Params):
                   _answer(p, log_term, p_term, f"2*({log_term} + {p_term} - 1/2)"))
 
 
+def degenerate(p: Params) -> str | None:
+    if (p.mu, p.sigma) == (p.prior_mean, p.prior_std):
+        return "μ and σ are the prior's, so q = p and kl_value is 0"
+    return None
+
+
 _PRIOR = r"""
 {% set s = p.prior_std | num %}
 {% macro sd() %}{% if p.prior_std != 1 %}{{ s }}{% endif %}{% endmacro %}
@@ -123,7 +129,7 @@ $p(z) = \frac{1}{ {{ sd() }}\sqrt{2\pi}} e^{- {{ sq('z') }}/({{ two_s2() }})}$:
 1. `log_term`: nothing inside depends on $z$, so the expectation drops:
    $\log\frac{1}{\sigma\sqrt{2\pi}} - \log\frac{1}{ {{ sd() }}\sqrt{2\pi}} = \log\frac{ {{ s }} }{\sigma}$, i.e. `{{ answer.log_term }}`.
 2. `q_term`: $\mathbb{E}_q[(z-\mu)^2] = \sigma^2$ is the variance of $q$, so the term is
-   $-\frac{\sigma^2}{2\sigma^2} = -\frac{1}{2}$.
+   $-\frac{\sigma^2}{2\sigma^2} = -\frac{1}{2}$, i.e. `{{ answer.q_term }}`.
 3. `p_term`: $\mathbb{E}_q[{{ sq('z') }}] = \mathrm{Var}_q(z) + {{ sq('\\mathbb{E}_q[z]') }} = \sigma^2 + {{ sq('\\mu') }}$,
    so the term is $\frac{\sigma^2 + {{ sq('\\mu') }} }{ {{ two_s2() }} }$, i.e. `{{ answer.p_term }}`.
 

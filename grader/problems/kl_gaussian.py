@@ -10,6 +10,7 @@ from grader.answers import Real
 from grader.problems.base import FamilyParams, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import kl_gaussian
+from grader.solvers.gaussian import kl_gaussian_terms
 
 
 class Params(FamilyParams):
@@ -17,6 +18,10 @@ class Params(FamilyParams):
     sigma_q: float = Field(ge=0.01, le=100, description="Standard deviation of q (not its variance).")
     mu_p: float = Field(0.0, ge=-100, le=100, description="Mean of p.")
     sigma_p: float = Field(1.0, ge=0.01, le=100, description="Standard deviation of p (not its variance).")
+
+    def terms(self) -> tuple[float, float]:
+        """The solver's two terms, the log and the spread (what the worked solution shows)."""
+        return tuple(float(t) for t in kl_gaussian_terms(self.mu_q, self.sigma_q, self.mu_p, self.sigma_p))
 
 
 class Space(FamilySpace):
@@ -61,6 +66,10 @@ def mistakes(p: Params):
                   _kl(p.mu_q, vq, p.mu_q, vp))
 
 
+def degenerate(p: Params) -> str | None:
+    return "q = p, so KL(q‖p) is 0" if (p.mu_q, p.sigma_q) == (p.mu_p, p.sigma_p) else None
+
+
 STATEMENT = r"""
 Let $q = \mathcal{N}(\mu_q, \sigma_q^2)$ with $\mu_q = {{ p.mu_q | num }}$, $\sigma_q = {{ p.sigma_q | num }}$ and
 $p = \mathcal{N}(\mu_p, \sigma_p^2)$ with $\mu_p = {{ p.mu_p | num }}$, $\sigma_p = {{ p.sigma_p | num }}$
@@ -71,9 +80,9 @@ Compute $\mathrm{KL}(q \,\|\, p)$ in nats (natural logarithm). Give a number; 3 
 SOLUTION = r"""
 For two univariate Gaussians
 $\mathrm{KL}(q\,\|\,p) = \log\frac{\sigma_p}{\sigma_q} + \frac{\sigma_q^2 + (\mu_q - \mu_p)^2}{2\sigma_p^2} - \frac{1}{2}$.
-{% set spread = (p.sigma_q ** 2 + (p.mu_q - p.mu_p) ** 2) / (2 * p.sigma_p ** 2) %}
-The log term is $\log({{ p.sigma_p | num }} / {{ p.sigma_q | num }}) = {{ (answer - spread + 0.5) | num }}$, and
+{% set log_term, spread = p.terms() %}
+The log term is $\log({{ p.sigma_p | num }} / {{ p.sigma_q | num }}) = {{ log_term | num }}$, and
 $\frac{ {{ p.sigma_q | num }}^2 + ({{ p.mu_q | num }} - ({{ p.mu_p | num }}))^2}{2 \cdot {{ p.sigma_p | num }}^2} = {{ spread | num }}$, so
 
-$$\mathrm{KL} = {{ (answer - spread + 0.5) | num }} + {{ spread | num }} - 0.5 = \mathbf{ {{ answer | num }} }\ \text{nats}.$$
+$$\mathrm{KL} = {{ log_term | num }} + {{ spread | num }} - 0.5 = \mathbf{ {{ answer | num }} }\ \text{nats}.$$
 """

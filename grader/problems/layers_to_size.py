@@ -121,7 +121,7 @@ SOLUTION = r"""
 One layer maps a size $n$ to $\left\lfloor \frac{n + 2 \cdot {{ p.padding }} - {{ p.dilation }}\cdot({{ p.kernel_size }}-1) - 1}{ {{ p.stride }} } \right\rfloor + 1$.
 {% set seq = p.sizes(10) %}
 Starting from {{ p.input_size }}, the sizes are {{ seq[:10] | join(", ") }}{% if len(seq) > 10 %}, ...{% endif %}
-{% if p.stride == 1 %}: with stride 1 each layer changes the size by the same amount, $2 \cdot {{ p.padding }} - {{ p.dilation }}\cdot({{ p.kernel_size }}-1) = {{ 2 * p.padding - p.dilation * (p.kernel_size - 1) }}${% endif %}.
+{% if p.stride == 1 and len(seq) > 1 %}: with stride 1 each layer changes the size by the same amount, $2 \cdot {{ p.padding }} - {{ p.dilation }}\cdot({{ p.kernel_size }}-1) = {{ seq[1] - seq[0] }}${% endif %}.
 
 {% set span = p.dilation * (p.kernel_size - 1) + 1 %}
 {% if answer == 0 %}
@@ -132,7 +132,7 @@ layer can be applied, so the answer is **None**.
 {% elif answer is none %}
 They never equal {{ p.target_size }} exactly (within {{ p.max_layers | num }} layers), so the answer is **None**.
 {% else %}
-They reach {{ p.target_size }} after **{{ answer }}** layers{% if p.stride == 1 %}:
-$\frac{ {{ p.input_size }} - {{ p.target_size }} }{ {{ p.dilation * (p.kernel_size - 1) - 2 * p.padding }} } = {{ answer }}${% endif %}.
+They reach {{ p.target_size }} after **{{ answer }}** layers{% if p.stride == 1 and len(seq) > 1 %}:
+$\frac{ {{ p.input_size }} - {{ p.target_size }} }{ {{ seq[0] - seq[1] }} } = {{ answer }}${% endif %}.
 {% endif %}
 """

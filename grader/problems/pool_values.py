@@ -8,10 +8,12 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, draw_tensor, output_kind, plain
+from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
+                                      plain)
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
-from grader.solvers import pool, pool_output_size
+from grader.solvers import SizeSteps, output_steps, pool
+from grader.solvers.pool import pool_divisors
 
 WHAT = {"max": "the maximum", "avg": "the average"}
 
@@ -53,26 +55,30 @@ class Params(TensorParams):
     def strides(self) -> tuple[int, ...]:
         return self.axes("kernel_size") if self.stride is None else self.axes("stride")
 
-    def out_sizes(self, **changes) -> list[int]:
+    def size_steps(self, **changes) -> list[SizeSteps]:
+        """The solver's steps to the output size per axis (what the worked solution shows), some arguments changed."""
         fields = {"kernel_size": self.axes("kernel_size"), "stride": self.strides(), "padding": self.axes("padding"),
                   "dilation": self.axes("dilation")} | changes
-        return [pool_output_size(*a, ceil_mode=self.ceil_mode) for a in zip(self.sizes(), *fields.values())]
+        return [output_steps(*a, ceil_mode=self.ceil_mode) for a in zip(self.sizes(), *fields.values())]
+
+    def out_sizes(self, **changes) -> list[int]:
+        return [steps.out for steps in self.size_steps(**changes)]
 
     def taps(self, **changes) -> int:
         """Window taps read over the whole output (the cost of pooling), with some arguments changed."""
         return len(self.input) * math.prod(self.out_sizes(**changes)) * math.prod(self.axes("kernel_size"))
 
     def worked_window(self) -> tuple[tuple[int, ...], list[float], int]:
-        """A middle output entry of channel 0, the input values in its window, and avg's divisor."""
-        at = tuple(o // 2 for o in self.out_sizes())
+        """A middle output entry of channel 0, the input values in its window, and avg's divisor (the solver's)."""
+        outs = self.out_sizes()
+        at = tuple(o // 2 for o in outs)
         kernel, padding = self.axes("kernel_size"), self.axes("padding")
         starts = [i * s - q for i, s, q in zip(at, self.strides(), padding)]
         taps = [[a + t * d for t in range(k)] for a, d, k in zip(starts, self.axes("dilation"), kernel)]
         inside = [[j for j in axis if 0 <= j < n] for axis, n in zip(taps, self.sizes())]
         values = np.asarray(self.input, dtype=float)[0][np.ix_(*inside)].ravel().tolist()
-        # PyTorch counts padded positions up to the padding's far edge, never past it (see solvers/pool.py)
-        spans = [min(a + k, n + q) - a for a, k, n, q in zip(starts, kernel, self.sizes(), padding)]
-        return at, values, int(np.prod(spans)) if self.count_include_pad else len(values)
+        divisors = pool_divisors(outs, kernel, self.strides(), padding, self.sizes(), self.count_include_pad)
+        return at, values, int(divisors[at])
 
 
 class Space(FamilySpace):
@@ -138,6 +144,10 @@ def too_big_by_hand(p: Params) -> str | None:
     return p.too_big_by_hand(len(p.input), p.out_sizes())
 
 
+def degenerate(p: Params) -> str | None:
+    return degenerate_output(p.out_sizes(), lambda: _output(p))
+
+
 STATEMENT = r"""
 The input $x$ has {{ p.input | length }} channel(s):
 {{ p.input | tensor('x') }}
@@ -148,17 +158,20 @@ Give the output channels first, as nested lists [C]{{ '[L]' if p.dims == 1 else 
 
 SOLUTION = r"""
 {% set at, values, divisor = p.worked_window() %}
+{% set entry = answer[0][at[0]] if p.dims == 1 else answer[0][at[0]][at[1]] %}
 {% if p.stride is none %}Without a stride argument the window steps by the kernel size. {% endif %}
-Along each axis the output has $\left\{{ 'lceil' if p.ceil_mode else 'lfloor' }} \frac{n + 2p - d(k-1) - 1}{s} \right\{{ 'rceil' if p.ceil_mode else 'rfloor' }} + 1$ entries{% if p.ceil_mode %} (a last window must still start inside the input or its left padding){% endif %}:
-{% for n, k, s, q, d, o in zip(p.sizes(), p.axes('kernel_size'), p.strides(), p.axes('padding'), p.axes('dilation'), p.out_sizes()) %}
-- ${{ n }} + 2 \cdot {{ q }} - {{ d }} \cdot ({{ k }} - 1) - 1 = {{ n + 2 * q - d * (k - 1) - 1 }}$, divided by {{ s }} and rounded {{ 'up' if p.ceil_mode else 'down' }}, plus 1: ${{ o }}$
+Along each axis the output has $\left\{{ 'lceil' if p.ceil_mode else 'lfloor' }} \frac{n + 2p - d(k-1) - 1}{s} \right\{{ 'rceil' if p.ceil_mode else 'rfloor' }} + 1$ entries{% if p.ceil_mode %}, except that a last window must start inside the input or its left padding: PyTorch drops one that would start in the right padding{% endif %}:
+{% for steps, k, d in zip(p.size_steps(), p.axes('kernel_size'), p.axes('dilation')) %}
+{% set lo, hi = ('lceil', 'rceil') if p.ceil_mode else ('lfloor', 'rfloor') %}
+- $\left\{{ lo }} \frac{ {{ steps.n }} + 2 \cdot {{ steps.padding }} - {{ d }} \cdot ({{ k }} - 1) - 1 }{ {{ steps.stride }} } \right\{{ hi }} + 1 = \left\{{ lo }} \frac{ {{ steps.span }} }{ {{ steps.stride }} } \right\{{ hi }} + 1 = {{ steps.windows }}${% if steps.dropped %}; the last window would start at $({{ steps.windows }} - 1) \cdot {{ steps.stride }} = {{ steps.last_start }} \ge {{ steps.n }} + {{ steps.padding }}$, in the right padding, so PyTorch drops it: ${{ steps.windows }} - 1 = {{ steps.out }}${% endif %}
+
 {% endfor %}
 
 For instance, the window of $y_0[{{ at | join(', ') }}]$ holds the input values ${{ values | map('num') | join(', ') }}${% if p.axes('padding') | max > 0 or p.ceil_mode %} (the rest, if any, lies outside the input){% endif %}, so
 {% if p.mode == 'max' %}
-$y_0[{{ at | join(', ') }}] = \max({{ values | map('num') | join(', ') }}) = {{ values | max | num }}${% if p.axes("padding") | max > 0 %} (padding never wins a max){% endif %}.
+$y_0[{{ at | join(', ') }}] = \max({{ values | map('num') | join(', ') }}) = {{ entry | num }}${% if p.axes("padding") | max > 0 %} (padding never wins a max){% endif %}.
 {% else %}
-$y_0[{{ at | join(', ') }}] = \frac{ {{ values | sum | num }} }{ {{ divisor }} } = {{ (values | sum / divisor) | num }}$: with count_include_pad={{ p.count_include_pad }} the divisor counts {{ 'the padded positions too (but none past the padding)' if p.count_include_pad else 'only the input values' }}.
+$y_0[{{ at | join(', ') }}] = \frac{ {{ values | map('term') | join(' + ') }} }{ {{ divisor }} } = {{ entry | num }}$: with count_include_pad={{ p.count_include_pad }} the divisor counts {{ 'the padded positions too (but none past the padding)' if p.count_include_pad else 'only the input values' }}.
 {% endif %}
 
 The whole output:

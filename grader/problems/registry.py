@@ -25,9 +25,9 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from grader.answers import DEFAULT_TOLERANCE, Reading, Tolerance
-from grader.errors import FamilyError, ParamsError, SpaceError, describe_validation_error
+from grader.errors import AutogradeError, FamilyError, ParamsError, SpaceError, describe_validation_error
 from grader.problems.base import ANSWER_LAYOUTS, FamilyParams, Mistake, Part, first_line, join_answer, split_answer, unique
-from grader.problems.space import FamilySpace
+from grader.problems.space import FamilySpace, edges
 from grader.problems.text import render
 
 __all__ = ["ENTRY_POINT_GROUP", "Family", "families", "get_family", "load_family_file", "load_family_module"]
@@ -54,6 +54,11 @@ class Family:
 
     name: str
     module: ModuleType
+
+    @property
+    def builtin(self) -> bool:
+        """One of this package's own families (covered by its tests), not a course's or a plugin's."""
+        return self.module.__name__.startswith(f"{__package__}.")
 
     @cached_property
     def summary(self) -> str:
@@ -87,27 +92,68 @@ class Family:
             raise ParamsError(f"{self.name}: the parameters are nested too deeply to be read") from None
 
     def space(self, overrides: Mapping[str, Any] | None = None) -> FamilySpace:
+        """The family's space with an assignment's overrides; a value that is never drawn is an error
+        naming it and why (its draws would be rejected one by one, silently thinning the space)."""
         try:
-            return self.Space.model_validate(dict(overrides or {}))
+            space = self.Space.model_validate(dict(overrides or {}))
         except ValidationError as exc:
             raise ParamsError.from_validation(f"{self.name} space", exc) from None
+        if not overrides:
+            return space
+        params, why = self._draw(np.random.default_rng(0), space)
+        if params is None:
+            given = ", ".join(f"{key} = {value!r}" for key, value in overrides.items())
+            raise SpaceError(f"{self.name} space: no valid parameters in {MAX_DRAWS} draws with {given} (last: {why})")
+        never = [f"{key}: {value!r} is never drawn ({why})" for key in overrides
+                 for value in edges(getattr(space, key)) if (why := self._never_drawn(space, key, value))]
+        if never:
+            raise SpaceError(f"{self.name} space: {'; '.join(never)}")
+        return space
+
+    def _never_drawn(self, space: FamilySpace, key: str, value: Any) -> str | None:
+        """Why no draw with ``key`` fixed to ``value`` is valid; ``None`` when one is."""
+        params, why = self._draw(np.random.default_rng(0), space.model_copy(update={key: [value]}))
+        return None if params is not None else why
 
     def sample(self, rng: np.random.Generator, space: FamilySpace | None = None) -> FamilyParams:
-        """Draw valid parameters, redrawing (from the same ``rng``) whenever a draw is rejected."""
-        space = space if space is not None else self.Space()
+        """Draw valid parameters, redrawing (from the same ``rng``) whenever a draw is rejected or degenerate."""
+        params, last = self._draw(rng, space if space is not None else self.Space())
+        if params is None:
+            raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
+        return params
+
+    def _draw(self, rng: np.random.Generator, space: FamilySpace) -> tuple[FamilyParams | None, str]:
         last = ""
         for _ in range(MAX_DRAWS):
             try:
-                return self.params(self.module.generate(rng, space))
+                params = self.params(self.module.generate(rng, space))
             except ValidationError as exc:  # generate() built a Params that its own rules reject
                 last = describe_validation_error(exc)
+                continue
             except ParamsError as exc:
-                last = str(exc)
-        raise SpaceError(f"{self.name}: no valid parameters in {MAX_DRAWS} draws from this space (last: {last})")
+                last = str(exc).removeprefix(f"{self.name}: ")
+                continue
+            except Exception as exc:
+                raise self._raised("generate", exc, None) from None
+            try:
+                why = self.degenerate(params)
+            except FamilyError:  # its solve() raised: said per student when the variant is solved, not here
+                why = None
+            if why is None:
+                return params, ""
+            last = f"degenerate: {why}"
+        return None, last
+
+    def degenerate(self, params: FamilyParams) -> str | None:
+        """Why these parameters make no exercise, by the family's own ``degenerate(params)`` rule (a
+        pooling of one window, KL(q‖p) with q = p), or ``None``. An answer of 0 is no such reason in
+        itself: a pixel outside the 4 around a point has bilinear weight 0, and an exam may ask it."""
+        rule = getattr(self.module, "degenerate", None)
+        return self._run("degenerate", params, rule) if rule is not None else None
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
         """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""
-        return dict(_memo(("parts", self.name, params), lambda: self.module.solve(params)))
+        return dict(_memo(("parts", self.name, params), lambda: self._run("solve", params, self.module.solve)))
 
     def answer(self, params: FamilyParams) -> Any:
         """The reference answer, in the family's answer JSON layout."""
@@ -146,11 +192,25 @@ class Family:
         parts = self.parts(params)
         kept: list[tuple[Mistake, dict[str, Any]]] = []
         truth = {k: p.expected for k, p in parts.items()}
-        for m in unique(self.module.mistakes(params)):
+        for m in self._run("mistakes", params, lambda p: unique(self.module.mistakes(p))):
             values, _, _ = split_answer(self.layout, list(parts), m.answer)
             if not any(self._same(parts, values, other) for other in [truth, *(v for _, v in kept)]):
                 kept.append((m, values))
         return [m for m, _ in kept]
+
+    def _run(self, what: str, params: FamilyParams, function: Callable[[FamilyParams], Any]) -> Any:
+        """Call the family's own code (an instructor's file, perhaps): what it raises becomes one line
+        naming the function and the parameters, which the batch reports for the student and goes on."""
+        try:
+            return function(params)
+        except AutogradeError:
+            raise
+        except Exception as exc:
+            raise self._raised(what, exc, params) from None
+
+    def _raised(self, what: str, exc: Exception, params: FamilyParams | None) -> FamilyError:
+        shown = f"; parameters {params.model_dump_json()}" if params is not None else ""
+        return FamilyError(f"family {self.name!r}: {what}() raised {type(exc).__name__}: {exc}"[:500] + shown[:2000])
 
     def _same(self, parts: Mapping[str, Part], a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return all(p.kind.matches(a[k], b[k], self.tolerance) for k, p in parts.items())
@@ -158,7 +218,7 @@ class Family:
     def too_big_by_hand(self, params: FamilyParams) -> str | None:
         """Why this variant is more than a student does by hand (the family's optional hook), or None."""
         hook = getattr(self.module, "too_big_by_hand", None)
-        return hook(params) if hook is not None else None
+        return self._run("too_big_by_hand", params, hook) if hook is not None else None
 
     def statement(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.STATEMENT, p=params, **extra)
@@ -199,6 +259,8 @@ def load_family_module(module: ModuleType, name: str | None = None) -> Family:
     ]
     for fn in ("generate", "solve", "mistakes"):
         checks.append((callable(getattr(module, fn)), f"{fn} must be a function"))
+    for hook in ("degenerate", "too_big_by_hand"):
+        checks.append((callable(getattr(module, hook, len)), f"{hook}, when given, must be a function"))
     bad = [why for ok, why in checks if not ok]
     if bad:
         raise FamilyError(f"{where}: {'; '.join(bad)}")
@@ -208,10 +270,20 @@ def load_family_module(module: ModuleType, name: str | None = None) -> Family:
 
 
 def load_family_file(path: Path) -> Family:
-    """Load a custom family defined in a single ``.py`` file (beside an assignment, say)."""
+    """Load a custom family defined in a single ``.py`` file (beside an assignment, say).
+
+    Loaded once while the file is unchanged: every command of a course looks its families up, and
+    two assignments naming one file then share one module.
+    """
     path = Path(path)
     if not path.is_file():
         raise FamilyError(f"custom family file {path} does not exist")
+    stat = path.stat()
+    return _load_family_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_family_file(path: Path, _mtime_ns: int, _size: int) -> Family:
     module_name = f"autograde_custom_{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Draw", "FamilySpace", "Range", "draw", "draw_many"]
+__all__ = ["Draw", "FamilySpace", "Range", "draw", "draw_many", "edges"]
 
 
 class Range(BaseModel):
@@ -63,6 +63,13 @@ def draw(rng: np.random.Generator, spec: Draw) -> Any:
             raise ValueError("an empty list of choices")
         return spec[int(rng.integers(len(spec)))]
     return spec
+
+
+def edges(spec: Draw) -> list[Any]:
+    """The values of ``spec`` worth checking one by one: every choice of a list, both ends of a range."""
+    if isinstance(spec, Range):
+        return list(dict.fromkeys([spec.value(0), spec.value(spec.count - 1)]))
+    return list(spec) if isinstance(spec, list) else [spec]
 
 
 def draw_many(rng: np.random.Generator, spec: Draw, count: int) -> list[Any]:

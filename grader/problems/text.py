@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 import numpy as np
 
-__all__ = ["bmatrix", "num", "render", "tensor", "vec"]
+__all__ = ["bmatrix", "num", "render", "tensor", "term", "vec"]
 
 
 def num(x: Any, digits: int = 4) -> str:
@@ -23,6 +23,12 @@ def num(x: Any, digits: int = 4) -> str:
         return f"{float(x):.{digits}g}"
     value = int(x)
     return f"{value:,}".replace(",", "{,}") if abs(value) >= 10_000 else str(value)
+
+
+def term(x: Any) -> str:
+    """A number as a term of a sum or product: ``(-2)`` for a negative one, so ``3 + (-2)`` reads right."""
+    text = num(x)
+    return f"({text})" if text.startswith("-") else text
 
 
 def bmatrix(rows: Sequence[Any]) -> str:
@@ -49,7 +55,7 @@ def vec(values: Sequence[Any]) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=False, autoescape=False)
-    env.filters.update(num=num, bmatrix=bmatrix, tensor=tensor, vec=vec)
+    env.filters.update(num=num, bmatrix=bmatrix, tensor=tensor, term=term, vec=vec)
     env.globals.update(zip=zip, enumerate=enumerate, range=range, len=len)
     return env
 

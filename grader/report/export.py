@@ -9,7 +9,8 @@ The CSV is for people: UTF-8 with a byte-order mark (so an office spreadsheet ke
 names intact), scores to two decimals. The Canvas file follows Canvas's gradebook importer
 (canvas-lms ``app/models/gradebook_importer.rb``): the identity columns, one assignment column
 "Title (id)", a "Points Possible" row; any further column would make Canvas create an assignment,
-so lateness and pending totals are in the CSV and JSON only.
+so lateness, pending totals and what a notebook's release stamp said (``identity``: a notebook
+released to another student, see :mod:`grader.identity`) are in the CSV and JSON only.
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ def _problem_columns(assignment: Assignment) -> list[tuple[str, bool]]:
 def csv_text(assignment: Assignment, records: list[StudentRecord]) -> str:
     """student_id, name, points per problem (and after a question pool's, which alternative the
     student got), total (net of any late penalty), max, status, the points still to be graded by
-    hand, when it was submitted, days late, the penalty in points."""
+    hand, when it was submitted, days late, the penalty in points, what the notebook's release stamp
+    said and, for another student's notebook, whose it was."""
     columns = _problem_columns(assignment)
     rows: list[list[Any]] = [["student_id", "name", *(f"{pid}_alternative" if alt else pid for pid, alt in columns),
-                              "total", "max", "status", "pending_points", "submitted_at", "late_days", "penalty"]]
+                              "total", "max", "status", "pending_points", "submitted_at", "late_days", "penalty",
+                              "identity", "released_to"]]
     for r in records:
         per_problem = r.problem_scores()
         waiting = _waiting(r)
@@ -93,7 +96,8 @@ def csv_text(assignment: Assignment, records: list[StudentRecord]) -> str:
                        for pid, alt in columns),
                      points(r.score, PEOPLE), points(r.max_score, PEOPLE), r.grade_status,
                      points(r.pending_points, PEOPLE) if r.rows else "", _when(r),
-                     "" if late_days is None else late_days, points(r.penalty, PEOPLE)])
+                     "" if late_days is None else late_days, points(r.penalty, PEOPLE),
+                     (r.submission.identity or "") if r.submission else "", r.submission.released_to if r.submission else ""])
     return _csv(rows)
 
 
@@ -148,6 +152,8 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
             "due": sub.due_at if sub else None,
             "late_days": sub.late_days if sub else None,
             "penalty": _number(r.penalty), "penalty_percent": _number(r.penalty_percent) if sub else None,
+            # what the release stamp said (grader.identity; None: not checked) and, if another's, whose
+            "identity": sub.identity if sub else None, "released_to": (sub.released_to or None) if sub else None,
             "pending": r.grade_status == "pending", "pending_points": _number(r.pending_points) if r.rows else None,
             "score": _number(r.score), "score_before_penalty": _number(r.raw_score), "max": _number(r.max_score),
             "problems": [{

@@ -32,6 +32,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class ManualExportResult:
     path: Path
     rows: int
+    kept: int = 0  # rows whose typed score or comment came from the sheet already there
 
 
 @dataclass
@@ -46,32 +47,106 @@ def _inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def sheet_text(course: Course, assignment: Assignment, book: Gradebook) -> tuple[str, int]:
-    """The grading sheet: one row per pending free-text part of every latest submission."""
+Key = tuple[str, str, str]
+"""A sheet row's place: submission id (as written), problem id, part."""
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """What a TA typed into one row of a sheet already there."""
+
+    line: int
+    student_id: str
+    score: str
+    feedback: str
+
+
+def sheet_text(course: Course, assignment: Assignment, book: Gradebook,
+               typed: dict[Key, _Typed] | None = None) -> tuple[str, int, set[Key]]:
+    """The grading sheet: one row per pending free-text part of every latest submission, with what
+    was ``typed`` for it before; also the row count and the rows that took something typed."""
+    typed = typed or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    count = 0
+    count, used = 0, set()
     for record in student_records(course, assignment, book):
         for row in record.rows:
             if row["verdict"] != "pending":
                 continue
             question = assignment.problem(row["problem_id"])
             prompt, rubric = (question.prompt.strip(), question.rubric) if isinstance(question, QuestionConfig) else ("", "")
+            key = (str(record.submission.id), row["problem_id"], row["part"])
+            before = typed.get(key)
+            if before is not None:
+                used.add(key)
             writer.writerow([record.submission.id, record.student_id, row["problem_id"], row["part"],
-                             points(row["max_score"]), prompt, rubric, _inert(str(row["given"] or "")), "", ""])
+                             points(row["max_score"]), prompt, rubric, _inert(str(row["given"] or "")),
+                             before.score if before else "", before.feedback if before else ""])
             count += 1
-    return buffer.getvalue(), count
+    return buffer.getvalue(), count, used
 
 
 def export_manual(course: Course, assignment_name: str, out: Path | None = None) -> ManualExportResult:
-    """Write the grading sheet (default ``exports/<assignment>.manual.csv``)."""
+    """Write the grading sheet (default ``exports/<assignment>.manual.csv``).
+
+    A sheet already there keeps what was typed into it: each typed score and comment is carried
+    into its row of the new sheet. Typed work with no row in the new sheet (the student handed in
+    again; or a score changed after it was imported) would be lost: then nothing is written and a
+    ``ConfigError`` names each such line.
+    """
     assignment = load_assignment(course, assignment_name)
-    with opened(course) as book:
-        text, count = sheet_text(course, assignment, book)
     path = Path(out) if out else course.folder("exports") / f"{assignment.name}.manual.csv"
+    typed = _typed_in(path)
+    with opened(course) as book:
+        text, count, used = sheet_text(course, assignment, book, typed)
+        lost = [_why_lost(path, key, t, book, assignment) for key, t in typed.items() if key not in used]
+    lost = [line for line in lost if line]
+    if lost:
+        raise ConfigError(f"{'; '.join(lost)}. Nothing was written: copy what is typed there, then move the sheet "
+                          "away (or export with --out)")
     write_atomic(path, text.encode("utf-8-sig"))  # the mark tells a spreadsheet the answers are UTF-8
-    return ManualExportResult(path, count)
+    return ManualExportResult(path, count, len(used))
+
+
+def _typed_in(path: Path) -> dict[Key, _Typed]:
+    """The scores and comments typed into the sheet at ``path`` (none when there is no file)."""
+    if not path.exists():
+        return {}
+    try:
+        rows, errors = _read_sheet(path)
+    except ConfigError as exc:
+        errors = [str(exc)]
+    if errors:
+        raise ConfigError(f"{path} exists and is not a grading sheet ({errors[0]}); move it away or export with --out")
+    return {(row.get("submission_id", ""), row.get("problem_id", ""), row.get("part", "")):
+            _Typed(line, row.get("student_id", ""), row.get("score", ""), row.get("feedback", ""))
+            for line, row in rows if row.get("score") or row.get("feedback")}
+
+
+def _why_lost(path: Path, key: Key, typed: _Typed, book: Gradebook, assignment: Assignment) -> str | None:
+    """Why typed work without a row in the new sheet would be lost; ``None`` when the gradebook has it."""
+    sub_text, pid, part = key
+    where = f"{path}:{typed.line}: the score or comment typed for {typed.student_id} {pid}/{part} (submission {sub_text})"
+    latest = {str(s.id): s for s in book.submissions(assignment.name)}
+    if sub_text not in latest:
+        every = {str(s.id) for s in book.submissions(assignment.name, latest_only=False)}
+        why = f"{typed.student_id} handed in again since" if sub_text in every else f"it is not a submission of {assignment.name}"
+        return f"{where} has no row in a new sheet: {why}"
+    recorded = next((r for r in book.results(latest[sub_text].id) if (r["problem_id"], r["part"]) == (pid, part)), None)
+    if recorded is None or recorded["verdict"] != "manual":
+        return f"{where} has no row in a new sheet"
+    same_score = not typed.score or _number(typed.score) == recorded["score"]
+    if same_score and typed.feedback in ("", recorded["feedback"]):
+        return None  # imported already: the gradebook holds it
+    return f"{where}: it differs from the hand grade recorded ({points(recorded['score'])}); import the sheet first"
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

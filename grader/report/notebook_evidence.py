@@ -135,7 +135,7 @@ def read_class_notebooks(root: Path, assignment: Assignment, submissions: Mappin
         out._cell_count.update(cells)
         out._shape_count.update(shapes.items())
         recipient = _recipient(owners, sid)
-        stamped = getattr(sub, "released_to", "")  # the release stamp, where grading recorded one
+        stamped = sub.released_to  # the release stamp, where grading recorded one
         if stamped and stamped != sid:
             out.released_to[sid] = (stamped, "its release stamp")
         elif recipient:

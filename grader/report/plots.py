@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import statistics
 import textwrap
 from collections.abc import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from grader.report.difficulty import ParamEffect
@@ -55,7 +57,22 @@ def _png(fig: Figure) -> str:
 
 
 def _short(text: str, width: int) -> str:
-    return textwrap.shorten(text, width=width, placeholder="…")
+    return _drawable(textwrap.shorten(text, width=width, placeholder="…"))
+
+
+_MATH = re.compile(r"\$([^$]+)\$")
+_MATHTEXT = MathTextParser("path")
+
+
+def _drawable(label: str) -> str:
+    """A label whose $...$ matplotlib's mathtext can draw, or else with its dollars shown as typed:
+    a title with LaTeX mathtext cannot read must not stop the report."""
+    try:
+        for fragment in _MATH.findall(label):
+            _MATHTEXT.parse(f"${fragment}$")
+    except ValueError:
+        return label.replace("$", r"\$")
+    return label
 
 
 def score_histogram(scores: Sequence[float]) -> str:

@@ -12,8 +12,8 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from grader.config import Course, Student
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.late import Deadline, Lateness, submission_time
+from grader.private import private_folder
 
 __all__ = ["StudentRecord", "graded_problem", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
 
@@ -39,6 +40,7 @@ class StudentRecord:
     student: Student | None = None          # the roster's entry, with the student's LMS ids
     due: dt.datetime | None = None          # the assignment's own due date, to tell an extension
     alternatives: tuple[tuple[str, str], ...] = ()  # (pool problem id, the alternative graded), in assignment order
+    params: Mapping[str, dict] = field(default_factory=dict)  # problem id -> the parameters graded
 
     def alternative(self, problem_id: str) -> str | None:
         """The alternative of a question pool this student was graded on (None: not a pool, or not graded)."""
@@ -137,7 +139,7 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
         rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}), chosen.get(sid, {}))
         alternatives = tuple((p.id, chosen[sid][p.id]) for p in assignment.pools if p.id in chosen.get(sid, {}))
         records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due,
-                                     alternatives))
+                                     alternatives, params.get(sid, {})))
     return records
 
 
@@ -206,12 +208,11 @@ def points_possible(assignment: Assignment, records: list[StudentRecord]) -> flo
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write a whole file or nothing: a reader never sees half an export."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    private_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600, as course state is
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; exports and pages are meant to be read
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

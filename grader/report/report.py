@@ -16,9 +16,12 @@ import jinja2
 from grader.assignment import load_assignment
 from grader.config import Course
 from grader.gradebook import Gradebook
+from grader.private import private_folder
 from grader.report.difficulty import ParamEffect
 from grader.report.integrity import IntegrityResult, integrity_or_none
+from grader.report.markup import text_html
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
+from grader.report.records import write_atomic
 from grader.report.stats import AssignmentStats, assignment_stats
 
 __all__ = ["ReportResult", "render_report", "write_report"]
@@ -38,6 +41,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
+    env.filters["math"] = text_html  # a title or a mistake's sentence may hold $...$
     env.filters["pct"] = lambda x, digits=0: "–" if x is None else f"{100 * x:.{digits}f}%"
     env.globals["zip"] = zip
     return env
@@ -90,11 +94,9 @@ def write_report(course: Course, assignment: str, out: Path | None = None) -> Re
         stats = assignment_stats(book, a, roster=[s.student_id for s in course.roster()])
     finally:
         book.close()
-    folder = Path(out) if out is not None else course.folder("reports") / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "index.html"
+    folder = private_folder(Path(out) if out is not None else course.folder("reports") / assignment)
     integrity, note = integrity_or_none(course, assignment)
     html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root,
                          integrity=integrity, integrity_note=note)
-    path.write_text(html, encoding="utf-8")
+    path = write_atomic(folder / "index.html", html.encode("utf-8"))
     return ReportResult(path=path, stats=stats, integrity=integrity)

@@ -18,10 +18,12 @@ from typing import Any
 from grader.assignment import Assignment, Pool, Problem
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
+from grader.identity import IdentityCheck
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 from grader.report.records import lateness_of
 
-__all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats"]
+__all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
+           "headline"]
 
 TROUBLE = ("failed", "invalid", "not_on_roster", "after_cutoff")
 
@@ -163,6 +165,7 @@ class AssignmentStats:
     min_n: int = MIN_N                   # the thresholds the parameter effects were flagged with
     min_spread: float = MIN_SPREAD
     late: tuple[LateEntry, ...] = ()
+    not_theirs: tuple[IdentityCheck, ...] = ()  # graded notebooks released to someone else (grader.identity)
 
     @property
     def pools(self) -> list[ProblemStats]:
@@ -219,6 +222,12 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
             entries.append(LateEntry(s.student_id, s.status, late.late_days, late.penalty_percent,
                                      late.deadline.extended, note))
     return tuple(sorted(entries, key=lambda e: e.student_id))
+
+
+def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
+    """The report's headline alone: counts and scores of every latest submission in the gradebook."""
+    subs = book.submissions(assignment_name)
+    return _headline(subs, {s.id: book.results(s.id) for s in subs}, roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
@@ -377,5 +386,10 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
                     if s.status in TROUBLE)
     return AssignmentStats(assignment=assignment.name, title=assignment.config.title,
                            headline=_headline(subs, results, roster), problems=tuple(problems), trouble=trouble,
-                           min_n=min_n, min_spread=min_spread,
+                           min_n=min_n, min_spread=min_spread, not_theirs=_not_theirs(subs),
                            late=_late(subs, book.submissions(assignment.name, latest_only=False), assignment))
+
+
+def _not_theirs(subs: list[SubmissionRecord]) -> tuple[IdentityCheck, ...]:
+    checks = (IdentityCheck.stored(s.student_id, s.identity, s.released_to) for s in subs)
+    return tuple(c for c in checks if c is not None and c.flagged)

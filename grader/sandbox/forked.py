@@ -26,9 +26,13 @@ from typing import Any
 
 import nbformat
 
-from grader.sandbox.isolate import die_with_parent, isolate, reap, run_uid
-from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, Limits, RunJob, RunResult, Sandbox
+from grader.sandbox import channel
+from grader.sandbox.isolate import die_with_parent, isolate
+from grader.sandbox.job import (
+    COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS, KERNEL_DIED, CellError, Limits, RunJob, RunResult, Sandbox,
+)
 from grader.sandbox.limits import RunDir, apply_limits, clean_environment, make_rundir
+from grader.sandbox.uids import run_slot
 from grader.sandbox.zygote import Zygote
 
 __all__ = ["child_main", "prepare_shell", "run_forked", "warm_up"]
@@ -69,7 +73,10 @@ _ENCODE = json.JSONEncoder().encode  # bound now: a student's ``json.dumps = ...
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
-    data = _ENCODE(message).encode()
+    _send_frame(fd, _ENCODE(message).encode())
+
+
+def _send_frame(fd: int, data: bytes) -> None:
     view = memoryview(struct.pack(">I", len(data)) + data)
     while view:
         view = view[os.write(fd, view):]
@@ -119,7 +126,8 @@ def child_main(sock: socket.socket) -> None:  # never returns
         limits, sandbox = Limits(**job["limits"]), Sandbox(**{k: tuple(v) for k, v in job["sandbox"].items()})
         os.environ.clear()
         os.environ.update(clean_environment(run.home))
-        state = isolate(run.home, None, sandbox.hide, sandbox.keep, limits.disk_mb)  # no IPC folder: a socket
+        # no IPC folder (a socket instead)
+        state = isolate(run.home, None, sandbox.hide, sandbox.keep, limits.disk_mb, job["uid"], job["cgroup"])
         _send(fd, {"sandbox": state})
         die_with_parent()  # the zygote: it leaves when its worker does
         apply_limits(limits)
@@ -186,7 +194,7 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
         collector = str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)
         budget = out.budget
         if collector:
-            out.budget = MAX_MESSAGE_BYTES  # the collector's own output is bounded by the collector
+            out.budget = COLLECTOR_OUTPUT_CHARS  # apart from the notebook's: what a snapshot may print
         out.take()
         try:
             signal.setitimer(signal.ITIMER_REAL, limits.cell_seconds)
@@ -203,7 +211,10 @@ def _run_cells(limits: Limits, cells: list, fd: int) -> None:
         printed = out.take()
         if collector:
             out.budget = budget
-            _send(fd, {"collected": printed})
+            frame = _ENCODE({"collected": printed}).encode()
+            if len(frame) > MAX_MESSAGE_BYTES:  # escaped, it may outgrow a frame: then the snapshot is lost
+                frame = _ENCODE({"collected": ""}).encode()
+            _send_frame(fd, frame)
             continue
         if error is not None:
             ename = "CellTimeout" if isinstance(error, _CellTimeout) else type(error).__name__
@@ -249,7 +260,7 @@ def _read(fd: int, deadline: float) -> tuple[list[dict], str]:
             if len(buffer) < 4 + size:
                 break
             try:
-                message = json.loads(buffer[4:4 + size])
+                message = channel.loads(buffer[4:4 + size])
             except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
                 return messages, "garbled"
             buffer = buffer[4 + size:]
@@ -263,21 +274,23 @@ def run_forked(job: RunJob) -> RunResult:
     """Run ``job.notebook`` in a child of the warm zygote."""
     warm_up()
     start = time.perf_counter()
-    run = make_rundir()
-    pid, sock = _ZYGOTE[0].spawn()
     result = RunResult(executor="fork")
-    try:
-        payload = json.dumps({"cells": job.notebook["cells"], "limits": dataclasses.asdict(job.limits),
-                              "sandbox": dataclasses.asdict(job.sandbox), "rundir": str(run.root)}).encode()
-        sock.sendall(struct.pack(">I", len(payload)) + payload)
-        messages, ending = _read(sock.fileno(), time.monotonic() + job.limits.notebook_seconds)
-    except OSError:  # the child died before it read its job
-        messages, ending = [], "closed"
-    finally:
-        sock.close()
-        _kill(pid)
-        reap(run_uid(pid))
-        run.remove()
+    run = make_rundir()
+    with run_slot(job.limits) as slot:  # a uid and a control group of the run's own; all killed at the end
+        pid, sock = _ZYGOTE[0].spawn()
+        try:
+            payload = json.dumps({"cells": job.notebook["cells"], "limits": dataclasses.asdict(job.limits),
+                                  "sandbox": dataclasses.asdict(job.sandbox), "rundir": str(run.root),
+                                  "uid": slot.uid, "cgroup": slot.join}).encode()
+            sock.sendall(struct.pack(">I", len(payload)) + payload)
+            messages, ending = _read(sock.fileno(), time.monotonic() + job.limits.notebook_seconds)
+        except OSError:  # the child died before it read its job
+            messages, ending = [], "closed"
+        finally:
+            sock.close()
+            _kill(pid)
+            result.cpu_seconds, result.memory_peak_mb = slot.usage()
+    run.remove()
     done = False
     for message in messages:
         if isinstance(message.get("collected"), str):

@@ -1,5 +1,7 @@
 """Isolation layers applied inside the child (as root) before student code runs.
 
+0. ``cgroup``: the run's first process joins the control group the grader made for the run
+   (``cgroup.py``): every process it starts is counted in it, and it cannot leave.
 1. ``network``: new network and IPC namespaces: no interface is up, so no socket reaches
    anything (not even the grader's loopback or its abstract UNIX sockets), and System V shared
    memory or message queues die with the run instead of outliving it.
@@ -9,9 +11,10 @@
    own folder) is bound back; the working directory is a tmpfs capped in size and inodes; the
    rest of the root file system is read-only. If any step fails, the run goes back to the
    grader's view rather than keep a half-made one.
-3. ``user``: the run switches to a uid of its own (100000 + its pid: no two runs share one, so one
-   cannot signal or read another), with no supplementary groups and ``no_new_privs``; only then
-   does the process cap (RLIMIT_NPROC, per uid) mean anything.
+3. ``user``: the run switches to the uid the grader took for it from the pool (``uids.py``: no
+   two live runs, nor a live process of an earlier run, share one, so one cannot signal or read
+   another), with no supplementary groups and ``no_new_privs``; only then does the process cap
+   (RLIMIT_NPROC, per uid) mean anything.
 
 Each layer needs root (CAP_SYS_ADMIN for the namespaces, CAP_SETUID for the uid). Where a layer
 is unavailable the run still goes ahead with the others, and the result says which layers held,
@@ -25,12 +28,12 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["LAYERS", "die_with_parent", "isolate", "reap", "run_uid"]
+__all__ = ["LAYERS", "die_with_parent", "isolate"]
 
-LAYERS = ("network", "filesystem", "user")
+LAYERS = ("cgroup", "network", "filesystem", "user")
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
@@ -45,27 +48,6 @@ def _call(result: int, what: str) -> None:
     if result != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"{what}: {os.strerror(code)}")
-
-
-def run_uid(pid: int | None = None) -> int:
-    """The uid a run takes: unique while the run's first process lives."""
-    return 100_000 + (os.getpid() if pid is None else pid)
-
-
-def reap(uid: int) -> None:
-    """Kill every process left under a run's uid (one that left its process group, say)."""
-    if os.geteuid() != 0:
-        return
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgid(uid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)  # as that uid, -1 means: every process of that uid
-        except OSError:
-            pass
-        os._exit(0)
-    os.waitpid(pid, 0)
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
@@ -138,19 +120,32 @@ def _drop_privileges(uid: int) -> None:
     _call(_libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(no_new_privs)")
 
 
+def _join(cgroup: Sequence[str] | str) -> str:
+    """Join the run's control group (its ``cgroup.procs`` files), or say why there is none."""
+    if isinstance(cgroup, str):
+        return cgroup
+    try:
+        for procs in cgroup:
+            with open(procs, "w") as handle:
+                handle.write(str(os.getpid()))
+    except OSError as exc:
+        return f"off (could not join the run's group: {exc.strerror or exc})"
+    return "on"
+
+
 def isolate(home: Path, shared: Path | None, hide: Iterable[str], keep: Iterable[str], disk_mb: int,
-            owned: Iterable[Path] = ()) -> dict[str, str]:
+            uid: int | None, cgroup: Sequence[str] | str, owned: Iterable[Path] = ()) -> dict[str, str]:
     """Apply every layer this process can; return each layer's state ("on" or why it is off).
 
     ``home`` becomes the working directory; ``shared`` (the kernel's IPC folder, which the grader
-    sees too) and the ``owned`` files are handed to the run's uid before it is taken.
+    sees too) and the ``owned`` files are handed to the run's ``uid`` before it is taken;
+    ``cgroup`` is the run's group to join, or why it has none.
     """
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file past its cap fails with EFBIG, not a kill
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or uid is None:
         reason = "off (the grader does not run as root)"
         return dict.fromkeys(LAYERS, reason)
-    state: dict[str, str] = {}
-    uid = run_uid()
+    state = {"cgroup": _join(cgroup)}  # first: everything after, this process's memory included, counts
     try:
         # System V shared memory and message queues outlive their process unless their namespace
         # dies with the run: a new IPC namespace is part of this layer

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["COLLECTOR_CELL_PREFIX", "KERNEL_DIED", "CellError", "Limits", "RunJob", "RunResult", "Sandbox"]
+__all__ = ["COLLECTOR_CELL_PREFIX", "COLLECTOR_OUTPUT_CHARS", "KERNEL_DIED", "CellError", "Limits", "RunJob",
+           "RunResult", "Sandbox"]
 
 KERNEL_DIED = "the kernel died (it crashed, exited, was killed, or ran out of memory)"
 COLLECTOR_CELL_PREFIX = "autograde-collect"
 """Cell ids of the grader's collector cells start with this; executors treat those cells apart."""
+COLLECTOR_OUTPUT_CHARS = 4_200_000
+"""What one collector cell's output may hold, on every executor (its JSON is read up to 4 MB): the
+rest is dropped where it arrives, whatever an answer's ``tolist()`` prints while it is collected."""
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,5 @@ class RunResult:
     seconds: float = 0.0
     executor: str = ""
     sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
+    cpu_seconds: float | None = None   # the whole run's, from its control group (None: no group)
+    memory_peak_mb: float | None = None

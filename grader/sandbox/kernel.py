@@ -28,10 +28,10 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.sandbox.isolate import reap, run_uid
-from grader.sandbox.job import COLLECTOR_CELL_PREFIX, KERNEL_DIED, CellError, RunJob, RunResult
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS, KERNEL_DIED, CellError, RunJob, RunResult
 from grader.sandbox.launch import LAYERS_FILE, LIMITS_ENV, SANDBOX_ENV
 from grader.sandbox.limits import clean_environment, make_rundir
+from grader.sandbox.uids import RunSlot, reap, run_slot
 
 __all__ = ["run_in_kernel"]
 
@@ -73,14 +73,16 @@ class _BoundedKernelManager(AsyncKernelManager):
 
 
 class _BoundedClient(NotebookClient):
-    """nbclient with a cap on the output it keeps (megabytes of prints must not flood the grader),
-    no widget or comm state (its size is the kernel's to choose), and the run's IPC folder handed
+    """nbclient with a cap on the output it keeps (megabytes of prints must not flood the grader:
+    ``output_kb`` for the notebook's cells, ``COLLECTOR_OUTPUT_CHARS`` for each collector cell), no
+    widget or comm state (its size is the kernel's to choose), and the run's IPC folder handed
     back to root once the kernel is up (the kernel has bound its sockets: it needs no more room
     there, and the folder is on the grader's disk)."""
 
     def __init__(self, nb, km, output_bytes: int, shared: Path, **kw):
         super().__init__(nb, km=km, store_widget_state=False, **kw)
         self._budget = output_bytes
+        self._collector_budget: dict[int, int] = {}
         self._shared = shared
         self.truncated = False
         self.started = False
@@ -96,8 +98,20 @@ class _BoundedClient(NotebookClient):
 
     def output(self, outs, msg, display_id, cell_index):
         cell = self.nb.cells[cell_index]
-        size = len(json.dumps(msg.get("content", {})))
-        if not str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX):
+        content = msg.get("content", {})
+        text = content.get("text") if msg.get("msg_type") == "stream" else None
+        # a stream's text is counted as is: encoding each of a thousand 1 MB prints only to measure
+        # it cost seconds while a flood drained
+        size = len(text) if isinstance(text, str) else len(json.dumps(content))
+        if str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX):
+            # what an answer's tolist() prints while it is collected lands here: bounded too (a
+            # snapshot cut short no longer parses, and the earlier ones stand)
+            left = self._collector_budget.setdefault(cell_index, COLLECTOR_OUTPUT_CHARS)
+            if size > left:
+                self._collector_budget[cell_index] = 0
+                return None
+            self._collector_budget[cell_index] = left - size
+        else:
             if size > self._budget:
                 self.truncated = True
                 return None
@@ -114,7 +128,7 @@ def _seal(folder: Path) -> None:
     os.chmod(folder, 0o711)
 
 
-def _kill_group(km: AsyncKernelManager) -> None:
+def _kill_group(km: AsyncKernelManager, slot: RunSlot) -> None:
     """Kill the kernel's process group, then anything left under the run's uid."""
     process = getattr(getattr(km, "provisioner", None), "process", None)
     if process is None:
@@ -123,16 +137,23 @@ def _kill_group(km: AsyncKernelManager) -> None:
         os.killpg(process.pid, signal.SIGKILL)  # the launcher made the kernel a session (and group) leader
     except (ProcessLookupError, PermissionError):
         pass
-    reap(run_uid(process.pid))
+    if slot.uid is not None:
+        reap(slot.uid)
 
 
 def run_in_kernel(job: RunJob) -> RunResult:
     """Execute ``job.notebook`` in a fresh sandboxed kernel and return what it printed and raised."""
+    with run_slot(job.limits) as slot:  # a uid and a control group of the run's own; all killed at the end
+        return _run(job, slot)
+
+
+def _run(job: RunJob, slot: RunSlot) -> RunResult:
     start = time.perf_counter()
     nb = nbformat.from_dict(copy.deepcopy(job.notebook))  # nbclient writes outputs into it
     limits = job.limits
     run = make_rundir()
-    spec = {"home": str(run.home), "shared": str(run.shared), "hide": list(job.sandbox.hide), "keep": list(job.sandbox.keep)}
+    spec = {"home": str(run.home), "shared": str(run.shared), "hide": list(job.sandbox.hide), "keep": list(job.sandbox.keep),
+            "uid": slot.uid, "cgroup": slot.join}
     env = clean_environment(run.home) | {LIMITS_ENV: json.dumps(dataclasses.asdict(limits)), SANDBOX_ENV: json.dumps(spec)}
     # IPC sockets live in the run's folder: no TCP port, and they still work in a kernel without a network
     km = _BoundedKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_spec_manager(), transport="ipc",
@@ -148,7 +169,7 @@ def run_in_kernel(job: RunJob) -> RunResult:
 
     def on_deadline() -> None:
         expired.set()
-        _kill_group(km)
+        _kill_group(km, slot)
 
     watchdog = threading.Timer(limits.notebook_seconds, on_deadline)
     watchdog.daemon = True
@@ -166,13 +187,17 @@ def run_in_kernel(job: RunJob) -> RunResult:
             result.status, result.reason = "failed", f"the notebook could not be run: {type(exc).__name__}: {exc}"[:500]
     finally:
         watchdog.cancel()
+        # a watchdog that fired as the run ended must be done reaping before the uid is handed on:
+        # the next run of this worker may get the same uid, and its kernel would be killed
+        watchdog.join()
         atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when a start fails
         if client.kc is not None:  # nbclient only closes clients of kernel managers it made itself
             client.kc.stop_channels()
-        _kill_group(km)
+        _kill_group(km, slot)
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)
         result.sandbox = _layers(run.root / LAYERS_FILE)
+        result.cpu_seconds, result.memory_peak_mb = slot.usage()
         run.remove()
     if expired.is_set():
         result.status, result.reason = "timeout", f"the notebook ran past {limits.notebook_seconds:g} s and was stopped"

@@ -37,7 +37,8 @@ def main(argv: list[str]) -> None:
         owned = [Path(command[i + 1]) for i, arg in enumerate(command[:-1]) if arg == "-f"]  # the connection file
         # opened as root in the run's root-owned folder, so the student's code cannot rewrite it
         record = os.open(Path(spec["home"]).parent / LAYERS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        state = isolate(Path(spec["home"]), Path(spec["shared"]), spec["hide"], spec["keep"], limits.disk_mb, owned)
+        state = isolate(Path(spec["home"]), Path(spec["shared"]), spec["hide"], spec["keep"], limits.disk_mb,
+                        spec["uid"], spec["cgroup"], owned)
         os.write(record, json.dumps(state).encode())
         os.close(record)
     die_with_parent()

@@ -10,7 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from grader.solvers.conv import _per_axis
 from grader.solvers.shapes import pool_output_size
 
-__all__ = ["pool"]
+__all__ = ["pool", "pool_divisors"]
 
 
 def pool(
@@ -45,10 +45,12 @@ def pool(
     kernel_axes = tuple(range(1 + nd, 1 + 2 * nd))
     if mode == "max":
         return windows.max(axis=kernel_axes)
-    return windows.sum(axis=kernel_axes) / _divisors(outs, kernel, stride, padding, sizes, count_include_pad)
+    return windows.sum(axis=kernel_axes) / pool_divisors(outs, kernel, stride, padding, sizes, count_include_pad)
 
 
-def _divisors(outs, kernel, stride, padding, sizes, count_include_pad) -> np.ndarray:
+def pool_divisors(outs, kernel, stride, padding, sizes, count_include_pad) -> np.ndarray:
+    """Average pooling's divisor for every output position: the window's positions inside the input,
+    or with ``count_include_pad`` inside the padding too (never past the padding's far edge)."""
     per_axis = []
     for o, k, s, p, n in zip(outs, kernel, stride, padding, sizes):
         start = np.arange(o) * s - p

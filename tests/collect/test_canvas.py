@@ -41,7 +41,9 @@ def test_canvas_files_map_by_canvas_id_and_are_filed_without_a_time(course, rele
     assert ada.when is None and ada.lateness is None and "Canvas" in ada.time_source
     found = {f.student_id: f for f in discover(course.folder("submitted"), "a1")}
     assert set(found) == {"s001", "s002"} and found["s002"].when is None
-    assert "turingalan_LATE_1002_50002_a1-1.ipynb" in (alan.path.parent / "collected.txt").read_text()
+    note = alan.path.parent / "collected.txt"
+    assert "turingalan_LATE_1002_50002_a1-1.ipynb" in note.read_text()
+    assert {oct(p.stat().st_mode & 0o777) for p in (note, ada.path)} == {"0o600"}  # course state is private
 
 
 def test_canvas_names_it_cannot_map_are_listed_with_the_reason(course, released, tmp_path):
@@ -85,3 +87,13 @@ def test_a_name_ending_in_digits_does_not_take_the_place_of_the_user_id(course, 
     assert (ada.student_id, ada.lms_late, ada.outcome) == ("s001", False, Outcome.IMPORTED)  # not Canvas user 2
     two = rows["turing_1003_1002_50002_a1.ipynb"]  # 1003 and 1002 are both on the roster: no guess
     assert two.outcome is Outcome.UNMATCHED and "could be Canvas user 1002 or 1003" in two.reason
+
+
+def test_a_notebook_released_to_another_student_is_refused_unless_forced(course, released, tmp_path):
+    # Ada's Canvas entry holds Alan's released notebook: submit refuses it, and so does collect
+    archive = make_zip(tmp_path / "a.zip", {"lovelaceada_1001_50001_a1.ipynb": released["s002"]})
+    row = collect(course, "a1", archive).files[0]
+    assert row.outcome is Outcome.REFUSED and "released to s002, not to s001" in row.reason
+    assert "--force" in row.reason and filed(course) == []
+    forced = collect(course, "a1", archive, force=True).files[0]
+    assert forced.outcome is Outcome.IMPORTED and forced.path.read_bytes() == released["s002"]

@@ -132,3 +132,30 @@ def test_an_extension_granted_later_re_marks_without_grading_again_and_the_cutof
     summary = CliRunner().invoke(app, ["grade", "a1", "--course", str(course.root)]).output
     assert re.search(r"after the cutoff \(kept, not graded;[^│]*│\s*2 │", summary)  # s05's and s06's late files
     assert marks(course)["s05"] == ("graded", 0, 0.0, 0.0) and marks(course)["s06"][0] == "after_cutoff"
+
+
+def test_answers_wait_for_each_students_own_cutoff_and_grace(course):
+    # a1 closes at its cutoff plus the grace, 2030-02-04 00:14 UTC; for s03, whose extension runs to
+    # 2030-02-05 23:59, at 2030-02-06 00:14. Shown any sooner, expected values and worked solutions
+    # could be copied into a submission that still counts (s03's, or anyone's within the cutoff)
+    course.config_path.write_text(course.config_path.read_text() + '[feedback]\nshow_expected = "after_due"\n')
+    course = load_course(course.root)
+
+    def shows(now: dt.datetime) -> dict[str, bool]:
+        pages = {p.stem: p.read_text() for p in write_feedback(course, "a1", now=now).pages}
+        both = {sid: ("<th>Expected</th>" in page, 'class="ag-solution"' in page) for sid, page in pages.items()}
+        assert all(a == b for a, b in both.values()), both  # the two follow one rule
+        return {sid: a for sid, (a, _) in both.items()}
+
+    at = lambda *when: dt.datetime(2030, *when, tzinfo=dt.UTC)  # noqa: E731
+    assert not any(shows(at(2, 2, 12)).values())  # past the due date, before the cutoff: s01 could still hand in
+    assert not any(shows(at(2, 4, 0, 10)).values())  # within the grace after the cutoff
+    after_cutoff = shows(at(2, 4, 13))
+    assert not after_cutoff["s03"] and all(after_cutoff[sid] for sid in ("s01", "s02", "s04", "s07"))
+    assert all(shows(at(2, 6, 0, 15)).values())
+    page = (course.folder("feedback") / "a1" / "s03.html").read_text()
+    assert "Expected values are shown for every part, since submissions closed for you (2030-02-06 00:14 UTC)." in page
+    write_feedback(course, "a1", now=at(2, 4, 13))
+    page = (course.folder("feedback") / "a1" / "s03.html").read_text()
+    assert "Expected values will be shown for every part once submissions close for you (2030-02-06 00:14 UTC)." in page
+    assert "Worked solutions for every problem will be shown once submissions close for you (2030-02-06 00:14 UTC)." in page

@@ -36,6 +36,13 @@ class Context:
     unix_name: str          # an abstract UNIX socket the test listens on
     honest_path: Path       # another student's submission
     scratch_probe: Path     # a file a case tries to create in the grader's /tmp
+    venv: Path              # the grader's environment (bound back into every run)
+    neighbour: Path         # a course kept beside it, made world-readable (as older versions left one)
+    private_course: Path    # another course on the machine, in a world-readable folder, made by autograde
+
+    @property
+    def checkout(self) -> Path:
+        return self.venv.parent
 
     @property
     def root(self) -> Path:

@@ -182,13 +182,16 @@ def gradebook_rows(course: Course) -> dict[str, tuple[Any, dict[tuple[str, str],
 
 
 def run_uid_processes() -> dict[int, tuple[int, str]]:
-    """Every live process under a run uid (100000 and up): pid -> (uid, command line)."""
+    """Every live process under a run uid (100000 and up): pid -> (uid, command line); a zombie
+    (dead, waiting for its parent to collect it) is not one."""
     found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             status = Path(f"/proc/{entry}/status").read_text()
+            if "\nState:\tZ" in status:
+                continue
             uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, StopIteration, ValueError):

@@ -11,13 +11,16 @@ import os
 
 import pytest
 
+from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
 from tests.hostile.cases import ALL, REPORT
-from tests.hostile.conftest import CORPUS
+from tests.hostile.conftest import CORPUS, _reported_uids, corpus_bounds
 from tests.hostile.course import HONEST
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces and uid switch need root")
 
-LAYERS_ON = {"network": "on", "filesystem": "on", "user": "on"}
+LAYERS_ON = {"cgroup": "on", "network": "on", "filesystem": "on", "user": "on"}
+MEMORY_MB = 2048  # the course's memory_mb (tests/hostile/course.py)
+POINTS = 8.0      # the assignment's: q1 2, q2 5, q3 1
 
 
 def _auto(rows: dict) -> dict:
@@ -71,6 +74,43 @@ def test_nothing_outside_the_sandbox_changed(proof):
     assert set(proof.run.rows) == set(HONEST) | {case.student for case in CORPUS}
     ran = [o for o in proof.run.outcomes.values() if o.executor != "literal" and o.status != "invalid"]
     assert ran and all(o.sandbox == LAYERS_ON for o in ran)
+    # a run's resident memory, all its processes together, never past memory_mb (the cgroup's own count)
+    assert all(o.memory_peak_mb is not None and o.memory_peak_mb <= MEMORY_MB for o in ran)
+    assert all(o.cpu_seconds is not None for o in ran)
+
+
+def test_a_crashed_batchs_uid_and_group_were_reaped_before_reuse(proof):
+    """The process a crashed batch left under a pool uid is gone (the leftovers check above), and so
+    is its control group: no run group of a uid this batch used outlives the batch."""
+    assert proof.seeded_uid is not None
+    hier = hierarchy()
+    assert isinstance(hier, Hierarchy), hier
+    used = {proof.seeded_uid} | _reported_uids(proof.run)
+    assert not {f"{PREFIX}{uid}" for uid in used} & set(hier.names())
+
+
+def test_no_problem_ever_leaves_a_students_maximum(proof):
+    """Forging your own channel gains nothing a plain assignment would not: whatever a submission
+    printed, every problem keeps its full points in the maximum (issue 11: 10**400 dropped one)."""
+    for sid, (submission, rows) in proof.run.rows.items():
+        assert rows or submission.status in ("invalid", "not_on_roster"), sid  # only a file never read has none
+        if rows:
+            assert sum(row["max_score"] for row in rows.values()) == pytest.approx(POINTS), sid
+            assert submission.max_score == pytest.approx(POINTS), sid
+
+
+def test_every_feedback_page_is_written_bounded(batches):
+    """The whole corpus's pages: none fails, and the long ones are cut with a note."""
+    from grader.report.feedback import write_feedback
+
+    proof = batches.corpus("fork")
+    result = write_feedback(proof.ctx.students.course, "a1")
+    assert result.failed == []
+    assert len(result.pages) == sum(s.status in ("graded", "failed", "invalid") for s, _ in proof.run.rows.values())
+    for case in corpus_bounds.CASES:
+        if case.name in ("literal_19mb", "long_feedback_page"):
+            page = (proof.ctx.students.course.folder("feedback") / "a1" / f"{case.student}.html").read_text()
+            assert "not shown on this page" in page and len(page) < 2_000_000
 
 
 def test_the_corpus_is_what_the_issue_asks_for():

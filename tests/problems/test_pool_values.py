@@ -69,3 +69,16 @@ def test_the_worked_window_gives_the_answer():
 def test_bad_params_name_the_field(change, field):
     with pytest.raises(ParamsError, match=f"^pool_values: {field}"):
         FAMILY.params({"mode": "max", "input": X, "kernel_size": 3} | change)
+
+
+def test_the_worked_solution_shows_the_window_pytorch_drops_with_ceil_mode():
+    # 7 + 2*1 - 1*(2-1) - 1 = 7; 7 / 2 rounded up, plus 1, is 5 windows; the 5th would start at
+    # (5 - 1) * 2 = 8, past the input and its left padding (7 + 1 = 8): PyTorch drops it, leaving 4
+    p = FAMILY.params({"dims": 1, "mode": "max", "input": [[1, -2, 3, 0, 2, -1, 4]], "kernel_size": 2, "stride": 2,
+                       "padding": 1, "ceil_mode": True})
+    assert p.out_sizes() == [4]
+    text = FAMILY.worked_solution(p)
+    assert r"\left\lceil \frac{ 7 }{ 2 } \right\rceil + 1 = 5" in text, text
+    assert r"(5 - 1) \cdot 2 = 8 \ge 7 + 1" in text and "PyTorch drops it" in text and "$5 - 1 = 4$" in text, text
+    unchanged = FAMILY.worked_solution(FAMILY.params({**p.model_dump(), "padding": 0}))
+    assert "drops it" not in unchanged  # without padding 5 / 2 rounded up, plus 1, is 4 windows: the 4th starts at 6, inside

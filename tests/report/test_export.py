@@ -32,13 +32,13 @@ def test_the_csv_has_a_column_per_problem_and_lists_everyone(graded):
     assert result.students == 6 and result.missing == 1
     # s01, s02 and s04 wrote a free-text answer that waits for a hand grade; s03 wrote none
     assert result.path.read_bytes().decode("utf-8-sig") == (
-        "student_id,name,q1,q2,q3,total,max,status,pending_points,submitted_at,late_days,penalty\n"
-        "s01,Student 1,2,2,,4,6,pending,2,2030-01-01T10:00:00Z,0,0\n"
-        "s02,Student 2,1,2,,3,6,pending,2,2030-01-01T10:00:00Z,0,0\n"
-        "s03,Student 3,0,0,0,0,6,graded,0,2030-01-01T10:00:00Z,0,0\n"
-        "s04,Student 4,2,0,,2,6,pending,2,2030-01-01T10:00:00Z,0,0\n"
-        "s05,Student 5,,,,,,missing,,,,\n"
-        "zz99,,,,,,,not_on_roster,,2030-01-01T10:00:00Z,,\n"
+        "student_id,name,q1,q2,q3,total,max,status,pending_points,submitted_at,late_days,penalty,identity,released_to\n"
+        "s01,Student 1,2,2,,4,6,pending,2,2030-01-01T10:00:00Z,0,0,match,\n"
+        "s02,Student 2,1,2,,3,6,pending,2,2030-01-01T10:00:00Z,0,0,match,\n"
+        "s03,Student 3,0,0,0,0,6,graded,0,2030-01-01T10:00:00Z,0,0,match,\n"
+        "s04,Student 4,2,0,,2,6,pending,2,2030-01-01T10:00:00Z,0,0,match,\n"
+        "s05,Student 5,,,,,,missing,,,,,,\n"
+        "zz99,,,,,,,not_on_roster,,2030-01-01T10:00:00Z,,,,\n"
     )
 
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from grader.cli import app
 from grader.config import load_course
+from grader.problems import get_family
 from grader.report.feedback import expected_visible, write_feedback
 from tests.grading.conftest import rows_by_student
 
@@ -89,6 +90,18 @@ def test_markdown_keeps_its_structure(graded):
     assert "&lt;p&gt;" not in page and "&lt;h2" not in page
 
 
+def test_the_statements_math_is_mathml_and_no_latex_is_left(graded):
+    from tests.report.test_markup import LATEX_COMMAND, reading
+
+    page = pages(graded)["s01"]
+    seen = reading(page)
+    text = "".join(seen.text)
+    assert seen.math >= 2 and seen.fallbacks == 0  # q1's and q2's input sizes, as MathML
+    assert "$" not in text and not LATEX_COMMAND.search(text)
+    assert "<script" not in page  # typeset on the server: nothing to run
+    assert "\ue000" not in page  # every fragment was put in its place
+
+
 def test_a_named_misconception_is_in_the_feedback(graded):
     row = rows_by_student(graded)["s02"][1][("q1", "out_size")]
     assert row["mistake"] == "forgot_plus_one"
@@ -155,4 +168,84 @@ def test_the_cli_writes_pages_and_rejects_a_bad_now(graded):
     assert "wrote 4 feedback page(s) to feedback/a1/" in result.output
     assert (graded.root / "feedback" / "a1" / "s02.html").read_text() == pages(graded, AFTER_DUE)["s02"]
     bad = runner.invoke(app, ["feedback", "a1", "--now", "next tuesday", "--course", str(graded.root)])
-    assert bad.exit_code == 2 and "not an ISO date-time" in bad.output
+    assert bad.exit_code == 2 and "--now: 'next tuesday' is not a date: write it like 2030-02-03" in bad.output
+
+
+def solutions(page: str) -> dict[str, str]:
+    """Problem id -> its worked solution's HTML, for the problems that show one."""
+    return {pid: body.split('<details class="ag-solution"', 1)[1] for pid, body in sections(page).items()
+            if '<details class="ag-solution"' in body}
+
+
+def with_feedback(course, **keys: str):
+    lines = "".join(f'{k} = "{v}"\n' for k, v in keys.items())
+    (course.root / "autograde.toml").write_text((course.root / "autograde.toml").read_text() + f"[feedback]\n{lines}")
+    return load_course(course.root)
+
+
+def test_after_the_due_date_each_problem_shows_its_worked_solution_with_the_students_numbers(graded):
+    from tests.grading.conftest import Submissions
+
+    assert solutions(pages(graded, BEFORE_DUE)["s02"]) == {}
+    page = pages(graded, AFTER_DUE)["s02"]
+    shown = solutions(page)
+    assert sorted(shown) == ["q1", "q2"]  # the computed problems; the written answer has none
+    params = Submissions(graded).params("s02")["q1"]
+    q1 = shown["q1"]
+    assert re.match(r' open(="")?>', q1)  # q1 was wrong: open; q2 was right: folded
+    assert not re.match(r' open(="")?>', shown["q2"])
+    assert "<math" in q1 and "$" not in q1
+    out = params.model_dump()
+    assert f"<mn>{out['out_channels']}</mn>" in q1 or f"<strong>{out['out_channels']}</strong>" in q1
+    assert "Worked solutions, with your numbers, follow the results for every problem." in page
+
+
+@pytest.mark.parametrize(("keys", "before", "after"), [
+    ({"show_solution": "never"}, set(), set()),
+    ({"show_solution": "wrong_after_due"}, set(), {"q1"}),
+    ({"show_solution": "after_due"}, set(), {"q1", "q2"}),
+    ({"show_solution": "always"}, {"q1", "q2"}, {"q1", "q2"}),
+    ({"show_expected": "never"}, set(), set()),  # a solution holds the answers: by default it follows
+    ({"show_expected": "always"}, set(), {"q1", "q2"}),
+])
+def test_worked_solutions_follow_the_policy(graded, keys, before, after):
+    course = with_feedback(graded, **keys)
+    assert set(solutions(pages(course, BEFORE_DUE)["s02"])) == before
+    assert set(solutions(pages(course, AFTER_DUE)["s02"])) == after
+
+
+def test_a_bad_show_solution_is_a_config_error_naming_it(graded):
+    from grader.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="show_solution"):
+        with_feedback(graded, show_solution="sometimes")
+
+
+def test_a_worked_solution_uses_the_parameters_that_were_graded(graded):
+    import html
+
+    from grader.report.markup import safe_markdown
+    from tests.grading.conftest import Submissions
+
+    def words(markup) -> str:
+        return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", str(markup))))
+
+    family = get_family("conv_output_shape")
+    was = Submissions(graded).params("s02")["q2"]
+    toml = graded.root / "assignments" / "a1" / "assignment.toml"
+    toml.write_text(toml.read_text().replace("stride = [1, 2]", "stride = [3]"))  # q2's space changed since grading
+    now = Submissions(load_course(graded.root)).params("s02")["q2"]
+    assert now.stride == 3 != was.stride
+    q2 = words(solutions(pages(graded, AFTER_DUE)["s02"])["q2"])
+    assert words(safe_markdown(family.worked_solution(was))) in q2
+    assert words(safe_markdown(family.worked_solution(now))) not in q2
+
+
+def test_a_solution_that_cannot_be_written_is_a_note_not_a_lost_page(graded):
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(graded.root / "gradebook.db")) as db, db:  # q2's graded parameters no longer valid
+        db.execute("UPDATE variants SET params = '{\"stride\": 0}' WHERE student_id = 's02' AND problem_id = 'q2'")
+    shown = solutions(pages(graded, AFTER_DUE)["s02"])
+    assert "this problem has changed since it was graded" in shown["q2"] and "<math" in shown["q1"]

@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from typer.testing import CliRunner
 
 from grader.cli import app
+from grader.errors import ConfigError
+from grader.grading.runner import grade
 from grader.report.export import export
 from grader.report.feedback import write_feedback
 from grader.report.manual import COLUMNS, export_manual, import_manual
-from tests.grading.conftest import rows_by_student
+from tests.grading.conftest import Submissions, cell, rows_by_student
 from tests.report.conftest import FORMULA, SCRIPT
 
 runner = CliRunner()
@@ -159,3 +162,76 @@ def test_a_regrade_keeps_hand_grades_of_unchanged_answers(tmp_path):
     book.record(**common, rows=[{**row, "given": "A new answer."}])  # a changed answer is pending again
     assert book.results(sub)[0]["verdict"] == "pending"
     book.close()
+
+
+def _type_into_the_sheet(course, edits: dict[int, dict]) -> list[dict[str, str]]:
+    """Export, then type into the exported file itself, as a TA does."""
+    rows = sheet(course)
+    for index, change in edits.items():
+        rows[index].update(change)
+    write_sheet(course.folder("exports") / "a1.manual.csv", rows)
+    return rows
+
+
+def test_exporting_again_keeps_the_scores_and_comments_typed_in(graded):
+    _type_into_the_sheet(graded, {0: {"score": "2", "feedback": "Both reasons."}, 2: {"feedback": "Read it again?"}})
+    result = export_manual(graded, "a1")
+    assert result.kept == 2 and result.rows == 3
+    again = list(csv.DictReader(io.StringIO(result.path.read_text(encoding="utf-8"))))
+    assert [(r["student_id"], r["score"], r["feedback"]) for r in again] == [
+        ("s01", "2", "Both reasons."), ("s02", "", ""), ("s04", "", "Read it again?")]
+    assert again[2]["answer"] == "'" + FORMULA  # the sheet is written afresh around what was typed
+
+
+def test_rows_already_imported_leave_the_sheet_quietly(graded):
+    _type_into_the_sheet(graded, {0: {"score": "2", "feedback": "Both reasons."}})
+    assert import_manual(graded, "a1", graded.folder("exports") / "a1.manual.csv").imported == 1
+    result = export_manual(graded, "a1")
+    assert result.kept == 0 and [r["student_id"] for r in sheet(graded)] == ["s02", "s04"]
+
+
+def test_typed_work_with_no_place_in_the_new_sheet_is_never_dropped(graded):
+    path = graded.folder("exports") / "a1.manual.csv"
+    rows = _type_into_the_sheet(graded, {1: {"score": "1", "feedback": "Half."}})
+    # s02 hands in again: the typed score belongs to a submission that is no longer the one graded
+    subs = Submissions(graded)
+    nb = subs.notebook("s02")
+    cell(nb, "q3").source = "A second try."
+    subs.write("s02", nb, stamp="2030-01-02T10-00-00")
+    assert grade(graded, "a1", workers=1, executor="fork") in (0, 1)
+    before = path.read_bytes()
+    with pytest.raises(ConfigError) as refused:
+        export_manual(graded, "a1")
+    assert str(refused.value) == (
+        f"{path}:3: the score or comment typed for s02 q3/answer (submission {rows[1]['submission_id']}) has no row in a "
+        "new sheet: s02 handed in again since. Nothing was written: copy what is typed there, then move the sheet "
+        "away (or export with --out)")
+    assert path.read_bytes() == before
+    fresh = export_manual(graded, "a1", graded.folder("exports") / "second.csv")  # another file: no conflict
+    assert fresh.rows == 3 and fresh.kept == 0
+
+
+def test_a_score_changed_after_its_import_is_not_dropped(graded):
+    path = graded.folder("exports") / "a1.manual.csv"
+    rows = _type_into_the_sheet(graded, {0: {"score": "2"}})
+    import_manual(graded, "a1", path)
+    rows[0]["score"] = "1.5"  # the TA changes their mind, in the sheet, and exports before importing
+    write_sheet(path, rows)
+    with pytest.raises(ConfigError, match=r"a1.manual.csv:2: .* s01 q3/answer .*: it differs from the hand grade "
+                                          r"recorded \(2\); import the sheet first"):
+        export_manual(graded, "a1")
+
+
+def test_a_file_that_is_not_a_sheet_is_not_overwritten(graded):
+    path = graded.folder("exports") / "a1.manual.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("notes for the TA meeting\n")
+    with pytest.raises(ConfigError, match=r"a1.manual.csv exists and is not a grading sheet \(.*missing column"):
+        export_manual(graded, "a1")
+    assert path.read_text() == "notes for the TA meeting\n"
+
+
+def test_the_cli_says_what_it_kept(graded):
+    _type_into_the_sheet(graded, {0: {"score": "2"}})
+    result = runner.invoke(app, ["manual", "export", "a1", "--course", str(graded.root)])
+    assert result.exit_code == 0 and "kept 1 typed score(s) or comment(s)" in result.output, result.output

@@ -155,3 +155,18 @@ def test_a_course_with_no_submissions_gets_a_report_that_says_so(make_course):
     text = _text(result.path.read_text())
     assert "No graded submissions yet." in text and "3 on roster, no submission" in text
     assert "data:image/png" not in result.path.read_text()
+
+
+def test_math_in_a_title_is_typeset_as_mathml(batch):
+    toml = batch.root / "assignments" / "a1" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('title = "Another shape"', 'title = "Another shape, $n \\\\times n$"'))
+    html = write_report(batch, "a1").path.read_text()
+    assert "q2 Another shape, <math" in html and "<mo>&#x000D7;</mo>" in html
+    assert "$" not in _text(html)
+
+
+def test_a_title_with_latex_nothing_can_read_is_shown_as_code_and_drawn_as_typed(batch):
+    toml = batch.root / "assignments" / "a1" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('title = "Another shape"', 'title = "Shape $\\\\notacommand{x}$"'))
+    html = write_report(batch, "a1").path.read_text()  # matplotlib's mathtext cannot read it either: no crash
+    assert '<code class="latex">\\notacommand{x}</code>' in html

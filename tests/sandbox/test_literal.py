@@ -35,6 +35,15 @@ def test_anything_but_literal_assignments_goes_to_execution(source):
     assert read_literals(_notebook([source]).cells, NAMES, MARKER) is None
 
 
+def test_a_literal_notebook_past_the_budget_goes_to_the_sandbox():
+    from grader.sandbox import literal
+
+    big = "x = [" + ", ".join(["0.25"] * 20_000) + "]"  # 120000 characters: two are past the budget
+    assert read_literals(_notebook([big]).cells, NAMES, MARKER) is not None
+    assert read_literals(_notebook([big, big]).cells, NAMES, MARKER) is None
+    assert len(big) * 2 > literal.MAX_CHARS > len(big)
+
+
 def test_literal_assignments_are_read_in_order():
     run = read_literals(_notebook(LITERAL_CELLS[:3]).cells, NAMES, MARKER)
     found = parse_collected(run.collected[0], MARKER)

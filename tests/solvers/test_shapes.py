@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.solvers import conv_output_size, conv_transpose_output_size, layers_to_size, pool_output_size
+from grader.solvers import conv_output_size, conv_transpose_output_size, layers_to_size, output_steps, pool_output_size
 
 CASES = 3000
 
@@ -59,6 +59,14 @@ def test_conv_output_size_counts_the_window_positions(rng):
     for _ in range(CASES):
         n, k, s, p, d = _draw(rng)
         assert max(conv_output_size(n, k, s, p, d), 0) == count_conv_windows(n, k, s, p, d), (n, k, s, p, d)
+
+
+def test_the_steps_a_worked_solution_shows_lead_to_the_same_size(rng):
+    for _ in range(CASES):
+        n, k, s, p, d = _draw(rng)
+        steps = output_steps(n, k, s, p, d)
+        assert steps.out == conv_output_size(n, k, s, p, d) and steps.span == n + 2 * p - d * (k - 1) - 1
+        assert not steps.dropped and steps.windows == steps.span // s + 1
 
 
 def test_conv_transpose_output_size_is_the_scatter_footprint(rng):

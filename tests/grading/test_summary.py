@@ -1,0 +1,50 @@
+"""The grade command's summary: the assignment's mean (not the batch's), scores rounded for people."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from grader.cli import app
+from grader.gradebook import Gradebook
+from grader.problems import get_family
+from grader.report.stats import headline
+from tests.grading.conftest import LIMITS, Submissions, cell
+
+THIRDS = '''
+title = "Thirds"
+
+[[problems]]
+id = "q1"
+family = "bilinear_weight"
+points = 1
+'''
+
+
+def _grade(course):
+    return CliRunner().invoke(app, ["grade", "a1", "--workers", "1", "--course", str(course.root)])
+
+
+def _one_third_right(subs, sid):
+    """Only the weight right: one part of three."""
+    weight = get_family("bilinear_weight").answer(subs.params(sid)["q1"])["weight"]
+    return lambda nb: setattr(cell(nb, "q1"), "source", f"q1_weight = {weight!r}\nq1_dweight_dx = 9.0\nq1_dweight_dy = 9.0\n")
+
+
+def test_the_summary_gives_the_mean_over_the_assignment_and_two_decimals(make_course):
+    subs = Submissions(make_course(students=("s01", "s02", "s03"), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", _one_third_right(subs, "s01"))
+    subs.edited("s02", lambda nb: None)  # the worked notebook: all right
+    first = _grade(subs.course)
+    assert first.exit_code == 0, first.output
+    assert "[1/2] s01: 0.33/1" in first.output or "[2/2] s01: 0.33/1" in first.output, first.output
+    assert re.search(r"mean score, all 2 graded\s*│\s*66\.67%", first.output), first.output
+    subs.edited("s03", lambda nb: None)
+    second = _grade(subs.course)  # this batch is s03 alone, who has everything right
+    book = Gradebook(subs.course.config.gradebook, subs.course.root)
+    mean = headline(book, "a1").mean
+    book.close()
+    assert round(100 * mean, 2) == 77.78
+    assert re.search(r"mean score, all 3 graded\s*│\s*77\.78%", second.output), second.output
+    assert not re.search(r"\d\.\d{3}", second.output.split("time")[0])  # no score with more than 2 decimals
