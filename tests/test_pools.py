@@ -69,7 +69,7 @@ def test_a_pool_loads_with_its_alternatives(make_course):
      r"problem 'q2': every alternative of a pool must be worth the same points \(forward 2, transposed 3\)"),
     (lambda s: s.replace('family = "conv_transpose_output_shape"', 'family = "conv_transpose_outptu_shape"'),
      r"problem 'q2', alternative 'transposed': unknown family"),
-    (lambda s: s.replace('id = "transposed"', 'id = "2nd"'), r"choose_from.1.id: '2nd' must start with a letter"),
+    (lambda s: s.replace('id = "transposed"', 'id = "2nd"'), r"choose_from\[2\]\.id: '2nd' must start with a letter"),
 ])
 def test_mistakes_in_a_pool_name_the_problem_and_alternative(make_course, edit, says):
     course = make_course(assignment=edit(POOL_ASSIGNMENT))
