@@ -2,8 +2,10 @@
 
 A problem names a family (or a ``family_file`` beside the assignment) and may override the
 family's parameter space or fix its parameters; a question with a ``prompt`` is free text,
-graded by hand. Everything is checked when the assignment loads: an unknown family, a typo'd
-key or a bad space is a :class:`~grader.errors.ConfigError` naming the file and the problem.
+graded by hand. A problem may instead be a pool: ``choose_from`` lists alternatives, each a
+family with its own space, and every student gets one of them (see :func:`grader.variants.choose`).
+Everything is checked when the assignment loads: an unknown family, a typo'd key or a bad space
+is a :class:`~grader.errors.ConfigError` naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFl
                       model_validator)
 
 from grader.answers import Tolerance
+from grader.checking import split_points
 from grader.config import SAFE_ID, Course, read_toml
 from grader.errors import AutogradeError, ConfigError, FamilyError, describe_validation_error
 from grader.late import Duration, LateConfig, Moment, shown
 from grader.problems import Family, families, get_family, load_family_file
 from grader.problems.space import FamilySpace
 
-__all__ = ["Assignment", "AssignmentConfig", "ProblemConfig", "QuestionConfig", "load_assignment", "problem_family",
-           "read_assignment_config"]
+__all__ = ["AlternativeConfig", "Assignment", "AssignmentConfig", "Computed", "Pool", "Problem", "ProblemConfig",
+           "QuestionConfig", "load_assignment", "problem_family", "read_assignment_config"]
 
 PROBLEM_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 """Problem ids prefix the answer variables (``q1_out_size``), so they must be identifiers."""
@@ -35,6 +38,12 @@ PROBLEM_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _identifier(value: str) -> str:
+    if not PROBLEM_ID.match(value):
+        raise ValueError(f"{value!r} must start with a letter and use only letters, digits and _")
+    return value
 
 
 class ProblemConfig(_Strict):
@@ -50,13 +59,18 @@ class ProblemConfig(_Strict):
     space: dict[str, Any] = Field(default_factory=dict, description="Overrides of the family's parameter space.")
     params: dict[str, Any] | None = Field(None, description="Fixed parameters: every student gets these (no randomisation).")
     tolerance: Tolerance | None = Field(None, description="Tolerance for real answers in this problem.")
+    choose_from: list[AlternativeConfig] | None = Field(
+        None, description="A question pool: each student gets one of these alternatives (instead of family and space).")
 
-    @field_validator("id")
-    @classmethod
-    def _identifier(cls, value: str) -> str:
-        if not PROBLEM_ID.match(value):
-            raise ValueError(f"{value!r} must start with a letter and use only letters, digits and _")
-        return value
+    _identifier = field_validator("id")(_identifier)
+
+
+class AlternativeConfig(ProblemConfig):
+    """One alternative of a question pool: the keys of a problem, with ``id`` naming it in the pool
+    (part of its seed, shown to the student); title, intro, points and tolerance default to the pool's."""
+
+
+ProblemConfig.model_rebuild()
 
 
 class QuestionConfig(_Strict):
@@ -68,7 +82,7 @@ class QuestionConfig(_Strict):
     points: float = Field(1.0, ge=0, description="Points for the question.")
     rubric: str = Field("", description="Guidance for the graders; never shown to students.")
 
-    _identifier = field_validator("id")(ProblemConfig._identifier.__func__)
+    _identifier = field_validator("id")(_identifier)
 
 
 def _kind(item: Any) -> str:
@@ -115,11 +129,13 @@ class AssignmentConfig(_Strict):
 
 @dataclass(frozen=True)
 class Problem:
-    """A computed problem with its family and (validated) space resolved."""
+    """A computed problem with its family and (validated) space resolved; or one alternative of a
+    pool, whose config is the pool's merged with the alternative's (its id is the pool's)."""
 
     config: ProblemConfig
     family: Family
     space: FamilySpace
+    alternative: str | None = None  # the alternative's name, for one alternative of a pool
 
     @property
     def id(self) -> str:
@@ -129,6 +145,42 @@ class Problem:
     def title(self) -> str:
         return self.config.title or self.family.summary.split(":")[0].rstrip(".")
 
+    @property
+    def seed_id(self) -> str:
+        """What seeds this problem's parameters: its id, and for an alternative its name too (so that
+        changing one alternative's space changes nobody's numbers in the others)."""
+        return self.id if self.alternative is None else f"{self.id}/{self.alternative}"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A problem drawn from alternatives: each student gets one (:func:`grader.variants.choose`).
+
+    Anything that needs a family (statements, parts, mistakes, answers) asks the student's variant,
+    whose ``problem`` is the alternative they got.
+    """
+
+    config: ProblemConfig
+    alternatives: tuple[Problem, ...]
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def title(self) -> str:
+        return self.config.title or " / ".join(dict.fromkeys(a.title for a in self.alternatives))
+
+    def alternative(self, name: str) -> Problem:
+        for a in self.alternatives:
+            if a.alternative == name:
+                return a
+        raise ConfigError(f"problem {self.id!r} has no alternative {name!r}")
+
+
+Computed = Problem | Pool
+"""A computed item of an assignment: a problem, or a pool of alternative problems."""
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -137,11 +189,15 @@ class Assignment:
     name: str
     folder: Path
     config: AssignmentConfig
-    problems: tuple[Problem | QuestionConfig, ...] = field(repr=False)
+    problems: tuple[Problem | Pool | QuestionConfig, ...] = field(repr=False)
 
     @cached_property
-    def computed(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if isinstance(p, Problem))
+    def computed(self) -> tuple[Problem | Pool, ...]:
+        return tuple(p for p in self.problems if not isinstance(p, QuestionConfig))
+
+    @cached_property
+    def pools(self) -> tuple[Pool, ...]:
+        return tuple(p for p in self.problems if isinstance(p, Pool))
 
     @cached_property
     def questions(self) -> tuple[QuestionConfig, ...]:
@@ -156,7 +212,7 @@ class Assignment:
         """After this nothing is graded unless asked: the configured cutoff, else the due date."""
         return self.config.cutoff or self.due
 
-    def problem(self, problem_id: str) -> Problem | QuestionConfig:
+    def problem(self, problem_id: str) -> Problem | Pool | QuestionConfig:
         for p in self.problems:
             if p.id == problem_id:
                 return p
@@ -179,7 +235,7 @@ def load_assignment(course: Course, name: str) -> Assignment:
         raise ConfigError(f"unknown assignment {name!r}: {path} does not exist (known: {known})")
     config = read_assignment_config(path)
     seen: set[str] = set()
-    items: list[Problem | QuestionConfig] = []
+    items: list[Problem | Pool | QuestionConfig] = []
     for item in config.problems:
         if item.id in seen:
             raise ConfigError(f"{path}: problem id {item.id!r} is used twice")
@@ -212,8 +268,10 @@ def problem_family(folder: Path, item: ProblemConfig) -> Family:
     return family
 
 
-def _resolve(path: Path, folder: Path, item: ProblemConfig) -> Problem:
-    where = f"{path}: problem {item.id!r}"
+def _resolve(path: Path, folder: Path, item: ProblemConfig, where: str = "") -> Problem | Pool:
+    where = where or f"{path}: problem {item.id!r}"
+    if item.choose_from is not None:
+        return _pool(path, folder, item)
     try:
         family = problem_family(folder, item)
         space = family.space(item.space)
@@ -228,3 +286,41 @@ def _resolve(path: Path, folder: Path, item: ProblemConfig) -> Problem:
         if unknown:
             raise ConfigError(f"{where}: points for unknown part(s) {', '.join(unknown)} (parts: {', '.join(sorted(parts))})")
     return Problem(config=item, family=family, space=space)
+
+
+POOLED = ("family", "family_file", "space", "params")
+"""Keys that belong to each alternative of a pool, never to the pool itself."""
+
+
+def _pool(path: Path, folder: Path, item: ProblemConfig) -> Pool:
+    where = f"{path}: problem {item.id!r}"
+    own = [key for key in POOLED if key in item.model_fields_set]
+    if own:
+        raise ConfigError(f"{where}: a pool (choose_from) gives {', '.join(own)} in each alternative, not in the pool")
+    if len(item.choose_from) < 2:
+        raise ConfigError(f"{where}: choose_from needs at least two alternatives")
+    alternatives: list[Problem] = []
+    for alt in item.choose_from:
+        if any(a.alternative == alt.id for a in alternatives):
+            raise ConfigError(f"{where}: alternative {alt.id!r} is named twice")
+        if alt.choose_from is not None:
+            raise ConfigError(f"{where}: alternative {alt.id!r} is a pool itself: list all the alternatives in one pool")
+        merged = ProblemConfig(
+            id=item.id, family=alt.family, family_file=alt.family_file, title=alt.title or item.title,
+            intro=alt.intro or item.intro, points=alt.points if alt.points is not None else item.points,
+            space=alt.space, params=alt.params, tolerance=alt.tolerance or item.tolerance)
+        problem = _resolve(path, folder, merged, f"{where}, alternative {alt.id!r}")
+        alternatives.append(Problem(problem.config, problem.family, problem.space, alternative=alt.id))
+    totals = {a.alternative: _total(a) for a in alternatives}
+    if len({round(t, 9) for t in totals.values()}) > 1:
+        shown_totals = ", ".join(f"{name} {total:g}" for name, total in totals.items())
+        raise ConfigError(f"{where}: every alternative of a pool must be worth the same points ({shown_totals})")
+    return Pool(config=item, alternatives=tuple(alternatives))
+
+
+def _total(problem: Problem) -> float:
+    """The points of a problem, for a sample of its parameters (what the notebook's heading shows)."""
+    config = problem.config
+    params = problem.family.params(config.params) if config.params is not None else \
+        problem.family.sample(np.random.default_rng(0), problem.space)
+    return sum(split_points(problem.family.parts(params), config.points).values())

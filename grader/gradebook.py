@@ -44,6 +44,7 @@ variants_table = sa.Table(
     sa.Column("problem_id", sa.String(64), primary_key=True),
     sa.Column("family", sa.String(100), nullable=False),
     sa.Column("params", sa.Text, nullable=False),
+    sa.Column("alternative", sa.String(64)),  # of a question pool: which alternative the student got
 )
 
 submissions = sa.Table(
@@ -189,10 +190,12 @@ class Gradebook:
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
                status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
                executor: str = "", variants: dict[str, tuple[str, Any]] | None = None, late: LateMark = LateMark(),
-               identity: str | None = None, released_to: str = "") -> int:
+               alternatives: dict[str, str] | None = None, identity: str | None = None,
+               released_to: str = "") -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
-        params)) in one transaction, replacing an earlier grading. The total is net of the late penalty;
-        ``identity`` is what the notebook's release stamp said (an :class:`~grader.identity.IdentityStatus` value)."""
+        params); ``alternatives``: pool problem id -> the alternative they got) in one transaction,
+        replacing an earlier grading. The total is net of the late penalty; ``identity`` is what the
+        notebook's release stamp said (an :class:`~grader.identity.IdentityStatus` value)."""
         rows = list(rows)
         path = self.stored_path(path)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
@@ -219,7 +222,8 @@ class Gradebook:
                                                            & (variants_table.c.student_id == student_id)))
                 conn.execute(variants_table.insert(), [
                     dict(assignment=assignment, student_id=student_id, problem_id=pid, family=family,
-                         params=json.dumps(value, sort_keys=True)) for pid, (family, value) in variants.items()])
+                         params=json.dumps(value, sort_keys=True), alternative=(alternatives or {}).get(pid))
+                    for pid, (family, value) in variants.items()])
         return int(sub_id)
 
     def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str) -> bool:
@@ -295,6 +299,13 @@ class Gradebook:
         query = sa.select(variants_table).where(variants_table.c.assignment == assignment)
         with self.engine.connect() as conn:
             return {(r.student_id, r.problem_id): json.loads(r.params) for r in conn.execute(query)}
+
+    def variant_alternatives(self, assignment: str) -> dict[tuple[str, str], str]:
+        """(student id, pool problem id) -> the alternative the student was graded on."""
+        query = sa.select(variants_table.c.student_id, variants_table.c.problem_id, variants_table.c.alternative).where(
+            (variants_table.c.assignment == assignment) & variants_table.c.alternative.is_not(None))
+        with self.engine.connect() as conn:
+            return {(r.student_id, r.problem_id): r.alternative for r in conn.execute(query)}
 
 
 def _add_missing_columns(engine: sa.Engine) -> None:

@@ -3,6 +3,9 @@
 Each problem of each student has its own seed, so adding a student, changing one problem or
 reordering the roster never changes anyone else's numbers, and nobody without the secret can
 predict them. The variant is always recomputed from these inputs, never read from a notebook.
+
+A question pool gives each student one of its alternatives (:func:`choose`), by the same keyed
+hash: stable under roster changes and under fixes to other problems or to another alternative.
 """
 
 from __future__ import annotations
@@ -16,20 +19,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.assignment import Assignment, Problem
+from grader.assignment import Assignment, Pool, Problem
 from grader.errors import FamilyError
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["HandWork", "ProblemStats", "Variant", "hand_work", "problem_rng", "seed_words", "solved_variants", "variant",
-           "variants", "variant_stats"]
+__all__ = ["HandWork", "ProblemStats", "Variant", "choose", "hand_work", "problem_rng", "seed_words", "solved_variants",
+           "variant", "variants", "variant_stats"]
+
+
+def _digest(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> bytes:
+    return hmac.digest(secret, "\x1f".join((course, assignment, problem_id, student_id)).encode(), hashlib.sha256)
 
 
 def problem_rng(secret: bytes, course: str, assignment: str, problem_id: str, student_id: str) -> np.random.Generator:
     """The random generator for one student's variant of one problem: ``default_rng`` of the HMAC as an int."""
-    message = "\x1f".join((course, assignment, problem_id, student_id)).encode()
-    digest = hmac.digest(secret, message, hashlib.sha256)
+    digest = _digest(secret, course, assignment, problem_id, student_id)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed_words(int.from_bytes(digest, "big")))))
+
+
+def choose(secret: bytes, course: str, assignment: str, pool: Pool, student_id: str) -> Problem:
+    """The alternative of a pool one student gets: the one whose keyed hash is highest.
+
+    Each alternative is scored by HMAC(secret, course / assignment / "<pool>/choose/<alternative>" /
+    student), and the highest wins (rendezvous hashing): every alternative equally likely, nothing
+    else about the assignment involved, the order of ``choose_from`` irrelevant; adding an
+    alternative moves only the students it wins, and removing one moves only its own students.
+    Problem ids cannot hold a ``/``, so these seeds never meet a problem's own.
+    """
+    return max(pool.alternatives,
+               key=lambda a: _digest(secret, course, assignment, f"{pool.id}/choose/{a.alternative}", student_id))
 
 
 def seed_words(seed: int) -> np.ndarray:
@@ -59,14 +78,22 @@ class Variant:
     def problem_id(self) -> str:
         return self.problem.id
 
+    @property
+    def alternative(self) -> str | None:
+        """Which alternative of a pool this is (None for a problem that is not a pool)."""
+        return self.problem.alternative
+
     def answer(self):
         return self.family.answer(self.params)
 
 
-def variant(secret: bytes, course: str, assignment: Assignment, problem: Problem, student_id: str) -> Variant:
+def variant(secret: bytes, course: str, assignment: Assignment, problem: Problem | Pool, student_id: str) -> Variant:
+    """One student's variant of a problem; of a pool, of the alternative :func:`choose` gives them."""
+    if isinstance(problem, Pool):
+        problem = choose(secret, course, assignment.name, problem, student_id)
     if problem.config.params is not None:
         return Variant(problem, problem.family.params(problem.config.params))
-    rng = problem_rng(secret, course, assignment.name, problem.id, student_id)
+    rng = problem_rng(secret, course, assignment.name, problem.seed_id, student_id)
     return Variant(problem, problem.family.sample(rng, problem.space))
 
 
@@ -93,7 +120,7 @@ def solved_variants(secret: bytes, course: str, assignment: Assignment, student_
 
 @dataclass(frozen=True)
 class ProblemStats:
-    """How varied one problem is across a roster."""
+    """How varied one problem (or one alternative of a pool, over the students who got it) is across a roster."""
 
     problem_id: str
     family: str
@@ -101,7 +128,12 @@ class ProblemStats:
     distinct_params: int
     distinct_answers: int
     share_probability: float  # chance that two students picked at random have the same answer
+    alternative: str | None = None
     degenerate: str | None = None  # why some student's variant is no exercise (fixed params; draws never are)
+
+    @property
+    def label(self) -> str:
+        return self.problem_id if self.alternative is None else f"{self.problem_id}/{self.alternative}"
 
     @property
     def too_small(self) -> bool:
@@ -114,19 +146,29 @@ def _key(value) -> str:
 
 def variant_stats(secret: bytes, course: str, assignment: Assignment, student_ids: Iterable[str]) -> list[ProblemStats]:
     student_ids = list(student_ids)
-    n = len(student_ids)
     out = []
     for problem in assignment.computed:
-        params, answers, degenerate = Counter(), Counter(), None
+        groups: dict[str | None, list[Variant]] = {}
         for sid in student_ids:
             v = variant(secret, course, assignment, problem, sid)
-            params[v.params.model_dump_json()] += 1
-            answers[_key(v.answer())] += 1
-            degenerate = degenerate or problem.family.degenerate(v.params)
-        pairs = n * (n - 1)
-        share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
-        out.append(ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, degenerate))
+            groups.setdefault(v.alternative, []).append(v)
+        alternatives = problem.alternatives if isinstance(problem, Pool) else (problem,)
+        for alt in alternatives:  # a pool's alternatives in their order, each over the students who got it
+            out.append(_stats(alt, groups.get(alt.alternative, [])))
     return out
+
+
+def _stats(problem: Problem, group: list[Variant]) -> ProblemStats:
+    params, answers, degenerate = Counter(), Counter(), None
+    for v in group:
+        params[v.params.model_dump_json()] += 1
+        answers[_key(v.answer())] += 1
+        degenerate = degenerate or problem.family.degenerate(v.params)
+    n = len(group)
+    pairs = n * (n - 1)
+    share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
+    return ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, problem.alternative,
+                        degenerate)
 
 
 @dataclass(frozen=True)
@@ -145,8 +187,12 @@ def hand_work(secret: bytes, course: str, assignment: Assignment, student_ids: I
     student_ids = list(student_ids)
     out = []
     for problem in assignment.computed:
-        reasons = [why for sid in student_ids
-                   if (why := problem.family.too_big_by_hand(variant(secret, course, assignment, problem, sid).params))]
-        if reasons:
-            out.append(HandWork(problem.id, problem.family.name, len(reasons), len(student_ids), reasons[0]))
+        found = []
+        for sid in student_ids:
+            v = variant(secret, course, assignment, problem, sid)  # of a pool: the student's own alternative
+            why = v.family.too_big_by_hand(v.params)
+            if why:
+                found.append((v.family.name, why))
+        if found:
+            out.append(HandWork(problem.id, found[0][0], len(found), len(student_ids), found[0][1]))
     return out

@@ -100,20 +100,25 @@ def make_course(tmp_path, monkeypatch):
 
     def make(students=("s001", "s002", "s003"), assignment=SMALL_ASSIGNMENT, config_extra="", name="a1",
              limits="cell_seconds = 10\nnotebook_seconds = 40\n"):
-        root = tmp_path / "course"
-        (root / "assignments" / name).mkdir(parents=True, exist_ok=True)
-        (root / "autograde.toml").write_text(
-            'course = "test-course"\ntitle = "Test course"\n'
-            "[limits]\n" + limits + config_extra)
-        (root / "roster.csv").write_text("student_id,name\n" + "".join(f"{s},Student {s}\n" for s in students))
-        (root / "assignments" / name / "assignment.toml").write_text(assignment)
-        (root / ".autograde").mkdir(exist_ok=True)
-        (root / ".autograde" / "secret").write_text("test-secret\n")
-        from grader.config import load_course
-
-        return load_course(root)
+        return write_course(tmp_path / "course", students, assignment, config_extra, name, limits)
 
     return make
+
+
+def write_course(root, students=("s001", "s002", "s003"), assignment=SMALL_ASSIGNMENT, config_extra="", name="a1",
+                 limits="cell_seconds = 10\nnotebook_seconds = 40\n"):
+    """A course folder at ``root`` (what :func:`make_course` makes, for fixtures of any scope)."""
+    (root / "assignments" / name).mkdir(parents=True, exist_ok=True)
+    (root / "autograde.toml").write_text(
+        'course = "test-course"\ntitle = "Test course"\n'
+        "[limits]\n" + limits + config_extra)
+    (root / "roster.csv").write_text("student_id,name\n" + "".join(f"{s},Student {s}\n" for s in students))
+    (root / "assignments" / name / "assignment.toml").write_text(assignment)
+    (root / ".autograde").mkdir(exist_ok=True)
+    (root / ".autograde" / "secret").write_text("test-secret\n")
+    from grader.config import load_course
+
+    return load_course(root)
 
 
 @pytest.fixture

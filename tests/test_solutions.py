@@ -54,6 +54,30 @@ def test_the_solution_notebook_scores_full_marks_for_every_variant(demo_course, 
                 assert row["verdict"] == "pending", (sid, key)
             else:
                 assert row["verdict"] == "correct", (sid, key, row["given"], row["expected"], row["feedback"])
+    _every_alternative_was_graded(demo_course, assignment)
+
+
+def _every_alternative_was_graded(course, assignment: str) -> None:
+    """A question pool's every alternative is among the 24 students: the notebook is right for each."""
+    from grader.assignment import load_assignment
+    from grader.gradebook import Gradebook
+
+    book = Gradebook(course.config.gradebook, course.root)
+    try:
+        got = set(book.variant_alternatives(assignment).items())
+    finally:
+        book.close()
+    for pool in load_assignment(course, assignment).pools:
+        assert {a.alternative for a in pool.alternatives} == {alt for (_, pid), alt in got if pid == pool.id}
+
+
+def test_the_demo_course_ships_question_pools():
+    from grader.assignment import load_assignment
+    from grader.config import load_course
+
+    course = load_course(ROOT)
+    pooled = {name: [p.id for p in load_assignment(course, name).pools] for name in ASSIGNMENTS}
+    assert pooled["cnn-fundamentals"] == ["q3"] and pooled["receptive-fields-upsampling"] == ["q3"]
 
 
 def test_the_demo_course_ships_four_assignments_with_solutions():

@@ -74,16 +74,18 @@ def variants(
         fail(str(exc))
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
     small = sum(r.too_small for r in rows)
+    pooled = any(r.alternative is not None for r in rows)  # a pool's alternatives each go to some of the students
     degenerate = sum(r.degenerate is not None for r in rows)
-    columns = ("problem", "family", "distinct params", "distinct answers", "P(two share an answer)") \
-        + (("note",) if small or degenerate else ())
+    columns = ("problem", "family") + (("students",) if pooled else ()) + (
+        "distinct params", "distinct answers", "P(two share an answer)") + (("note",) if small or degenerate else ())
     longest = max((len(r.family) for r in rows), default=0)
     for col in columns:
         # family names stay whole (the headers of the number columns wrap instead), terminal or not
         whole = dict(no_wrap=True, min_width=longest) if col == "family" else {}
-        table.add_column(col, justify="right" if col.startswith(("distinct", "P(")) else "left", **whole)
+        table.add_column(col, justify="right" if col.startswith(("distinct", "P(", "students")) else "left", **whole)
     for r in rows:
-        cells = [r.problem_id, r.family, str(r.distinct_params), str(r.distinct_answers), f"{r.share_probability:.2%}"]
+        cells = [r.label, r.family, *([str(r.students)] if pooled else []), str(r.distinct_params),
+                 str(r.distinct_answers), f"{r.share_probability:.2%}"]
         if small or degenerate:
             notes = ["space too small for the roster"] * r.too_small + [f"degenerate: {r.degenerate}"] * (r.degenerate is not None)
             cells.append(f"[yellow]{escape('; '.join(notes))}[/]")

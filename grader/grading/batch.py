@@ -218,7 +218,8 @@ class Batch:
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
                             limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel",
-                            sandbox=self.sandbox)
+                            sandbox=self.sandbox,
+                            alternatives={pid: v.alternative for pid, v in vs.items() if v.alternative is not None})
         return Planned(f, student, sha, job, vs, slot_map)
 
     # -- recording ----------------------------------------------------------------------------
@@ -250,10 +251,11 @@ class Batch:
         if self.gradebook is None:
             return
         status = "invalid" if outcome.status == "invalid" else ("failed" if outcome.status == "failed" else "graded")
-        self.gradebook.record(
-                              variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},assignment=self.assignment.name, student_id=planned.student.student_id,
+        self.gradebook.record(assignment=self.assignment.name, student_id=planned.student.student_id,
+                              variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},
                               path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
                               status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
                               seconds=outcome.seconds, executor=outcome.executor, late=self.late_mark(planned.found),
+                              alternatives=planned.job.alternatives,
                               identity=planned.identity.status.value if planned.identity else None,
                               released_to=planned.identity.released_to if planned.identity else "")

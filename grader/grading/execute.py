@@ -37,6 +37,7 @@ class SubmissionJob:
     executor: str = "kernel"
     literal_ok: bool = True              # read literal-only notebooks without running them (same result)
     sandbox: Sandbox = field(default_factory=Sandbox)
+    alternatives: dict[str, str] = field(default_factory=dict)  # pool problem id -> the alternative this student got
 
 
 @dataclass
@@ -84,7 +85,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     except SubmissionError as exc:
         outcome.status, outcome.reason = "invalid", str(exc)
         return outcome
-    instructor = grading_reference(job.params, job.slots, list(job.questions))
+    instructor = grading_reference(job.params, job.slots, list(job.questions), job.alternatives)
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
     outcome.cell_origin = prepared.cell_origin

@@ -115,6 +115,7 @@ def part_rows(assignment: Assignment, variants: dict[str, Variant], slots: dict[
         if isinstance(item, QuestionConfig):
             rows.append(PartRow(item.id, "answer", manual_part(item, outcome.free_text.get(item.id)), manual=True))
             continue
-        result = score_problem(item, variants[item.id], slots[item.id], outcome, policy)
+        variant = variants[item.id]  # of a pool: the alternative this student got
+        result = score_problem(variant.problem, variant, slots[item.id], outcome, policy)
         rows.extend(PartRow(item.id, name, part) for name, part in result.parts.items())
     return rows

@@ -40,7 +40,7 @@ class SubmissionNode(pytest.File):
                 yield PartItem.from_parent(self, name=f"{item.id}::answer", problem_id=item.id, part="answer")
                 continue
             variant = self.planned.variants[item.id]
-            for part in item.family.parts(variant.params):
+            for part in variant.family.parts(variant.params):
                 yield PartItem.from_parent(self, name=f"{item.id}::{part}", problem_id=item.id, part=part)
 
     def planned_assignment(self):
@@ -52,7 +52,8 @@ class SubmissionNode(pytest.File):
         if isinstance(problem, QuestionConfig):
             return PartRow(problem_id, part, manual_part(problem, self.outcome.free_text.get(problem_id)), manual=True)
         if problem_id not in self._checks:
-            self._checks[problem_id] = score_problem(problem, self.planned.variants[problem_id],
+            variant = self.planned.variants[problem_id]  # of a pool: the alternative this student got
+            self._checks[problem_id] = score_problem(variant.problem, variant,
                                                      self.planned.slots[problem_id], self.outcome, self.policy)
         return PartRow(problem_id, part, self._checks[problem_id].parts[part])
 

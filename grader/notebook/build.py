@@ -17,7 +17,7 @@ from typing import Any
 from nbformat import NotebookNode, from_dict
 import json
 
-from grader.assignment import Assignment, Problem, QuestionConfig
+from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
 from grader.identity import STAMP_KEY
@@ -78,6 +78,11 @@ def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
     return split_points(problem.family.parts(variant.params), problem.config.points)
 
 
+def version_line(variant: Variant, versions: int) -> str:
+    """The line under a pool problem's heading naming the alternative the student got."""
+    return f"*Your version of this question: **{variant.alternative}** (one of {versions}).*"
+
+
 def add_header(ctx: NotebookContext) -> None:
     a = ctx.assignment
     who = f"{ctx.student.name} ({ctx.student.student_id})" if ctx.student.name else ctx.student.student_id
@@ -112,7 +117,9 @@ def add_problems(ctx: NotebookContext) -> None:
         if isinstance(item, QuestionConfig):
             _add_question(ctx, item)
         else:
-            _add_problem(ctx, item, ctx.variants[item.id])
+            variant = ctx.variants[item.id]  # of a pool: the alternative this student got
+            _add_problem(ctx, variant.problem, variant,
+                         len(item.alternatives) if isinstance(item, Pool) else 0)
 
 
 def _heading(pid: str, title: str, points: float) -> str:
@@ -120,10 +127,12 @@ def _heading(pid: str, title: str, points: float) -> str:
     return f"## {pid}: {title} ({points:g} {unit})"
 
 
-def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant) -> None:
+def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant, versions: int = 0) -> None:
     pid, family, params = problem.id, problem.family, variant.params
     points = sum(problem_points(problem, variant).values())
     text = [_heading(pid, problem.title, points)]
+    if variant.alternative is not None:
+        text.append(version_line(variant, versions))
     if problem.config.intro:
         text.append(problem.config.intro.strip())
     text.append(family.statement(params).strip())
@@ -140,14 +149,17 @@ def _graded_cells(problem: Problem, variant: Variant, points: float, worked: boo
     answer = family.answer(params) if worked else None
     values = [(answer if s.part is None or family.layout == "value" else answer[s.part]) if worked else None
               for s in problem_slots]
-    cells = [params_cell(pid, params.model_dump(mode="json")), answer_cell(pid, problem_slots, values if worked else None)]
+    cells = [params_cell(pid, params.model_dump(mode="json"), variant.alternative),
+             answer_cell(pid, problem_slots, values if worked else None)]
     if not worked:
         cells.append(tests_cell(pid, points))
     return cells
 
 
-def params_cell(pid: str, params: dict) -> NotebookNode:
-    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{pid}_params = {literal(params)}"
+def params_cell(pid: str, params: dict, alternative: str | None = None) -> NotebookNode:
+    # a pool's alternative comes first: validate reads the parameters from the cell's last statement
+    version = "" if alternative is None else f"{pid}_alternative = {alternative!r}  # your version of {pid}\n"
+    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{version}{pid}_params = {literal(params)}"
     return _graded(new_code_cell, data, f"{pid}-params", locked=True)
 
 
@@ -173,12 +185,15 @@ def _question_cell(q: QuestionConfig) -> NotebookNode:
     return _graded(new_markdown_cell, FREE_TEXT_STUB, q.id, solution=True, grade=True, points=q.points)
 
 
-def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slot]], questions: list[str]) -> NotebookNode:
+def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slot]], questions: list[str],
+                      alternatives: dict[str, str] | None = None) -> NotebookNode:
     """What grading restores and reads, from plain data alone (a worker needs no assignment file):
-    each problem's parameters, answer cell and tests placeholder, and the free-text answer cells."""
+    each problem's parameters (and a pool problem's alternative), answer cell and tests placeholder,
+    and the free-text answer cells."""
     cells: list[NotebookNode] = []
+    alternatives = alternatives or {}
     for pid, values in params.items():
-        cells += [params_cell(pid, values), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
+        cells += [params_cell(pid, values, alternatives.get(pid)), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
     for qid in questions:
         cells.append(_graded(new_markdown_cell, FREE_TEXT_STUB, qid, solution=True, grade=True, points=0.0))
     return _notebook(cells, {})
@@ -203,12 +218,21 @@ def set_metadata(ctx: NotebookContext) -> None:
             "kind": "worked_solution" if ctx.worked else "release",
             # for the student's own `validate` only (it reads the numbers from the parameters cells):
             # grading recomputes everything from the secret
-            "problems": [node(id=p.id, family=None if isinstance(p, QuestionConfig) else p.family.name)
-                         for p in ctx.assignment.problems],
+            "problems": [_problem_record(ctx, p) for p in ctx.assignment.problems],
         }),
     })
     if ctx.stamp is not None:
         ctx.metadata[METADATA_KEY][STAMP_KEY] = ctx.stamp
+
+
+def _problem_record(ctx: NotebookContext, item: Problem | Pool | QuestionConfig) -> NotebookNode:
+    if isinstance(item, QuestionConfig):
+        return node(id=item.id, family=None)
+    variant = ctx.variants[item.id]
+    record = node(id=item.id, family=variant.family.name)
+    if variant.alternative is not None:
+        record["alternative"] = variant.alternative
+    return record
 
 
 STEPS: tuple[Step, ...] = (add_header, add_problems, add_footer, set_metadata)

@@ -23,7 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from grader.assignment import Assignment, Problem, load_assignment
+from grader.assignment import Assignment, Pool, QuestionConfig, load_assignment
 from grader.config import Course
 from grader.report.records import StudentRecord, opened, points, points_possible, student_records, write_atomic
 
@@ -72,20 +72,28 @@ def _when(r: StudentRecord) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else ""
 
 
+def _problem_columns(assignment: Assignment) -> list[tuple[str, bool]]:
+    """(problem id, is it the column naming a pool's alternative): each pool's follows its points."""
+    return [(p.id, alt) for p in assignment.problems for alt in ((False, True) if isinstance(p, Pool) else (False,))]
+
+
 def csv_text(assignment: Assignment, records: list[StudentRecord]) -> str:
-    """student_id, name, points per problem, total (net of any late penalty), max, status, the
-    points still to be graded by hand, when it was submitted, days late, the penalty in points, what
-    the notebook's release stamp said and, for another student's notebook, whose it was."""
-    ids = [p.id for p in assignment.problems]
-    rows: list[list[Any]] = [["student_id", "name", *ids, "total", "max", "status", "pending_points",
-                              "submitted_at", "late_days", "penalty", "identity", "released_to"]]
+    """student_id, name, points per problem (and after a question pool's, which alternative the
+    student got), total (net of any late penalty), max, status, the points still to be graded by
+    hand, when it was submitted, days late, the penalty in points, what the notebook's release stamp
+    said and, for another student's notebook, whose it was."""
+    columns = _problem_columns(assignment)
+    rows: list[list[Any]] = [["student_id", "name", *(f"{pid}_alternative" if alt else pid for pid, alt in columns),
+                              "total", "max", "status", "pending_points", "submitted_at", "late_days", "penalty",
+                              "identity", "released_to"]]
     for r in records:
         per_problem = r.problem_scores()
         waiting = _waiting(r)
         late_days = r.submission.late_days if r.submission else None
         rows.append([r.student_id, r.name,
-                     *(points(per_problem[pid][0], PEOPLE) if pid in per_problem and pid not in waiting else ""
-                       for pid in ids),
+                     *((r.alternative(pid) or "") if alt else
+                       points(per_problem[pid][0], PEOPLE) if pid in per_problem and pid not in waiting else ""
+                       for pid, alt in columns),
                      points(r.score, PEOPLE), points(r.max_score, PEOPLE), r.grade_status,
                      points(r.pending_points, PEOPLE) if r.rows else "", _when(r),
                      "" if late_days is None else late_days, points(r.penalty, PEOPLE),
@@ -128,8 +136,10 @@ def _number(value: float | None) -> float | None:
 
 
 def json_document(course: Course, assignment: Assignment, records: list[StudentRecord]) -> dict[str, Any]:
-    problems = [{"id": p.id, "title": p.title,
-                 "kind": "computed" if isinstance(p, Problem) else "free_text"} for p in assignment.problems]
+    problems = [{"id": p.id, "title": p.title, "kind": "free_text" if isinstance(p, QuestionConfig) else "computed",
+                 **({"alternatives": [a.alternative for a in p.alternatives]} if isinstance(p, Pool) else {})}
+                for p in assignment.problems]
+    pools = {p.id for p in assignment.pools}
     students = []
     for r in records:
         sub = r.submission
@@ -148,6 +158,7 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
             "score": _number(r.score), "score_before_penalty": _number(r.raw_score), "max": _number(r.max_score),
             "problems": [{
                 "id": pid, "score": None if pid in _waiting(r) else _number(got), "max": _number(top),
+                **({"alternative": r.alternative(pid)} if pid in pools else {}),
                 "parts": [{
                     "part": row["part"], "score": _number(row["score"]), "max": _number(row["max_score"]),
                     "verdict": row["verdict"], "mistake": row["mistake"], "feedback": row["feedback"],

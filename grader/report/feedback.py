@@ -24,16 +24,16 @@ from nbformat import NotebookNode
 from pygments.formatters import HtmlFormatter
 
 from grader.answers import show
-from grader.assignment import Assignment, Problem, load_assignment
+from grader.assignment import Assignment, Pool, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
 from grader.identity import IdentityCheck
 from grader.late import deadlines, shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
-from grader.report.markup import SanitisedHTML, Typesetter, clean_html
 from grader.report.bounds import page_budget, shortened_notebook
-from grader.report.records import StudentRecord, opened, points, student_records, write_atomic
+from grader.report.markup import SanitisedHTML, Typesetter, clean_html
+from grader.report.records import StudentRecord, graded_problem, opened, points, student_records, write_atomic
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
 
@@ -161,7 +161,11 @@ class FeedbackWriter:
             else:
                 state = "full" if got >= top - 1e-9 else ("some" if got > 0 else "none")
             title = item.title if isinstance(item, Problem) else (item.title or "Written answer")
-            solution = self._solution(item, record, state, closes) if isinstance(item, Problem) else None
+            problem = item
+            if isinstance(item, Pool):  # the student's own alternative: its title, its name and its solution
+                problem = graded_problem(item, record.alternative(item.id))
+                title = f"{problem.title} (version {problem.alternative})" if problem is not None else item.title
+            solution = self._solution(problem, record, state, closes) if isinstance(problem, Problem) else None
             views.append(ProblemView(item.id, title, points(got), points(top), state, parts, solution))
         return views
 

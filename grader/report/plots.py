@@ -103,7 +103,8 @@ def difficulty_chart(problems: Sequence[ProblemStats]) -> str:
             continue
         rows.append((_short(f"{p.problem_id}  {p.title}", 46), p.total, True))
         if len(p.parts) > 1:
-            rows += [(_short(f"{part.part}", 40), part, False) for part in p.parts]
+            word = "version " if p.alternatives else ""  # a pool's rows are its alternatives
+            rows += [(_short(f"{word}{part.part}", 40), part, False) for part in p.parts]
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.0, 1.1 + 0.24 * max(len(rows), 1)), layout="constrained")
         ax = fig.subplots()

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.assignment import Assignment, Problem
+from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.config import Course, Student
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.late import Deadline, Lateness, submission_time
 from grader.private import private_folder
 
-__all__ = ["StudentRecord", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
+__all__ = ["StudentRecord", "graded_problem", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,12 @@ class StudentRecord:
     rows: tuple[dict[str, Any], ...] = ()
     student: Student | None = None          # the roster's entry, with the student's LMS ids
     due: dt.datetime | None = None          # the assignment's own due date, to tell an extension
+    alternatives: tuple[tuple[str, str], ...] = ()  # (pool problem id, the alternative graded), in assignment order
     params: Mapping[str, dict] = field(default_factory=dict)  # problem id -> the parameters graded
+
+    def alternative(self, problem_id: str) -> str | None:
+        """The alternative of a question pool this student was graded on (None: not a pool, or not graded)."""
+        return dict(self.alternatives).get(problem_id)
 
     @property
     def raw_score(self) -> float | None:
@@ -121,6 +126,9 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
     params: dict[str, dict[str, dict]] = {}
     for (sid, pid), value in book.variant_params(assignment.name).items():
         params.setdefault(sid, {})[pid] = value
+    chosen: dict[str, dict[str, str]] = {}
+    for (sid, pid), name in book.variant_alternatives(assignment.name).items():
+        chosen.setdefault(sid, {})[pid] = name
     records = []
     for sid in sorted(set(roster) | set(latest)):
         name, email = (roster[sid].name, roster[sid].email) if sid in roster else known.get(sid, ("", ""))
@@ -128,18 +136,22 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
         if sub is None:
             records.append(StudentRecord(sid, name, email, "missing", None, student=roster.get(sid), due=assignment.due))
             continue
-        rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}))
+        rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}), chosen.get(sid, {}))
+        alternatives = tuple((p.id, chosen[sid][p.id]) for p in assignment.pools if p.id in chosen.get(sid, {}))
         records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due,
-                                     params.get(sid, {})))
+                                     alternatives, params.get(sid, {})))
     return records
 
 
-def ordered_rows(assignment: Assignment, rows: list[dict[str, Any]], params: dict[str, dict]) -> list[dict[str, Any]]:
-    """Rows by problem as the assignment lists them, parts as the student's variant lists them."""
+def ordered_rows(assignment: Assignment, rows: list[dict[str, Any]], params: dict[str, dict],
+                 alternatives: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows by problem as the assignment lists them, parts as the student's variant lists them
+    (``alternatives``: of each question pool, the alternative the student got)."""
     position = {p.id: i for i, p in enumerate(assignment.problems)}
     part_order: dict[str, list[str]] = {}
     for item in assignment.computed:
-        part_order[item.id] = _parts(item, params.get(item.id))
+        problem = graded_problem(item, (alternatives or {}).get(item.id))
+        part_order[item.id] = _parts(problem, params.get(item.id)) if problem is not None else []
 
     def key(row: dict[str, Any]) -> tuple:
         pid, part = row["problem_id"], row["part"]
@@ -147,6 +159,14 @@ def ordered_rows(assignment: Assignment, rows: list[dict[str, Any]], params: dic
         return (position.get(pid, len(position)), pid, parts.index(part) if part in parts else len(parts), _natural(part))
 
     return sorted(rows, key=key)
+
+
+def graded_problem(item: Problem | Pool, alternative: str | None) -> Problem | None:
+    """The problem a student was graded on: the item itself, or of a pool the alternative recorded
+    for them (None when that is unknown: graded before the pool existed, or an alternative since removed)."""
+    if isinstance(item, Problem):
+        return item
+    return next((a for a in item.alternatives if a.alternative == alternative), None)
 
 
 def _parts(problem: Problem, params: dict | None) -> list[str]:
@@ -176,7 +196,9 @@ def points_possible(assignment: Assignment, records: list[StudentRecord]) -> flo
     else the largest maximum recorded (a family's part weights may depend on the variant)."""
     total = 0.0
     for item in assignment.problems:
-        given = item.config.points if isinstance(item, Problem) else item.points
+        # a pool's alternatives are all worth the same (checked when the assignment loads)
+        given = item.points if isinstance(item, QuestionConfig) else \
+            (item.alternatives[0] if isinstance(item, Pool) else item).config.points
         if given is None:
             recorded = [round(r.max_score, 4) for r in records if r.max_score is not None]
             return max(recorded) if recorded else None

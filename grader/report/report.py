@@ -18,6 +18,7 @@ from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.private import private_folder
 from grader.report.difficulty import ParamEffect
+from grader.report.integrity import IntegrityResult, integrity_or_none
 from grader.report.markup import text_html
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
 from grader.report.records import write_atomic
@@ -33,6 +34,7 @@ EFFECT_PLOTS = 6
 class ReportResult:
     path: Path
     stats: AssignmentStats
+    integrity: IntegrityResult | None = None
 
 
 def _environment() -> jinja2.Environment:
@@ -41,6 +43,7 @@ def _environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["math"] = text_html  # a title or a mistake's sentence may hold $...$
     env.filters["pct"] = lambda x, digits=0: "–" if x is None else f"{100 * x:.{digits}f}%"
+    env.globals["zip"] = zip
     return env
 
 
@@ -60,8 +63,10 @@ def _display_path(path: str, root: Path | None) -> str:
         return path
 
 
-def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path | None = None) -> str:
-    """The report page as HTML text (``root``: the course folder, to show submission paths relative to it)."""
+def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path | None = None,
+                  integrity: IntegrityResult | None = None, integrity_note: str = "") -> str:
+    """The report page as HTML text (``root``: the course folder, to show submission paths relative to it;
+    ``integrity``: the section on answers shared across variants, or ``integrity_note`` saying why there is none)."""
     h = stats.headline
     graded_problems = [p for p in stats.problems if p.total.points]
     min_n, min_spread = stats.min_n, stats.min_spread
@@ -72,11 +77,13 @@ def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path 
         "mistakes": mistakes_chart(stats.mistakes, h.graded) if stats.mistakes else None,
         "parameters": parameter_chart(plotted, min_n) if plotted else None,
     }
-    carried = [(p, part) for p in graded_problems for part in p.parts if part.carried]
+    carried = [(v, part) for p in graded_problems for v in p.versions for part in v.parts if part.carried]
     trouble = [(t, _display_path(t.path, root)) for t in stats.trouble]
     return _environment().get_template("report.html.j2").render(
         s=stats, h=h, course_title=course_title, charts=charts, problems=graded_problems, carried=carried,
-        trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread)
+        versions=[v for p in graded_problems for v in p.versions],
+        trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread,
+        integrity=integrity, integrity_note=integrity_note)
 
 
 def write_report(course: Course, assignment: str, out: Path | None = None) -> ReportResult:
@@ -88,6 +95,8 @@ def write_report(course: Course, assignment: str, out: Path | None = None) -> Re
     finally:
         book.close()
     folder = private_folder(Path(out) if out is not None else course.folder("reports") / assignment)
-    html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root)
+    integrity, note = integrity_or_none(course, assignment)
+    html = render_report(stats, course_title=course.config.title or course.config.course, root=course.root,
+                         integrity=integrity, integrity_note=note)
     path = write_atomic(folder / "index.html", html.encode("utf-8"))
-    return ReportResult(path=path, stats=stats)
+    return ReportResult(path=path, stats=stats, integrity=integrity)

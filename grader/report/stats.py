@@ -8,13 +8,14 @@ out of both the points earned and the points available, so a score is "of what i
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.assignment import Assignment, Problem
+from grader.assignment import Assignment, Pool, Problem
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.identity import IdentityCheck
@@ -108,6 +109,9 @@ class MistakeStats:
 
 @dataclass(frozen=True)
 class ProblemStats:
+    """One problem's results. Of a question pool: ``parts`` holds one row per alternative (its
+    points over the students who got it) and ``alternatives`` each alternative's own stats."""
+
     problem_id: str
     title: str
     computed: bool
@@ -115,6 +119,17 @@ class ProblemStats:
     parts: tuple[PartStats, ...]
     mistakes: tuple[MistakeStats, ...]
     effects: tuple[ParamEffect, ...]
+    alternative: str | None = None                 # for the stats of one alternative of a pool
+    alternatives: tuple[ProblemStats, ...] = ()    # for a pool: per alternative
+
+    @property
+    def label(self) -> str:
+        return self.problem_id if self.alternative is None else f"{self.problem_id}/{self.alternative}"
+
+    @property
+    def versions(self) -> tuple[ProblemStats, ...]:
+        """Of a pool, its alternatives; of any other problem, itself: where parts and mistakes live."""
+        return self.alternatives or (self,)
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,10 @@ class AssignmentStats:
     min_spread: float = MIN_SPREAD
     late: tuple[LateEntry, ...] = ()
     not_theirs: tuple[IdentityCheck, ...] = ()  # graded notebooks released to someone else (grader.identity)
+
+    @property
+    def pools(self) -> list[ProblemStats]:
+        return [p for p in self.problems if p.alternatives]
 
     @property
     def mistakes(self) -> list[MistakeStats]:
@@ -238,7 +257,7 @@ def _message(problem: Problem | None, name: str, params: dict | None, feedback: 
 
 
 def _mistakes(pid: str, problem: Problem | None, rows: list[tuple[str, dict]], graded: int,
-              params: dict[tuple[str, str], dict], top: int) -> tuple[MistakeStats, ...]:
+              params: dict[tuple[str, str], dict], top: int, label: str = "") -> tuple[MistakeStats, ...]:
     students: dict[str, set[str]] = defaultdict(set)
     parts: dict[str, set[str]] = defaultdict(set)
     example: dict[str, tuple[str, str]] = {}
@@ -252,10 +271,80 @@ def _mistakes(pid: str, problem: Problem | None, rows: list[tuple[str, dict]], g
             example[name] = (sid, row["feedback"])
     ranked = sorted(students, key=lambda n: (-len(students[n]), n))[:top]
     return tuple(
-        MistakeStats(problem_id=pid, name=n, students=len(students[n]), share=len(students[n]) / graded if graded else 0.0,
+        MistakeStats(problem_id=label or pid, name=n, students=len(students[n]), share=len(students[n]) / graded if graded else 0.0,
                      parts=tuple(sorted(parts[n])),
                      message=_message(problem, n, params.get((example[n][0], pid)), example[n][1]))
         for n in ranked)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What every problem's stats are computed with."""
+
+    graded: int
+    params: dict[tuple[str, str], dict]
+    top_mistakes: int
+    min_n: int
+    min_spread: float
+
+
+def _problem_stats(pid: str, title: str, problem: Problem | None, rows: list[tuple[str, dict]], limits: _Limits,
+                   alternative: str | None = None) -> ProblemStats:
+    label = pid if alternative is None else f"{pid}/{alternative}"
+    params = limits.params
+    total = PartStats(pid, None)
+    by_part: dict[str, PartStats] = {}
+    per_student: dict[str, list[dict]] = defaultdict(list)
+    for sid, row in rows:
+        total.add(row)
+        by_part.setdefault(row["part"], PartStats(pid, row["part"])).add(row)
+        per_student[sid].append(row)
+    students = sorted(per_student)
+    names = _part_order(problem, set(by_part), [params[(sid, pid)] for sid in students if (sid, pid) in params])
+    effects: list[ParamEffect] = []
+    if problem is not None:
+        samples = [(params[(sid, pid)], score) for sid in students
+                   if (sid, pid) in params and (score := _score(per_student[sid])) is not None]
+        effects = parameter_effects(label, samples, min_n=limits.min_n, min_spread=limits.min_spread)
+    return ProblemStats(problem_id=pid, title=title, computed=problem is not None, total=total,
+                        parts=tuple(by_part[n] for n in names),
+                        mistakes=_mistakes(pid, problem, rows, limits.graded, params, limits.top_mistakes, label),
+                        effects=tuple(effects), alternative=alternative)
+
+
+def _pool_stats(pool: Pool, rows: list[tuple[str, dict]], chosen: dict[tuple[str, str], str], limits: _Limits) -> ProblemStats:
+    """A pool: its total, one row per alternative, each alternative's own stats, and whether the
+    alternatives differ in difficulty (compared like a parameter's values)."""
+    pid = pool.id
+    total = PartStats(pid, None)
+    by_alternative: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for sid, row in rows:
+        total.add(row)
+        if (sid, pid) in chosen:  # graded before the pool existed: in the total only
+            by_alternative[chosen[(sid, pid)]].append((sid, row))
+    names = [a.alternative for a in pool.alternatives if a.alternative in by_alternative]
+    names += sorted(set(by_alternative) - set(names))  # an alternative since removed from the pool
+    alternatives = []
+    for name in names:
+        problem = next((a for a in pool.alternatives if a.alternative == name), None)
+        title = problem.title if problem is not None else name
+        alternatives.append(_problem_stats(pid, title, problem, by_alternative[name], limits, alternative=name))
+    per_student: dict[str, list[dict]] = defaultdict(list)
+    for sid, row in rows:
+        per_student[sid].append(row)
+    samples = [({"alternative": chosen[(sid, pid)]}, score) for sid, student_rows in sorted(per_student.items())
+               if (sid, pid) in chosen and (score := _score(student_rows)) is not None]
+    effects = parameter_effects(pid, samples, min_n=limits.min_n, min_spread=limits.min_spread)
+    return ProblemStats(problem_id=pid, title=pool.title, computed=True, total=total,
+                        parts=tuple(_alternative_row(a) for a in alternatives),
+                        mistakes=tuple(m for a in alternatives for m in a.mistakes),
+                        effects=tuple(effects) + tuple(e for a in alternatives for e in a.effects),
+                        alternatives=tuple(alternatives))
+
+
+def _alternative_row(stats: ProblemStats) -> PartStats:
+    """An alternative's total, as one row under its pool."""
+    return dataclasses.replace(stats.total, part=stats.alternative, verdicts=Counter(stats.total.verdicts))
 
 
 def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[str] | None = None, *,
@@ -271,6 +360,8 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
     results = {s.id: book.results(s.id) for s in subs}
     graded = [s for s in subs if s.status == "graded"]
     params = book.variant_params(assignment.name)
+    chosen = book.variant_alternatives(assignment.name)
+    limits = _Limits(len(graded), params, top_mistakes, min_n, min_spread)
 
     rows_by_problem: dict[str, list[tuple[str, dict]]] = defaultdict(list)
     for s in graded:
@@ -282,27 +373,13 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
     problems = []
     for pid in order:
         item = next((p for p in assignment.problems if p.id == pid), None)
-        problem = item if isinstance(item, Problem) else None
         rows = rows_by_problem.get(pid, [])
-        total = PartStats(pid, None)
-        by_part: dict[str, PartStats] = {}
-        per_student: dict[str, list[dict]] = defaultdict(list)
-        for sid, row in rows:
-            total.add(row)
-            by_part.setdefault(row["part"], PartStats(pid, row["part"])).add(row)
-            per_student[sid].append(row)
-        students = sorted(per_student)
-        names = _part_order(problem, set(by_part), [params[(sid, pid)] for sid in students if (sid, pid) in params])
-        effects: list[ParamEffect] = []
-        if problem is not None:
-            samples = [(params[(sid, pid)], score) for sid in students
-                       if (sid, pid) in params and (score := _score(per_student[sid])) is not None]
-            effects = parameter_effects(pid, samples, min_n=min_n, min_spread=min_spread)
+        if isinstance(item, Pool):
+            problems.append(_pool_stats(item, rows, chosen, limits))
+            continue
+        problem = item if isinstance(item, Problem) else None
         title = (item.title or item.id) if item is not None else pid
-        problems.append(ProblemStats(problem_id=pid, title=title, computed=problem is not None, total=total,
-                                     parts=tuple(by_part[n] for n in names),
-                                     mistakes=_mistakes(pid, problem, rows, len(graded), params, top_mistakes),
-                                     effects=tuple(effects)))
+        problems.append(_problem_stats(pid, title, problem, rows, limits))
 
     trouble = tuple(Trouble(s.student_id, s.status, s.reason, s.path, s.submitted_at)
                     for s in sorted(subs, key=lambda s: (TROUBLE.index(s.status) if s.status in TROUBLE else 0, s.student_id))
