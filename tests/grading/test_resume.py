@@ -1,4 +1,4 @@
-"""An interrupted batch loses nothing: rerun the same command and the rest is graded, once."""
+"""An interrupted batch loses nothing: rerun the same command and the rest is graded, once (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 
 from grader.gradebook import Gradebook
 from tests.grading.conftest import insert_after
+
+pytestmark = pytest.mark.usefixtures("database")  # on SQLite and on PostgreSQL
 
 STUDENTS = [f"s{i:02d}" for i in range(1, 9)]
 
