@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from grader.gradebook import Gradebook, LateMark
-
-pytestmark = pytest.mark.usefixtures("database")
+from grader.errors import GradebookError
+from grader.gradebook import Gradebook, LateMark, database_url
 
 
 def _row(pid: str, part: str, score: float, given, *, verdict: str = "correct", manual: bool = False) -> dict:
@@ -95,3 +96,16 @@ def test_reopened_from_a_moved_course_the_rows_are_files_of_the_new_folder(datab
         assert again.is_graded("a1", "s01", sub.path, "ab" * 32)
     finally:
         again.close()
+
+
+def test_a_location_is_a_file_of_the_course_or_a_url_and_bare_postgresql_means_psycopg_3(tmp_path):
+    assert database_url("gradebook.db", tmp_path) == f"sqlite:///{tmp_path / 'gradebook.db'}"
+    assert database_url("postgresql://ta@db.example.edu/dl", Path("/c")) == "postgresql+psycopg://ta@db.example.edu/dl"
+    assert database_url("postgres://ta@/dl?host=/run/pg", Path("/c")) == "postgresql+psycopg://ta@/dl?host=/run/pg"
+    assert database_url("postgresql+psycopg://ta@/dl", Path("/c")) == "postgresql+psycopg://ta@/dl"
+
+
+def test_a_missing_database_driver_is_one_line_naming_the_gradebook(tmp_path):
+    with pytest.raises(GradebookError, match=r"^gradebook postgresql\+psycopg2://ta@/dl: cannot open: No module named 'psycopg2' "
+                                             r"\(pip install 'autograde\[postgres\]' for PostgreSQL\)$"):
+        Gradebook("postgresql+psycopg2://ta@/dl", tmp_path)
