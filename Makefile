@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow test-all clean
+.PHONY: demo test test-slow test-all test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,11 @@ test-slow: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -m 'slow or not slow'
+
+# the tests marked postgres, on a throwaway PostgreSQL server (.ci/with-postgres installs Debian's when root)
+test-postgres: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	.ci/with-postgres $(BIN)/python -m pytest -m postgres
 
 clean:
 	rm -rf $(VENV) build *.egg-info

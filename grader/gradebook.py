@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from grader.errors import GradebookError
 from grader.private import FILE_MODE
 
-__all__ = ["Gradebook", "LateMark", "SubmissionRecord"]
+__all__ = ["Gradebook", "LateMark", "SubmissionRecord", "database_url"]
 
 metadata = sa.MetaData()
 
@@ -127,15 +127,20 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _url(location: str, root: Path) -> str:
-    return location if "://" in location else f"sqlite:///{(root / location).resolve()}"
+def database_url(location: str, root: Path) -> str:
+    """The SQLAlchemy URL of a gradebook as autograde.toml names it: a SQLite file (relative to the course
+    ``root``) or a URL; a bare ``postgresql://`` means psycopg 3, the driver of the ``postgres`` extra."""
+    if "://" not in location:
+        return f"sqlite:///{(root / location).resolve()}"
+    scheme, rest = location.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else location
 
 
 class Gradebook:
     """Access to the gradebook database (see the module docstring)."""
 
     def __init__(self, location: str, root: Path = Path(".")):
-        self.url = _url(location, root)
+        self.url = database_url(location, root)
         self.root = Path(root).resolve()
         try:
             self.engine = sa.create_engine(self.url, future=True)
@@ -148,6 +153,9 @@ class Gradebook:
             self._relative_paths()
         except SQLAlchemyError as exc:
             raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
+        except ImportError as exc:  # the database's driver, an optional extra
+            raise GradebookError(f"gradebook {location}: cannot open: {exc.msg} (pip install 'autograde[postgres]' "
+                                 "for PostgreSQL)") from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,10 +1,13 @@
 """Shared test settings: how many random cases the property tests draw, and a small course."""
 
 
+import json
 import os
 
 import numpy as np
 import pytest
+
+from tests.db import BACKENDS, gradebook_location
 
 pytest_plugins = ["pytester"]
 
@@ -93,25 +96,35 @@ floor = 50
 """SMALL_ASSIGNMENT with a cutoff three days after the due date, 15 minutes' grace, 10% a day, floor 50%."""
 
 
+@pytest.fixture(params=BACKENDS)
+def database(request):
+    """The gradebook's database, once SQLite and once PostgreSQL (tests/db.py): a test that asks for it,
+    or uses it with ``pytest.mark.usefixtures("database")``, gets courses from ``make_course`` on it."""
+    with gradebook_location(request.param) as location:
+        yield location
+
+
 @pytest.fixture
-def make_course(tmp_path, monkeypatch):
-    """A course folder in ``tmp_path``: autograde.toml, a roster and one assignment ``a1``."""
+def make_course(tmp_path, monkeypatch, request):
+    """A course folder in ``tmp_path``: autograde.toml, a roster and one assignment ``a1``; its gradebook
+    on the ``database`` fixture's database when the test uses that fixture, else SQLite's default."""
     monkeypatch.delenv("AUTOGRADE_SECRET", raising=False)
+    gradebook = request.getfixturevalue("database") if "database" in request.fixturenames else None
 
     def make(students=("s001", "s002", "s003"), assignment=SMALL_ASSIGNMENT, config_extra="", name="a1",
              limits="cell_seconds = 10\nnotebook_seconds = 40\n"):
-        return write_course(tmp_path / "course", students, assignment, config_extra, name, limits)
+        return write_course(tmp_path / "course", students, assignment, config_extra, name, limits, gradebook)
 
     return make
 
 
 def write_course(root, students=("s001", "s002", "s003"), assignment=SMALL_ASSIGNMENT, config_extra="", name="a1",
-                 limits="cell_seconds = 10\nnotebook_seconds = 40\n"):
+                 limits="cell_seconds = 10\nnotebook_seconds = 40\n", gradebook: str | None = None):
     """A course folder at ``root`` (what :func:`make_course` makes, for fixtures of any scope)."""
     (root / "assignments" / name).mkdir(parents=True, exist_ok=True)
     (root / "autograde.toml").write_text(
-        'course = "test-course"\ntitle = "Test course"\n'
-        "[limits]\n" + limits + config_extra)
+        'course = "test-course"\ntitle = "Test course"\n' + (f"gradebook = {json.dumps(gradebook)}\n" if gradebook else "")
+        + "[limits]\n" + limits + config_extra)
     (root / "roster.csv").write_text("student_id,name\n" + "".join(f"{s},Student {s}\n" for s in students))
     (root / "assignments" / name / "assignment.toml").write_text(assignment)
     (root / ".autograde").mkdir(exist_ok=True)

@@ -83,7 +83,9 @@ def grade(
         extra = [f"--junitxml={junitxml}"] if junitxml else []
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
                            executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
-                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
+                           on_wait=lambda: err.print(f"waiting: another autograde grade is grading {assignment} "
+                                                     "in this gradebook", highlight=False))
     except AutogradeError as exc:
         fail(str(exc))
     finally:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from grader.assignment import load_assignment
 from grader.config import Course
+from grader.grading.lock import batch_lock
 from grader.grading.pool import default_workers, start_workers, stop_workers
 from grader.late import deadlines
 from grader.private import private_folder
@@ -36,11 +37,22 @@ def _without_env(*names: str):
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
           regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
-          extra_args: Sequence[str] = (), include_after_cutoff: bool = False, accept_changes: bool = False) -> int:
+          extra_args: Sequence[str] = (), include_after_cutoff: bool = False, accept_changes: bool = False,
+          on_wait: Callable[[], None] = lambda: None) -> int:
     """Grade every latest submission (before its student's cutoff, unless ``include_after_cutoff``) and
-    record it in the gradebook; returns pytest's exit code."""
+    record it in the gradebook; returns pytest's exit code. While another batch grades the same
+    assignment this waits for it (calling ``on_wait`` first), then grades what is left."""
     deadlines(course, load_assignment(course, assignment))  # configuration errors surface here, as one line, not from pytest
     course.secret()
+    with batch_lock(course.config.gradebook, course.root, assignment, on_wait):
+        return _grade(course, assignment, submissions=submissions, workers=workers, regrade=regrade, executor=executor,
+                      cluster=cluster, plugins=plugins, extra_args=extra_args,
+                      include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+
+
+def _grade(course: Course, assignment: str, *, submissions: Path | None, workers: int | None, regrade: bool,
+           executor: str, cluster: str | None, plugins: Sequence[object], extra_args: Sequence[str],
+           include_after_cutoff: bool, accept_changes: bool) -> int:
     if cluster or course.config.cluster:
         from grader.grading.cluster import connect
 

@@ -30,6 +30,8 @@ from grader.report.report import write_report
 from tests.conftest import LATE_ASSIGNMENT
 from tests.grading.conftest import LIMITS, Submissions, rows_by_student
 
+pytestmark = pytest.mark.usefixtures("database")  # on SQLite and on PostgreSQL
+
 STUDENTS = ("s01", "s02", "s03", "s04", "s05", "s06", "s07")
 
 
