@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -95,6 +98,34 @@ def test_the_revisions_end_at_the_tables_the_code_declares(tmp_path):
     assert ("submission_status", "status IN ('graded', 'failed', 'invalid', 'not_on_roster', 'superseded', "
             "'after_cutoff')") in schema(engine)["submissions"][3]
     engine.dispose()
+
+
+_start = None
+
+
+def _ready(barrier) -> None:
+    global _start
+    _start = barrier
+
+
+def _open(root: str) -> int:
+    _start.wait(timeout=120)  # both processes open the gradebook at the same moment
+    book = Gradebook("gradebook.db", Path(root))
+    try:
+        return len(book.submissions("a1", latest_only=False))
+    finally:
+        book.close()
+
+
+@pytest.mark.slow  # two fresh interpreters
+def test_two_processes_opening_an_old_gradebook_at_once_migrate_it_once(old_course):
+    before = dump(old_course.root / old_course.config.gradebook)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context, initializer=_ready, initargs=(context.Barrier(2),)) as pool:
+        assert list(pool.map(_open, [str(old_course.root)] * 2)) == [6, 6]
+    assert dump(old_course.root / old_course.config.gradebook) == before
+    with contextlib.closing(sqlite3.connect(old_course.root / old_course.config.gradebook)) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
 
 
 def test_head_is_the_newest_revision():
