@@ -67,7 +67,7 @@ def results_of(db: Path) -> dict[str, tuple[str, float, list[tuple]]]:
     try:
         out = {}
         for sub in book.submissions(ASSIGNMENT):
-            rows = sorted((r["problem_id"], r["part"], r["score"], r["verdict"], r["mistake"]) for r in book.results(sub.id))
+            rows = sorted((r.problem_id, r.part, r.score, r.verdict, r.mistake) for r in book.part_rows(sub.id))
             out[sub.student_id] = (sub.status, sub.score or 0.0, rows)
         return out
     finally:

@@ -56,7 +56,7 @@ class _Folders:
 def _got(proof, case) -> str:
     submission, rows = proof.run.rows[case.student]
     outcome = proof.run.outcomes.get(case.student)
-    right = sum(row["verdict"] == "correct" for row in rows.values() if not row["manual"])
+    right = sum(row.verdict == "correct" for row in rows.values() if not row.manual)
     run = f" ({outcome.status})" if outcome is not None and outcome.status not in ("ok", "invalid") else ""
     return f"{submission.status}{run}, {right}/7 right"
 

@@ -28,6 +28,7 @@ from grader.generate import generate, release_path
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
 from grader.notebook.slots import slots, stub_line
+from grader.outcomes import ValidationStatus, Verdict
 from grader.private import make_private, private_folder, write_private
 from grader.problems import families, get_family
 from grader.report.export import export
@@ -93,7 +94,7 @@ def make_submissions(course) -> dict[str, str]:
     worked = release_path(course, ASSIGNMENT, "s001", worked=True)
     # validated, then filed with a timestamp: a fixed one, before the due date, so the demo never turns late
     result = submit(course, ASSIGNMENT, worked, "s001", now=dt.datetime(2026, 12, 7, 19, 0, tzinfo=dt.UTC))
-    missing = [p.problem_id for p in result.report.problems if p.status == "missing"]
+    missing = [p.problem_id for p in result.report.problems if p.status == ValidationStatus.MISSING]
     done["s001"] = "right answers, typed in" + (f"; validate noted {', '.join(missing)} unanswered" if missing else "")
     place("s002", (course.root / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
     done["s002"] = "the instructor's numpy code, computing from the parameters cell"
@@ -134,13 +135,13 @@ def show_results(course, done: dict[str, str]) -> None:
         table.add_column(column, overflow="fold")
     try:
         for sub in book.submissions(ASSIGNMENT):
-            rows = book.results(sub.id)
-            mistakes = sorted({r["mistake"] for r in rows if r["mistake"]})
+            rows = book.part_rows(sub.id)
+            mistakes = sorted({r.mistake for r in rows if r.mistake})
             score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.max_score else "-"
             waiting = Counter()  # points of free-text parts not graded yet, by why
             for r in rows:
-                if r["manual"] and r["verdict"] in ("pending", "unanswered"):
-                    waiting[r["verdict"]] += r["max_score"]
+                if r.manual and r.verdict in (Verdict.PENDING, Verdict.UNANSWERED):
+                    waiting[r.verdict] += r.max_score
             by_hand = ", ".join(f"{score_text(points)} {why}" for why, points in sorted(waiting.items()))
             table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:

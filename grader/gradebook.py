@@ -16,19 +16,30 @@ import datetime as dt
 import os
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from grader import migrations
 from grader.errors import GradebookError
+from grader.outcomes import DONE, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
 
-__all__ = ["Gradebook", "LateMark", "SubmissionRecord", "database_url"]
+__all__ = ["Gradebook", "LateMark", "PartRecord", "SubmissionRecord", "database_url"]
 
 metadata = sa.MetaData()
+
+
+def _enum(values: type[StrEnum], name: str) -> sa.Enum:
+    """A column holding one of ``values``: VARCHAR(20) with a CHECK constraint named ``name`` (the same on
+    SQLite and PostgreSQL, and a later revision changes the allowed words by replacing one constraint),
+    and checked in Python before a write, so a bad word fails naming itself."""
+    return sa.Enum(values, name=name, native_enum=False, create_constraint=True, validate_strings=True, length=20,
+                   values_callable=lambda members: [m.value for m in members])
 
 students = sa.Table(
     "students", metadata,
@@ -56,7 +67,7 @@ submissions = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("submitted_at", sa.String(40), nullable=False),
     sa.Column("graded_at", sa.String(40)),
-    sa.Column("status", sa.String(20), nullable=False),  # graded | failed | invalid | not_on_roster | superseded | after_cutoff
+    sa.Column("status", _enum(SubmissionStatus, "submission_status"), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("score", sa.Float),
     sa.Column("max_score", sa.Float),
@@ -66,8 +77,7 @@ submissions = sa.Table(
     sa.Column("late_days", sa.Integer),  # None: no due date or no recorded time to judge
     # share of the total taken; score is net of it (0 in rows from before late work, until grade re-marks them)
     sa.Column("penalty_percent", sa.Float, nullable=False, default=0.0, server_default="0"),
-    # what the notebook's release stamp said (grader.identity): match | other_student | unknown_stamp | unstamped
-    sa.Column("identity", sa.String(20)),
+    sa.Column("identity", _enum(IdentityStatus, "identity_status")),  # what the notebook's release stamp said
     sa.Column("released_to", sa.String(64), nullable=False, default="", server_default=""),
     sa.UniqueConstraint("assignment", "student_id", "path", name="one_row_per_file"),
 )
@@ -81,7 +91,7 @@ results = sa.Table(
     sa.Column("expected", sa.Text),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("max_score", sa.Float, nullable=False),
-    sa.Column("verdict", sa.String(20), nullable=False),  # correct | partial | wrong | carried | unanswered | pending | manual
+    sa.Column("verdict", _enum(Verdict, "verdict"), nullable=False),
     sa.Column("feedback", sa.Text, nullable=False, default=""),
     sa.Column("mistake", sa.String(100)),
     sa.Column("manual", sa.Boolean, nullable=False, default=False),
@@ -97,7 +107,7 @@ class SubmissionRecord:
     sha256: str
     submitted_at: str
     graded_at: str | None
-    status: str
+    status: SubmissionStatus
     reason: str
     score: float | None
     max_score: float | None
@@ -106,8 +116,25 @@ class SubmissionRecord:
     due_at: str | None = None
     late_days: int | None = None
     penalty_percent: float = 0.0
-    identity: str | None = None
+    identity: IdentityStatus | None = None
     released_to: str = ""
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """One graded part of one submission, as the gradebook keeps it (``given`` and ``expected`` are
+    plain JSON values)."""
+
+    problem_id: str
+    part: str
+    score: float
+    max_score: float
+    verdict: Verdict
+    feedback: str = ""
+    mistake: str | None = None
+    manual: bool = False       # a written answer, graded by hand
+    given: Any = None
+    expected: Any = None
 
 
 @dataclass(frozen=True)
@@ -148,14 +175,15 @@ class Gradebook:
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
                 if self.engine.url.database:  # created private, never readable for a moment (SQLite's WAL
                     _private_file(Path(self.engine.url.database))  # and shared-memory files copy its mode)
-            metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            migrations.upgrade(self.engine, metadata)
             self._relative_paths()
         except SQLAlchemyError as exc:
             raise GradebookError(f"gradebook {location}: cannot open: {str(exc).splitlines()[0]}") from None
         except ImportError as exc:  # the database's driver, an optional extra
             raise GradebookError(f"gradebook {location}: cannot open: {exc.msg} (pip install 'autograde[postgres]' "
                                  "for PostgreSQL)") from None
+        except GradebookError as exc:  # a migration refused it
+            raise GradebookError(f"gradebook {location}: cannot bring it up to date: {exc}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -196,14 +224,14 @@ class Gradebook:
                     conn.execute(students.update().where(students.c.student_id == sid).values(name=name, email=email))
 
     def record(self, *, assignment: str, student_id: str, path: str, sha256: str, submitted_at: str,
-               status: str, reason: str = "", rows: Iterable[dict[str, Any]] = (), seconds: float | None = None,
+               status: SubmissionStatus, reason: str = "", rows: Iterable[PartRecord] = (), seconds: float | None = None,
                executor: str = "", variants: dict[str, tuple[str, Any]] | None = None, late: LateMark = LateMark(),
-               alternatives: dict[str, str] | None = None, identity: str | None = None,
+               alternatives: dict[str, str] | None = None, identity: IdentityStatus | None = None,
                released_to: str = "") -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
         params); ``alternatives``: pool problem id -> the alternative they got) in one transaction,
         replacing an earlier grading. The total is net of the late penalty; ``identity`` is what the
-        notebook's release stamp said (an :class:`~grader.identity.IdentityStatus` value)."""
+        notebook's release stamp said."""
         rows = list(rows)
         path = self.stored_path(path)
         values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
@@ -214,8 +242,8 @@ class Gradebook:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
             if found:
                 rows = _keep_hand_grades(conn, found.id, rows)
-            values.update(score=_net(sum(r["score"] for r in rows), late.penalty_percent) if rows else None,
-                          max_score=sum(r["max_score"] for r in rows) if rows else None)
+            values.update(score=_net(sum(r.score for r in rows), late.penalty_percent) if rows else None,
+                          max_score=sum(r.max_score for r in rows) if rows else None)
             if found:
                 sub_id = found.id
                 conn.execute(results.delete().where(results.c.submission_id == sub_id))
@@ -242,7 +270,7 @@ class Gradebook:
             if row is None:
                 return False
             conn.execute(results.update().where(key).values(score=min(max(score, 0.0), row.max_score),
-                                                            feedback=feedback, verdict="manual"))
+                                                            feedback=feedback, verdict=Verdict.MANUAL))
             total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == submission_id)).scalar()
             penalty = conn.execute(sa.select(submissions.c.penalty_percent).where(submissions.c.id == submission_id)).scalar()
             conn.execute(submissions.update().where(submissions.c.id == submission_id).values(score=_net(total, penalty or 0.0)))
@@ -268,7 +296,7 @@ class Gradebook:
         path = self.stored_path(path)
         key = ((submissions.c.assignment == assignment) & (submissions.c.student_id == student_id)
                & (submissions.c.path == path) & (submissions.c.sha256 == sha256) & submissions.c.graded_at.is_not(None)
-               & submissions.c.status.in_(("graded", "failed", "invalid", "not_on_roster")))
+               & submissions.c.status.in_(DONE))
         with self.engine.connect() as conn:
             return conn.execute(sa.select(submissions.c.id).where(key)).first() is not None
 
@@ -285,19 +313,21 @@ class Gradebook:
         latest: dict[str, SubmissionRecord] = {}
         for r in rows:
             before = latest.get(r.student_id)
-            if r.status == "superseded" or (r.status == "after_cutoff" and before and before.status != "after_cutoff"):
+            late = SubmissionStatus.AFTER_CUTOFF
+            if r.status == SubmissionStatus.SUPERSEDED or (r.status == late and before and before.status != late):
                 continue
             latest[r.student_id] = r
         return list(latest.values())
 
-    def results(self, submission_id: int) -> list[dict[str, Any]]:
+    def part_rows(self, submission_id: int) -> list[PartRecord]:
+        """The graded parts of one submission (in no particular order: see :func:`grader.report.records.ordered_rows`)."""
         query = sa.select(results).where(results.c.submission_id == submission_id)
         with self.engine.connect() as conn:
-            return [_decode(dict(r._mapping)) for r in conn.execute(query)]
+            return [_decode(r) for r in conn.execute(query)]
 
-    def all_results(self, assignment: str) -> Iterator[tuple[SubmissionRecord, list[dict[str, Any]]]]:
+    def all_results(self, assignment: str) -> Iterator[tuple[SubmissionRecord, list[PartRecord]]]:
         for sub in self.submissions(assignment):
-            yield sub, self.results(sub.id)
+            yield sub, self.part_rows(sub.id)
 
     def students(self) -> dict[str, tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -316,43 +346,34 @@ class Gradebook:
             return {(r.student_id, r.problem_id): r.alternative for r in conn.execute(query)}
 
 
-def _add_missing_columns(engine: sa.Engine) -> None:
-    """Add the columns a gradebook made by an older autograde lacks (new ones are nullable or have a
-    server default), so that it opens as it is, hand grades and all; a migration tool will take this over."""
-    inspector = sa.inspect(engine)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have:
-                    ddl = sa.schema.CreateColumn(column).compile(dialect=engine.dialect)
-                    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
-
-
-def _keep_hand_grades(conn, submission_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _keep_hand_grades(conn, submission_id: int, rows: list[PartRecord]) -> list[PartRecord]:
     """A regrade keeps a hand grade whose written answer has not changed."""
     graded = {(r.problem_id, r.part): r for r in conn.execute(
-        sa.select(results).where((results.c.submission_id == submission_id) & (results.c.verdict == "manual")))}
+        sa.select(results).where((results.c.submission_id == submission_id) & (results.c.verdict == Verdict.MANUAL)))}
     out = []
     for row in rows:
-        old = graded.get((row["problem_id"], row["part"]))
-        if row.get("manual") and old is not None and old.given == json.dumps(row.get("given"), sort_keys=True, default=str):
-            row = {**row, "score": old.score, "feedback": old.feedback, "verdict": "manual"}
+        old = graded.get((row.problem_id, row.part))
+        if row.manual and old is not None and old.given == _json(row.given):
+            row = replace(row, score=old.score, feedback=old.feedback, verdict=Verdict.MANUAL)
         out.append(row)
     return out
 
 
-def _encode(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for key in ("given", "expected"):
-        out[key] = json.dumps(out.get(key), sort_keys=True, default=str)
-    return out
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("given", "expected"):
-        row[key] = json.loads(row[key]) if row.get(key) is not None else None
-    return row
+def _encode(row: PartRecord) -> dict[str, Any]:
+    return dict(problem_id=row.problem_id, part=row.part, given=_json(row.given), expected=_json(row.expected),
+                score=row.score, max_score=row.max_score, verdict=row.verdict, feedback=row.feedback,
+                mistake=row.mistake, manual=row.manual)
+
+
+def _decode(row: sa.Row) -> PartRecord:
+    return PartRecord(problem_id=row.problem_id, part=row.part, score=row.score, max_score=row.max_score,
+                      verdict=row.verdict, feedback=row.feedback, mistake=row.mistake, manual=bool(row.manual),
+                      given=None if row.given is None else json.loads(row.given),
+                      expected=None if row.expected is None else json.loads(row.expected))
 
 
 def _private_file(path: Path) -> None:

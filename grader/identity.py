@@ -15,8 +15,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
+
+from grader.outcomes import IdentityStatus
 
 __all__ = ["STAMP_KEY", "IdentityCheck", "IdentityStatus", "RosterStamps", "notebook_stamp", "stamp", "stamp_in_bytes"]
 
@@ -48,13 +49,6 @@ def stamp_in_bytes(data: bytes) -> str | None:
     return notebook_stamp(raw.get("metadata")) if isinstance(raw, dict) else None
 
 
-class IdentityStatus(str, Enum):
-    MATCH = "match"                  # released to this student
-    OTHER_STUDENT = "other_student"  # released to another student on the roster
-    UNKNOWN_STAMP = "unknown_stamp"  # a stamp of nobody on the roster: altered, or another course or assignment
-    UNSTAMPED = "unstamped"          # no stamp: released before stamps existed, or removed
-
-
 @dataclass(frozen=True)
 class IdentityCheck:
     """What a notebook's stamp says about the student who hands it in."""
@@ -64,10 +58,9 @@ class IdentityCheck:
     released_to: str = ""  # the roster student it was released to, when that is someone else
 
     @classmethod
-    def stored(cls, student_id: str, status: str | None, released_to: str = "") -> IdentityCheck | None:
+    def stored(cls, student_id: str, status: IdentityStatus | None, released_to: str = "") -> IdentityCheck | None:
         """The check as a gradebook row keeps it (None for a row graded before stamps were checked)."""
-        known = {s.value: s for s in IdentityStatus}
-        return cls(student_id, known[status], released_to or "") if status in known else None
+        return None if status is None else cls(student_id, IdentityStatus(status), released_to or "")
 
     @property
     def flagged(self) -> bool:

@@ -25,6 +25,7 @@ from grader.late import Deadlines, Lateness, deadlines, moment
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
+from grader.outcomes import RunStatus, ValidationStatus
 from grader.private import FILE_MODE, private_folder
 from grader.problems import families
 from grader.sandbox.job import Limits
@@ -36,7 +37,7 @@ __all__ = ["Inbox", "ProblemCheck", "SubmitResult", "ValidationReport", "check_s
 @dataclass
 class ProblemCheck:
     problem_id: str
-    status: str                 # answered | missing | wrong_form | error | pending | unknown
+    status: ValidationStatus
     messages: list[str] = field(default_factory=list)
 
 
@@ -46,14 +47,15 @@ class ValidationReport:
     assignment: str
     student_id: str
     problems: list[ProblemCheck] = field(default_factory=list)
-    run_status: str = "ok"
+    run_status: RunStatus = RunStatus.OK
     run_reason: str = ""
     errors: list[str] = field(default_factory=list)  # what cells outside the answer cells raised, and where
     identity: IdentityCheck | None = None  # whose notebook its release stamp says it is (None: not checked)
 
     @property
     def complete(self) -> bool:
-        return self.run_status == "ok" and not self.errors and all(p.status in ("answered", "pending") for p in self.problems)
+        return self.run_status == RunStatus.OK and not self.errors and all(
+            p.status in (ValidationStatus.ANSWERED, ValidationStatus.PENDING) for p in self.problems)
 
 
 @dataclass
@@ -108,7 +110,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
             questions.append(pid)
             continue
         if course is None and str(family_name) not in families():
-            report.problems.append(ProblemCheck(pid, "unknown", [
+            report.problems.append(ProblemCheck(pid, ValidationStatus.UNKNOWN, [
                 f"cannot check this problem here: its family {family_name!r} is the course's own; "
                 "validate inside the course folder, or with --course"]))
             continue
@@ -116,7 +118,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
             family = find_family(course, str(family_name))  # the course's own too, as every command finds them
             params = family.params(_params_in(nb, pid))
         except AutogradeError as exc:
-            report.problems.append(ProblemCheck(pid, "unknown", [f"cannot check this problem here: {exc}"]))
+            report.problems.append(ProblemCheck(pid, ValidationStatus.UNKNOWN, [f"cannot check this problem here: {exc}"]))
             continue
         slot_map[pid] = slots(pid, family, params)
         expected[pid] = (family, params)
@@ -129,10 +131,10 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
     for pid, problem_slots in slot_map.items():
         family, params = expected[pid]
         parts = family.parts(params)
-        check = ProblemCheck(pid, "answered", list(outcome.notes.get(pid, [])))
+        check = ProblemCheck(pid, ValidationStatus.ANSWERED, list(outcome.notes.get(pid, [])))
         if pid in raised:  # said first, as grading says it: an unset variable is its consequence
             check.messages.insert(0, raised[pid])
-            check.status = "error"
+            check.status = ValidationStatus.ERROR
         read = _read_parts(family, params, problem_slots, outcome.values)
         for slot in problem_slots:
             value = outcome.values.get(slot.variable, UNANSWERED)
@@ -141,16 +143,17 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
             if value == UNANSWERED or (value is None and not slot.none_is_answer):
                 check.messages.append(f"{slot.variable} was not set before the error." if pid in raised
                                       else f"{slot.variable} is not answered yet.")
-                check.status = "error" if pid in raised else "missing"
+                check.status = ValidationStatus.ERROR if pid in raised else ValidationStatus.MISSING
                 continue
             problem = _form_problem(family, params, parts, slot, value)
             if problem:
                 check.messages.append(f"{slot.variable}: {problem}")
-                check.status = "wrong_form" if check.status == "answered" else check.status
+                if check.status == ValidationStatus.ANSWERED:
+                    check.status = ValidationStatus.WRONG_FORM
         report.problems.append(check)
     for qid in questions:
         answered = bool(outcome.free_text.get(qid))
-        report.problems.append(ProblemCheck(qid, "pending" if answered else "missing",
+        report.problems.append(ProblemCheck(qid, ValidationStatus.PENDING if answered else ValidationStatus.MISSING,
                                             [] if answered else [f"{qid} (written answer) is not answered yet."]))
     return report
 

@@ -24,7 +24,7 @@ from grader.errors import FamilyError
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 
-__all__ = ["HandWork", "ProblemStats", "Variant", "choose", "hand_work", "problem_rng", "seed_words", "solved_variants",
+__all__ = ["HandWork", "Variant", "VariantSpread", "choose", "hand_work", "problem_rng", "seed_words", "solved_variants",
            "variant", "variants", "variant_stats"]
 
 
@@ -119,7 +119,7 @@ def solved_variants(secret: bytes, course: str, assignment: Assignment, student_
 
 
 @dataclass(frozen=True)
-class ProblemStats:
+class VariantSpread:
     """How varied one problem (or one alternative of a pool, over the students who got it) is across a roster."""
 
     problem_id: str
@@ -144,7 +144,7 @@ def _key(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def variant_stats(secret: bytes, course: str, assignment: Assignment, student_ids: Iterable[str]) -> list[ProblemStats]:
+def variant_stats(secret: bytes, course: str, assignment: Assignment, student_ids: Iterable[str]) -> list[VariantSpread]:
     student_ids = list(student_ids)
     out = []
     for problem in assignment.computed:
@@ -158,7 +158,7 @@ def variant_stats(secret: bytes, course: str, assignment: Assignment, student_id
     return out
 
 
-def _stats(problem: Problem, group: list[Variant]) -> ProblemStats:
+def _stats(problem: Problem, group: list[Variant]) -> VariantSpread:
     params, answers, degenerate = Counter(), Counter(), None
     for v in group:
         params[v.params.model_dump_json()] += 1
@@ -167,7 +167,7 @@ def _stats(problem: Problem, group: list[Variant]) -> ProblemStats:
     n = len(group)
     pairs = n * (n - 1)
     share = sum(c * (c - 1) for c in answers.values()) / pairs if pairs else 0.0
-    return ProblemStats(problem.id, problem.family.name, n, len(params), len(answers), share, problem.alternative,
+    return VariantSpread(problem.id, problem.family.name, n, len(params), len(answers), share, problem.alternative,
                         degenerate)
 
 

@@ -24,8 +24,8 @@ def test_the_demo_runs_the_whole_story_in_its_scratch_copy(tmp_path, monkeypatch
 
     book = Gradebook("gradebook.db", folder)
     subs = {s.student_id: s for s in book.submissions(demo.ASSIGNMENT)}
-    mistakes = {sid: {r["mistake"] for r in book.results(s.id) if r["mistake"]} for sid, s in subs.items()}
-    by_hand = {sid: sum(r["max_score"] for r in book.results(s.id) if r["manual"]) for sid, s in subs.items()}
+    mistakes = {sid: {r.mistake for r in book.part_rows(s.id) if r.mistake} for sid, s in subs.items()}
+    by_hand = {sid: sum(r.max_score for r in book.part_rows(s.id) if r.manual) for sid, s in subs.items()}
     book.close()
     assert sorted(subs) == ["s001", "s002", "s003", "s004", "s005", "s006"]
     auto = subs["s001"].max_score - by_hand["s001"]

@@ -18,9 +18,11 @@ from grader.generate import release_path
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
 from grader.identity import STAMP_KEY, IdentityStatus, RosterStamps, stamp
+from grader.outcomes import SubmissionStatus
 from grader.report.export import export
 from grader.report.report import write_report
 from grader.submit import submit, validate
+from tests.fixtures import old_gradebook
 
 STUDENTS = ("s001", "s002", "s008")
 
@@ -128,19 +130,15 @@ def test_the_csv_and_json_exports_say_whose_notebook_it_was_and_the_canvas_file_
 
 
 def test_a_gradebook_from_before_stamps_opens_with_the_new_columns(tmp_path):
-    book = Gradebook("gradebook.db", tmp_path)
-    book.record(assignment="a1", student_id="s001", path="x.ipynb", sha256="1", submitted_at="t", status="graded")
-    with book.engine.begin() as conn:
-        for column in ("identity", "released_to"):
-            conn.exec_driver_sql(f"ALTER TABLE submissions DROP COLUMN {column}")
-    book.close()
+    old_gradebook.load(tmp_path / "gradebook.db", without=("identity", "released_to"))  # today's, less the stamp's columns
     book = Gradebook("gradebook.db", tmp_path)
     try:
-        (old,) = book.submissions("a1")
-        assert (old.identity, old.released_to) == (None, "")
-        book.record(assignment="a1", student_id="s002", path="y.ipynb", sha256="1", submitted_at="t", status="graded",
-                    identity="other_student", released_to="s001")
-        assert book.submissions("a1")[-1].released_to == "s001"
+        old = book.submissions("a1")
+        assert len(old) == 5 and {(s.identity, s.released_to) for s in old} == {(None, "")}
+        book.record(assignment="a1", student_id="s009", path="y.ipynb", sha256="1", submitted_at="t",
+                    status=SubmissionStatus.GRADED, identity=IdentityStatus.OTHER_STUDENT, released_to="s001")
+        new = next(s for s in book.submissions("a1") if s.student_id == "s009")
+        assert (new.identity, new.released_to) == (IdentityStatus.OTHER_STUDENT, "s001")
     finally:
         book.close()
 

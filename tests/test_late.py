@@ -3,9 +3,7 @@ the extensions file with its one-line errors; what submit says of a late file.""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -17,8 +15,10 @@ from grader.errors import ConfigError
 from grader.generate import generate, release_path
 from grader.gradebook import Gradebook, LateMark
 from grader.late import Deadline, LateConfig, deadlines, load_extensions, parse_duration, parse_moment, submission_time
+from grader.outcomes import Verdict
 from grader.submit import submit
 from tests.conftest import LATE_ASSIGNMENT, SMALL_ASSIGNMENT
+from tests.fixtures import old_gradebook
 
 UTC = dt.UTC
 DUE = dt.datetime(2030, 1, 31, 23, 59, tzinfo=UTC)
@@ -203,27 +203,17 @@ def test_the_submit_command_says_a_file_is_late_and_keeps_it(make_course, dates,
 
 
 def test_a_gradebook_from_before_late_work_opens_with_its_rows_and_hand_grades_and_grade_marks_them(tmp_path):
+    # today's gradebook without the columns late work added: opening it adds them, nothing typed in is lost
+    old_gradebook.load(tmp_path / "old.db", without=("due_at", "late_days", "penalty_percent", "identity", "released_to"))
     book = Gradebook("old.db", tmp_path)
-    book.record(assignment="a1", student_id="s01", path="submitted/s01/a1/2030-02-02T10-00-00Z/a1.ipynb", sha256="1",
-                submitted_at="2030-02-02T10-00-00Z", status="graded", rows=[
-                    dict(problem_id="q1", part="out_channels", given=1, expected=1, score=2.0, max_score=2.0,
-                         verdict="correct", feedback="", mistake=None, manual=False),
-                    dict(problem_id="q3", part="answer", given="why", expected=None, score=0.0, max_score=2.0,
-                         verdict="pending", feedback="", mistake=None, manual=True)])
-    (sub,) = book.submissions("a1")
-    assert book.set_manual(sub.id, "q3", "answer", 1.5, "good")
-    book.close()
-    with contextlib.closing(sqlite3.connect(tmp_path / "old.db")) as db:  # as part B's columns were not there
-        for column in ("due_at", "late_days", "penalty_percent", "identity", "released_to"):
-            db.execute(f"ALTER TABLE submissions DROP COLUMN {column}")
-    book = Gradebook("old.db", tmp_path)  # opens, and gains them: nothing typed in is lost
     try:
-        (old,) = book.submissions("a1")
-        assert (old.score, old.late_days, old.penalty_percent, old.due_at) == (3.5, None, 0.0, None)
-        assert {r["part"]: (r["score"], r["feedback"]) for r in book.results(old.id)}["answer"] == (1.5, "good")
+        (old,) = (s for s in book.submissions("a1") if s.student_id == "s001")
+        assert (old.score, old.late_days, old.penalty_percent, old.due_at, old.identity) == (5.5, None, 0.0, None, None)
+        hand = {r.part: (r.score, r.verdict, r.feedback) for r in book.part_rows(old.id)}["answer"]
+        assert hand == (1.5, Verdict.MANUAL, "Equivariance, yes; say why it saves parameters.")
         # what grade does for a submission already graded: the late rule marks it, nothing is run again
-        book.set_late("a1", [("s01", old.path, LateMark(DUE.isoformat(), 2, 20.0))])
-        (marked,) = book.submissions("a1")
-        assert (marked.late_days, marked.penalty_percent, marked.score) == (2, 20.0, pytest.approx(2.8))
+        book.set_late("a1", [("s001", old.path, LateMark(DUE.isoformat(), 2, 20.0))])
+        (marked,) = (s for s in book.submissions("a1") if s.student_id == "s001")
+        assert (marked.late_days, marked.penalty_percent, marked.score) == (2, 20.0, pytest.approx(4.4))
     finally:
         book.close()

@@ -188,8 +188,8 @@ def test_a_pool_is_graded_exported_and_reported_per_alternative(make_course, mon
     try:
         assert book.variant_alternatives("a1") == {(sid, "q2"): chosen[sid] for sid in STUDENTS[:12]}
         for sub in book.submissions("a1"):
-            rows = [r for r in book.results(sub.id) if not r["manual"]]
-            assert rows and all(r["verdict"] == "correct" for r in rows), sub.student_id
+            rows = [r for r in book.part_rows(sub.id) if not r.manual]
+            assert rows and all(r.verdict == "correct" for r in rows), sub.student_id
     finally:
         book.close()
 

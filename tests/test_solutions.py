@@ -50,10 +50,10 @@ def test_the_solution_notebook_scores_full_marks_for_every_variant(demo_course, 
     for sid, (sub, rows) in found.items():
         assert sub.status == "graded", (sid, sub.reason)
         for key, row in rows.items():
-            if row["manual"]:
-                assert row["verdict"] == "pending", (sid, key)
+            if row.manual:
+                assert row.verdict == "pending", (sid, key)
             else:
-                assert row["verdict"] == "correct", (sid, key, row["given"], row["expected"], row["feedback"])
+                assert row.verdict == "correct", (sid, key, row.given, row.expected, row.feedback)
     _every_alternative_was_graded(demo_course, assignment)
 
 

@@ -14,6 +14,8 @@ from grader.cli.common import CourseOption, app, course_at, err, fail, optional_
 from grader.errors import AutogradeError
 from grader.generate import generate as generate_notebooks
 from grader.identity import IdentityCheck
+from grader.outcomes import RunStatus
+from grader.outcomes import ValidationStatus as V
 from grader.submit import ValidationReport
 from grader.submit import submit as submit_notebook
 from grader.submit import validate as validate_notebook
@@ -101,19 +103,19 @@ def variants(
 
 
 def _print_report(report: ValidationReport) -> None:
-    styles = {"answered": "green", "pending": "green", "missing": "yellow", "wrong_form": "red", "error": "red", "unknown": "dim"}
+    styles = {V.ANSWERED: "green", V.PENDING: "green", V.MISSING: "yellow", V.WRONG_FORM: "red", V.ERROR: "red", V.UNKNOWN: "dim"}
     table = Table(title=f"{report.assignment} ({report.student_id}): {Path(report.notebook).name}", title_justify="left")
     table.add_column("problem")
     table.add_column("status")
     table.add_column("details", overflow="fold")
     for p in report.problems:
-        label = {"pending": "answered (graded by hand)", "wrong_form": "wrong type or shape",
-                 "error": "raised an error"}.get(p.status, p.status)
+        label = {V.PENDING: "answered (graded by hand)", V.WRONG_FORM: "wrong type or shape",
+                 V.ERROR: "raised an error"}.get(p.status, p.status)
         table.add_row(p.problem_id, f"[{styles[p.status]}]{label}[/]", escape(" ".join(p.messages)))
     out.print(table)
     for line in report.errors:
         err.print(f"[red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
-    if report.run_status != "ok":
+    if report.run_status != RunStatus.OK:
         err.print(f"[red]the notebook did not run to the end:[/] {report.run_reason}", highlight=False)
     _print_identity(report.identity)
     out.print("Every answer is there and has the right form (this does not say whether it is right)."

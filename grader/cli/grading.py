@@ -14,6 +14,7 @@ from rich.table import Table
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
 from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
+from grader.outcomes import RunStatus, SubmissionStatus
 
 
 class _BatchDisplay:
@@ -46,15 +47,14 @@ class _BatchDisplay:
         for layer, state in outcome.sandbox.items():
             if state != "on":
                 self.weak_layers.setdefault(layer, set()).add(state)
-        status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
-        self.counts[status] += 1
+        self.counts[SubmissionStatus.of_run(outcome.status)] += 1
         self.unreadable += [f"{planned.student.student_id} {r.problem_id}/{r.part}" for r in rows if r.result.unreadable]
         score = sum(r.result.score for r in rows)
         top = sum(r.result.max_score for r in rows)
         if self.task is not None:
             self.progress.update(self.task, completed=done)
         else:
-            note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
+            note = f" ({outcome.status}: {outcome.reason})" if outcome.status != RunStatus.OK else ""
             err.print(f"[{done}/{total}] {planned.student.student_id}: {score_text(score)}/{score_text(top)}{note}",
                       highlight=False)
 

@@ -19,11 +19,12 @@ from grader.config import SAFE_ID, Course, Student
 from grader.errors import FamilyError, ReleaseChangedError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
-from grader.gradebook import Gradebook, LateMark
+from grader.gradebook import Gradebook, LateMark, PartRecord
 from grader.identity import IdentityCheck, RosterStamps, stamp_in_bytes
 from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
+from grader.outcomes import RunStatus, SubmissionStatus, Verdict
 from grader.releases import ReleaseRecord, changes_message, fingerprints
 from grader.sandbox.job import Limits, Sandbox
 from grader.sandbox.limits import sandbox_for
@@ -79,20 +80,21 @@ def discover(submitted: Path, assignment: str) -> list[Found]:
     return sorted(found, key=lambda f: (f.student_id, f.submitted_at, str(f.path)))
 
 
-def row_of(row: PartRow) -> dict:
+def row_of(row: PartRow) -> PartRecord:
+    """A scored part as the gradebook keeps it."""
     r = row.result
     if row.manual:
-        verdict = "pending" if r.pending else "unanswered"
+        verdict = Verdict.PENDING if r.pending else Verdict.UNANSWERED
     elif not r.answered:
-        verdict = "unanswered"
+        verdict = Verdict.UNANSWERED
     elif r.correct:
-        verdict = "correct"
+        verdict = Verdict.CORRECT
     elif r.carried:
-        verdict = "carried"
+        verdict = Verdict.CARRIED
     else:
-        verdict = "partial" if r.score > 0 else "wrong"
-    return dict(problem_id=row.problem_id, part=row.part, given=r.given, expected=r.expected, score=r.score,
-                max_score=r.max_score, verdict=verdict, feedback=r.feedback, mistake=r.mistake, manual=row.manual)
+        verdict = Verdict.PARTIAL if r.score > 0 else Verdict.WRONG
+    return PartRecord(problem_id=row.problem_id, part=row.part, given=r.given, expected=r.expected, score=r.score,
+                      max_score=r.max_score, verdict=verdict, feedback=r.feedback, mistake=r.mistake, manual=row.manual)
 
 
 @dataclass
@@ -231,17 +233,17 @@ class Batch:
         self.gradebook.add_students((s.student_id, s.name, s.email) for s in self.course.roster())
         for f in self.unknown:
             self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
-                                  submitted_at=f.submitted_at, status="not_on_roster",
+                                  submitted_at=f.submitted_at, status=SubmissionStatus.NOT_ON_ROSTER,
                                   reason=f"{f.student_id} is not on the roster: reported, not graded")
         for f, reason in self.unreadable:
             self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
-                                  submitted_at=f.submitted_at, status="invalid", reason=reason)
+                                  submitted_at=f.submitted_at, status=SubmissionStatus.INVALID, reason=reason)
         for f in self.superseded:
             self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
-                                  submitted_at=f.submitted_at, status="superseded", reason="a later submission was graded")
+                                  submitted_at=f.submitted_at, status=SubmissionStatus.SUPERSEDED, reason="a later submission was graded")
         for f in self.after_cutoff:
             self.gradebook.record(assignment=name, student_id=f.student_id, path=str(f.path), sha256="",
-                                  submitted_at=f.submitted_at, status="after_cutoff", late=self.late_mark(f, graded=False),
+                                  submitted_at=f.submitted_at, status=SubmissionStatus.AFTER_CUTOFF, late=self.late_mark(f, graded=False),
                                   reason=f"submitted {shown(f.when)}, after the cutoff ({shown(self.lateness[f.path].deadline.cutoff)}): "
                                          "kept, not graded (grade --include-after-cutoff grades it)")
         # an extension granted or a policy changed since: re-mark what is not graded again
@@ -250,12 +252,12 @@ class Batch:
     def record(self, planned: Planned, outcome: ExecutionOutcome, rows: Iterable[PartRow]) -> None:
         if self.gradebook is None:
             return
-        status = "invalid" if outcome.status == "invalid" else ("failed" if outcome.status == "failed" else "graded")
+        status = SubmissionStatus.of_run(RunStatus(outcome.status))
         self.gradebook.record(assignment=self.assignment.name, student_id=planned.student.student_id,
                               variants={pid: (v.family.name, planned.job.params[pid]) for pid, v in planned.variants.items()},
                               path=str(planned.found.path), sha256=planned.sha256, submitted_at=planned.found.submitted_at,
                               status=status, reason=outcome.reason, rows=[row_of(r) for r in rows],
                               seconds=outcome.seconds, executor=outcome.executor, late=self.late_mark(planned.found),
                               alternatives=planned.job.alternatives,
-                              identity=planned.identity.status.value if planned.identity else None,
+                              identity=planned.identity.status if planned.identity else None,
                               released_to=planned.identity.released_to if planned.identity else "")

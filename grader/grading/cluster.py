@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 
 from grader.errors import AutogradeError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.outcomes import RunStatus
 
 __all__ = ["connect", "run_jobs_on_cluster"]
 
@@ -74,7 +75,7 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
                     futures[retry] = (index, 2)
                     pending.add(retry)
                     continue
-                outcome = ExecutionOutcome(key=jobs[index].key, status="failed",
+                outcome = ExecutionOutcome(key=jobs[index].key, status=RunStatus.FAILED,
                                            reason="the grading worker died twice while running this submission")
             except Exception as exc:  # noqa: BLE001 - one broken task must not end the batch
                 if future.status != "error":
@@ -82,7 +83,7 @@ def run_jobs_on_cluster(jobs: Sequence[SubmissionJob], address: str) -> Iterator
                     # away). Not this submission's doing, so it and the rest stay unrecorded; a rerun grades them
                     why = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
                     raise AutogradeError(f"lost the Dask scheduler at {address} mid-batch ({why})"[:500]) from None
-                outcome = ExecutionOutcome(key=jobs[index].key, status="failed",
+                outcome = ExecutionOutcome(key=jobs[index].key, status=RunStatus.FAILED,
                                            reason=f"grader error on the cluster: {type(exc).__name__}: {exc}"[:500])
             yield index, outcome
     finally:

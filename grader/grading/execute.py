@@ -17,6 +17,7 @@ from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
 from grader.notebook.slots import Slot, parse_collected
+from grader.outcomes import RunStatus
 from grader.sandbox.job import CellError, Limits, RunJob, RunResult, Sandbox
 from grader.sandbox.limits import sandbox_for
 from grader.sandbox.literal import read_literals
@@ -45,7 +46,7 @@ class ExecutionOutcome:
     """Plain results: status, the collected answer values, free text, and notes for the student."""
 
     key: str
-    status: str = "ok"                   # ok | timeout | died | failed | invalid
+    status: RunStatus = RunStatus.OK
     reason: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     free_text: dict[str, str | None] = field(default_factory=dict)
@@ -83,7 +84,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     try:
         submitted = read_notebook(job.data, name=job.key)
     except SubmissionError as exc:
-        outcome.status, outcome.reason = "invalid", str(exc)
+        outcome.status, outcome.reason = RunStatus.INVALID, str(exc)
         return outcome
     instructor = grading_reference(job.params, job.slots, list(job.questions), job.alternatives)
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
@@ -96,7 +97,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
         local = sandbox_for(None)
         sandbox = Sandbox(hide=tuple(dict.fromkeys(job.sandbox.hide + local.hide)), keep=job.sandbox.keep)
         run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
-    outcome.status, outcome.reason, outcome.executor = run.status, run.reason, run.executor
+    outcome.status, outcome.reason, outcome.executor = RunStatus(run.status), run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots

@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.outcomes import RunStatus
 
 __all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
 
@@ -107,7 +108,7 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
         with _new_pool(executor, 1) as alone:
             yield from _run(alone, task, jobs, [i], 1, again)
             if again:
-                yield i, ExecutionOutcome(key=jobs[i].key, status="failed",
+                yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED,
                                           reason="the grading worker died while running this submission, twice (once alone)")
     stop_workers()
 
@@ -132,7 +133,7 @@ def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob
                 suspects.append(i)
                 broken = True
             except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
-                yield i, ExecutionOutcome(key=jobs[i].key, status="failed", reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
+                yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED, reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
         if broken:
             suspects.extend(futures.values())
             return queue

@@ -10,15 +10,16 @@ from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import CheckResult, PartResult, check, split_points, storable, unreadable
 from grader.grading.execute import ExecutionOutcome
 from grader.notebook.slots import Slot, to_answer
+from grader.outcomes import RunStatus, SubmissionStatus
 from grader.variants import Variant
 
 __all__ = ["PartRow", "ScoringPolicy", "SubmissionResult", "manual_part", "part_rows", "score_problem"]
 
 RUN_TROUBLE = {
-    "timeout": "the notebook ran out of time",
-    "died": "the kernel died",
-    "failed": "the notebook could not be run",
-    "invalid": "the submission could not be read",
+    RunStatus.TIMEOUT: "the notebook ran out of time",
+    RunStatus.DIED: "the kernel died",
+    RunStatus.FAILED: "the notebook could not be run",
+    RunStatus.INVALID: "the submission could not be read",
 }
 
 
@@ -44,7 +45,7 @@ class SubmissionResult:
 
     student_id: str
     assignment: str
-    status: str                           # graded | failed | invalid | not_on_roster
+    status: SubmissionStatus
     reason: str = ""
     rows: list[PartRow] = field(default_factory=list)
     seconds: float = 0.0

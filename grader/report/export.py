@@ -25,6 +25,7 @@ from typing import Any
 
 from grader.assignment import Assignment, Pool, QuestionConfig, load_assignment
 from grader.config import Course
+from grader.outcomes import GradeStatus, Verdict
 from grader.report.records import StudentRecord, opened, points, points_possible, student_records, write_atomic
 
 PEOPLE = 2
@@ -64,7 +65,7 @@ def _csv(rows: list[list[Any]]) -> str:
 
 def _waiting(r: StudentRecord) -> set[str]:
     """Problems with a part still to be graded by hand: no score yet, rather than a 0 that looks final."""
-    return {row["problem_id"] for row in r.rows if row["verdict"] == "pending"}
+    return {row.problem_id for row in r.rows if row.verdict == Verdict.PENDING}
 
 
 def _when(r: StudentRecord) -> str:
@@ -122,10 +123,10 @@ def canvas_text(assignment: Assignment, records: list[StudentRecord], include_pe
         [CANVAS_POINTS_ROW, "", "", "", "", points(points_possible(assignment, records), PEOPLE)],
     ]
     for r in records:
-        if r.status == "not_on_roster":
+        if r.status == GradeStatus.NOT_ON_ROSTER:
             continue
         canvas_id, sis_id, login = _lms_ids(r) or ("", r.student_id, r.email)
-        withheld = r.grade_status == "pending" and not include_pending
+        withheld = r.grade_status == GradeStatus.PENDING and not include_pending
         rows.append([r.name or r.student_id, canvas_id, sis_id, login, "", "" if withheld else points(r.score, PEOPLE)])
     return _csv(rows)
 
@@ -154,16 +155,16 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
             "penalty": _number(r.penalty), "penalty_percent": _number(r.penalty_percent) if sub else None,
             # what the release stamp said (grader.identity; None: not checked) and, if another's, whose
             "identity": sub.identity if sub else None, "released_to": (sub.released_to or None) if sub else None,
-            "pending": r.grade_status == "pending", "pending_points": _number(r.pending_points) if r.rows else None,
+            "pending": r.grade_status == GradeStatus.PENDING, "pending_points": _number(r.pending_points) if r.rows else None,
             "score": _number(r.score), "score_before_penalty": _number(r.raw_score), "max": _number(r.max_score),
             "problems": [{
                 "id": pid, "score": None if pid in _waiting(r) else _number(got), "max": _number(top),
                 **({"alternative": r.alternative(pid)} if pid in pools else {}),
                 "parts": [{
-                    "part": row["part"], "score": _number(row["score"]), "max": _number(row["max_score"]),
-                    "verdict": row["verdict"], "mistake": row["mistake"], "feedback": row["feedback"],
-                    "manual": bool(row["manual"]), "given": row["given"], "expected": row["expected"],
-                } for row in r.rows if row["problem_id"] == pid],
+                    "part": row.part, "score": _number(row.score), "max": _number(row.max_score),
+                    "verdict": row.verdict, "mistake": row.mistake, "feedback": row.feedback,
+                    "manual": row.manual, "given": row.given, "expected": row.expected,
+                } for row in r.rows if row.problem_id == pid],
             } for pid, (got, top) in per_problem.items()],
         })
     return {
@@ -192,7 +193,7 @@ def export(course: Course, assignment_name: str, fmt: ExportFormat | str = Expor
     assignment = load_assignment(course, assignment_name)
     with opened(course) as book:
         records = student_records(course, assignment, book)
-    pending = tuple(r.student_id for r in records if r.grade_status == "pending")
+    pending = tuple(r.student_id for r in records if r.grade_status == GradeStatus.PENDING)
     withheld, unmatched = (), ()
     if fmt is ExportFormat.csv:
         data = csv_text(assignment, records).encode("utf-8-sig")  # the mark tells a spreadsheet it is UTF-8
@@ -204,5 +205,5 @@ def export(course: Course, assignment_name: str, fmt: ExportFormat | str = Expor
         data = json_text(course, assignment, records).encode("utf-8")
     path = Path(out) if out else course.folder("exports") / f"{assignment.name}{SUFFIX[fmt]}"
     write_atomic(path, data)
-    return ExportResult(path, fmt, len(records), sum(r.status == "missing" for r in records), len(pending),
+    return ExportResult(path, fmt, len(records), sum(r.status == GradeStatus.MISSING for r in records), len(pending),
                         withheld, unmatched)

@@ -27,10 +27,12 @@ from grader.answers import show
 from grader.assignment import Assignment, Pool, Problem, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
+from grader.gradebook import PartRecord
 from grader.identity import IdentityCheck
 from grader.late import deadlines, shown
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import digest, read_notebook, read_submission_bytes
+from grader.outcomes import GradeStatus, Verdict
 from grader.report.bounds import page_budget, shortened_notebook
 from grader.report.markup import SanitisedHTML, Typesetter, clean_html
 from grader.report.records import StudentRecord, graded_problem, opened, points, student_records, write_atomic
@@ -38,22 +40,22 @@ from grader.report.records import StudentRecord, graded_problem, opened, points,
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
 
 HERE = Path(__file__).parent
-PAGE_STATUSES = ("graded", "failed", "invalid")
+PAGE_STATUSES = (GradeStatus.GRADED, GradeStatus.FAILED, GradeStatus.INVALID)
 MAX_SHOWN = 300
 """A value longer than this is cut in the page: the notebook above shows the whole answer."""
 
 LABELS = {
-    "correct": "correct",
-    "partial": "partly right",
-    "wrong": "wrong",
-    "carried": "carried forward",
-    "unanswered": "not answered",
-    "pending": "pending: graded by hand",
-    "manual": "graded by hand",
+    Verdict.CORRECT: "correct",
+    Verdict.PARTIAL: "partly right",
+    Verdict.WRONG: "wrong",
+    Verdict.CARRIED: "carried forward",
+    Verdict.UNANSWERED: "not answered",
+    Verdict.PENDING: "pending: graded by hand",
+    Verdict.MANUAL: "graded by hand",
 }
 
 
-def expected_visible(policy: str, verdict: str, closes: dt.datetime | None, now: dt.datetime) -> bool:
+def expected_visible(policy: str, verdict: Verdict, closes: dt.datetime | None, now: dt.datetime) -> bool:
     """Whether a part's expected value (or, under ``feedback.show_solution``, a worked solution) may be shown.
 
     ``closes`` is when submissions close for this student (:attr:`grader.late.Deadline.closes`: their
@@ -66,7 +68,7 @@ def expected_visible(policy: str, verdict: str, closes: dt.datetime | None, now:
         return True
     if policy == "never" or closes is None or now <= closes:
         return False
-    return policy == "after_due" or verdict != "correct"
+    return policy == "after_due" or verdict != Verdict.CORRECT
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class PartView:
     part: str
     score: str
     max: str
-    verdict: str
+    verdict: Verdict
     label: str
     feedback: str
     given: str | None
@@ -151,12 +153,12 @@ class FeedbackWriter:
         closes = self.closes(record.student_id)
         views = []
         for item in self.assignment.problems:
-            rows = [r for r in record.rows if r["problem_id"] == item.id]
+            rows = [r for r in record.rows if r.problem_id == item.id]
             if not rows:
                 continue
             parts = tuple(self._part(r, closes) for r in rows)
-            got, top = sum(r["score"] for r in rows), sum(r["max_score"] for r in rows)
-            if any(r["verdict"] == "pending" for r in rows):
+            got, top = sum(r.score for r in rows), sum(r.max_score for r in rows)
+            if any(r.verdict == Verdict.PENDING for r in rows):
                 state = "waiting"
             else:
                 state = "full" if got >= top - 1e-9 else ("some" if got > 0 else "none")
@@ -171,7 +173,7 @@ class FeedbackWriter:
 
     def _solution(self, problem: Problem, record: StudentRecord, state: str, closes: dt.datetime | None) -> Markup | None:
         """The worked solution for the parameters that were graded, when ``feedback.show_solution`` allows."""
-        verdict = "correct" if state == "full" else "wrong"
+        verdict = Verdict.CORRECT if state == "full" else Verdict.WRONG
         params = record.params.get(problem.id)
         if params is None or not expected_visible(self.solution_policy, verdict, closes, self.now):
             return None
@@ -183,16 +185,15 @@ class FeedbackWriter:
         except Exception as exc:  # noqa: BLE001 - a custom family's template: one problem's note, not a lost page
             return Markup("<p>The worked solution cannot be shown ({}).</p>").format(type(exc).__name__)
 
-    def _part(self, row: dict[str, Any], closes: dt.datetime | None) -> PartView:
-        verdict = row["verdict"]
-        manual = bool(row["manual"])
-        feedback = row["feedback"] or ""
-        if verdict == "pending":
+    def _part(self, row: PartRecord, closes: dt.datetime | None) -> PartView:
+        verdict = row.verdict
+        feedback = row.feedback or ""
+        if verdict == Verdict.PENDING:
             feedback = "Pending: a grader will read your answer."
-        show = not manual and row["expected"] is not None and expected_visible(self.policy, verdict, closes, self.now)
-        given = None if manual or row["given"] is None else _shown(row["given"])
-        return PartView(row["part"], points(row["score"]), points(row["max_score"]), verdict,
-                        LABELS.get(verdict, verdict), feedback, given, _shown(row["expected"]) if show else None)
+        show = not row.manual and row.expected is not None and expected_visible(self.policy, verdict, closes, self.now)
+        given = None if row.manual or row.given is None else _shown(row.given)
+        return PartView(row.part, points(row.score), points(row.max_score), verdict,
+                        LABELS[verdict], feedback, given, _shown(row.expected) if show else None)
 
     def _closing(self, closes: dt.datetime) -> tuple[str, str]:
         """The moment answers may be shown, said before and after it: the due date where that is all
@@ -272,7 +273,7 @@ class FeedbackWriter:
         if record.penalty:
             late_note += f" Before the penalty: {points(record.raw_score)} points."
         status_note = ""
-        if record.status != "graded":
+        if record.status != GradeStatus.GRADED:
             status_note = f"This submission was {record.status}: {sub.reason}" if sub.reason else f"Status: {record.status}."
         identity = IdentityCheck.stored(record.student_id, sub.identity, sub.released_to)
         if identity is not None and identity.flagged:
@@ -292,7 +293,7 @@ class FeedbackWriter:
             max_score=points(record.max_score or 0.0),
             status_note=status_note,
             late_note=late_note,
-            pending=sum(1 for r in record.rows if r["verdict"] == "pending"),
+            pending=sum(1 for r in record.rows if r.verdict == Verdict.PENDING),
             expected_note=self._expected_note(self.closes(record.student_id)),
             solution_note=self._solution_note(self.closes(record.student_id)),
             notebook_note=notebook_note,

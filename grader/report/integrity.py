@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader.assignment import Assignment, load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError
+from grader.gradebook import PartRecord
 from grader.late import submission_time
+from grader.outcomes import SubmissionStatus, Verdict
 from grader.report.coincidence import MAX_CHANCE, Answers, Match, MatchKind, answer_key, match_problem, \
     null_distribution, pair_scores
 from grader.report.notebook_evidence import ClassNotebooks, read_class_notebooks
@@ -41,7 +43,7 @@ MIN_THRESHOLD = 3.0
 alone stays below it in a class of fewer than 999 students."""
 PERMUTATIONS = 100
 """Shuffles of the roster behind the expected number of chance pairs."""
-WRONG = frozenset({"wrong", "partial", "carried"})
+WRONG = frozenset({Verdict.WRONG, Verdict.PARTIAL, Verdict.CARRIED})
 """Gradebook verdicts of a part answered, but not right for the student's own variant."""
 
 
@@ -156,7 +158,7 @@ class ClassAnswers:
 
 
 def class_answers(assignment: Assignment, roster_variants: Mapping[str, Mapping[str, Variant]],
-                  rows: Mapping[str, Sequence[dict]], submitted_at: Mapping[str, str], sig_figs: int = 3,
+                  rows: Mapping[str, Sequence[PartRecord]], submitted_at: Mapping[str, str], sig_figs: int = 3,
                   graded_params: Mapping[tuple[str, str], dict] | None = None) -> ClassAnswers:
     """The roster's answers from the recomputed variants and the graded rows (``rows``: gradebook
     result rows of each graded student; ``graded_params``: the parameters each was graded with, to
@@ -169,7 +171,7 @@ def class_answers(assignment: Assignment, roster_variants: Mapping[str, Mapping[
         per_problem, seen = [], []
         for i, sid in enumerate(students):
             v = roster_variants[sid][pid]
-            student_rows = [r for r in rows.get(sid, ()) if r["problem_id"] == pid and not r["manual"]]
+            student_rows = [r for r in rows.get(sid, ()) if r.problem_id == pid and not r.manual]
             if graded_params is not None and student_rows and graded_params.get((sid, pid)) not in (
                     None, v.params.model_dump(mode="json")):
                 stale.add(pid)
@@ -184,22 +186,22 @@ def class_answers(assignment: Assignment, roster_variants: Mapping[str, Mapping[
     return ClassAnswers(students, problems, tuple(answers), tuple(shown), dict(submitted_at), notes)
 
 
-def _answers(index: int, v: Variant, rows: Sequence[dict], sig_figs: int) -> tuple[Answers, Shown]:
+def _answers(index: int, v: Variant, rows: Sequence[PartRecord], sig_figs: int) -> tuple[Answers, Shown]:
     parts = v.family.parts(v.params)
     right = {name: answer_key(part.expected, sig_figs) for name, part in parts.items()}
     mistakes = tuple({name: answer_key(value, sig_figs) for name, value in v.family.read(v.params, m.answer)[0].items()}
                      for m in v.family.mistakes(v.params))
     given, wrong, raw, named = {}, set(), {}, {}
     for row in rows:
-        name = row["part"]
-        key = answer_key(row["given"], sig_figs)
+        name = row.part
+        key = answer_key(row.given, sig_figs)
         if name not in parts or key is None:
             continue
-        given[name], raw[name] = key, row["given"]
-        if row["verdict"] in WRONG:
+        given[name], raw[name] = key, row.given
+        if row.verdict in WRONG:
             wrong.add(name)
-            if row.get("mistake"):
-                named[name] = row["mistake"]
+            if row.mistake:
+                named[name] = row.mistake
     answers = Answers(index, right, mistakes, given, frozenset(wrong))
     return answers, Shown(v.alternative, raw, named)
 
@@ -244,8 +246,8 @@ def check_integrity(course: Course, assignment_name: str, *, threshold: float | 
     secret, _ = course.secret()
     roster = [s.student_id for s in course.roster()]
     with opened(course) as book:
-        graded = {s.student_id: s for s in book.submissions(assignment.name) if s.status == "graded" and s.student_id in roster}
-        rows = {sid: book.results(sub.id) for sid, sub in graded.items()}
+        graded = {s.student_id: s for s in book.submissions(assignment.name) if s.status == SubmissionStatus.GRADED and s.student_id in roster}
+        rows = {sid: book.part_rows(sub.id) for sid, sub in graded.items()}
         graded_params = book.variant_params(assignment.name)
     roster_variants = {sid: variants(secret, course.config.course, assignment, sid) for sid in roster}
     when = {sid: (t.isoformat() if (t := submission_time(s.submitted_at)) else s.submitted_at) for sid, s in graded.items()}

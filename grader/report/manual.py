@@ -17,7 +17,8 @@ from pathlib import Path
 from grader.assignment import Assignment, QuestionConfig, load_assignment
 from grader.config import Course
 from grader.errors import ConfigError
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, PartRecord
+from grader.outcomes import Verdict
 from grader.report.records import opened, points, student_records, write_atomic
 
 __all__ = ["COLUMNS", "ManualExportResult", "ManualImportResult", "export_manual", "import_manual", "sheet_text"]
@@ -72,16 +73,16 @@ def sheet_text(course: Course, assignment: Assignment, book: Gradebook,
     count, used = 0, set()
     for record in student_records(course, assignment, book):
         for row in record.rows:
-            if row["verdict"] != "pending":
+            if row.verdict != Verdict.PENDING:
                 continue
-            question = assignment.problem(row["problem_id"])
+            question = assignment.problem(row.problem_id)
             prompt, rubric = (question.prompt.strip(), question.rubric) if isinstance(question, QuestionConfig) else ("", "")
-            key = (str(record.submission.id), row["problem_id"], row["part"])
+            key = (str(record.submission.id), row.problem_id, row.part)
             before = typed.get(key)
             if before is not None:
                 used.add(key)
-            writer.writerow([record.submission.id, record.student_id, row["problem_id"], row["part"],
-                             points(row["max_score"]), prompt, rubric, _inert(str(row["given"] or "")),
+            writer.writerow([record.submission.id, record.student_id, row.problem_id, row.part,
+                             points(row.max_score), prompt, rubric, _inert(str(row.given or "")),
                              before.score if before else "", before.feedback if before else ""])
             count += 1
     return buffer.getvalue(), count, used
@@ -133,13 +134,13 @@ def _why_lost(path: Path, key: Key, typed: _Typed, book: Gradebook, assignment: 
         every = {str(s.id) for s in book.submissions(assignment.name, latest_only=False)}
         why = f"{typed.student_id} handed in again since" if sub_text in every else f"it is not a submission of {assignment.name}"
         return f"{where} has no row in a new sheet: {why}"
-    recorded = next((r for r in book.results(latest[sub_text].id) if (r["problem_id"], r["part"]) == (pid, part)), None)
-    if recorded is None or recorded["verdict"] != "manual":
+    recorded = next((r for r in book.part_rows(latest[sub_text].id) if (r.problem_id, r.part) == (pid, part)), None)
+    if recorded is None or recorded.verdict != Verdict.MANUAL:
         return f"{where} has no row in a new sheet"
-    same_score = not typed.score or _number(typed.score) == recorded["score"]
-    if same_score and typed.feedback in ("", recorded["feedback"]):
+    same_score = not typed.score or _number(typed.score) == recorded.score
+    if same_score and typed.feedback in ("", recorded.feedback):
         return None  # imported already: the gradebook holds it
-    return f"{where}: it differs from the hand grade recorded ({points(recorded['score'])}); import the sheet first"
+    return f"{where}: it differs from the hand grade recorded ({points(recorded.score)}); import the sheet first"
 
 
 def _number(text: str) -> float | None:
@@ -186,7 +187,7 @@ def _check(path: Path, assignment: Assignment, book: Gradebook,
            rows: list[tuple[int, dict[str, str]]]) -> tuple[list[_Grade], int, list[str]]:
     latest = {s.id: s for s in book.submissions(assignment.name)}
     every = {s.id for s in book.submissions(assignment.name, latest_only=False)}
-    parts: dict[int, dict[tuple[str, str], dict]] = {}
+    parts: dict[int, dict[tuple[str, str], PartRecord]] = {}
     grades, errors, blank, seen = [], [], 0, {}
     for line, row in rows:
         where = f"{path}:{line}"
@@ -215,9 +216,9 @@ def _check(path: Path, assignment: Assignment, book: Gradebook,
             errors.append(f"{where}: {pid!r} is not a free-text question of {assignment.name} (those are: {known})")
             continue
         if sub_id not in parts:
-            parts[sub_id] = {(r["problem_id"], r["part"]): r for r in book.results(sub_id)}
+            parts[sub_id] = {(r.problem_id, r.part): r for r in book.part_rows(sub_id)}
         result = parts[sub_id].get((pid, part))
-        if result is None or not result["manual"]:
+        if result is None or not result.manual:
             errors.append(f"{where}: submission {sub_id} has no hand-graded part {pid}/{part}")
             continue
         score_text = row.get("score", "")
@@ -231,8 +232,8 @@ def _check(path: Path, assignment: Assignment, book: Gradebook,
         if not math.isfinite(score):
             errors.append(f"{where}: score {score_text!r} is not a number")
             continue
-        if not 0 <= score <= result["max_score"]:
-            errors.append(f"{where}: score {score_text} is outside 0..{points(result['max_score'])} for {pid}/{part}")
+        if not 0 <= score <= result.max_score:
+            errors.append(f"{where}: score {score_text} is outside 0..{points(result.max_score)} for {pid}/{part}")
             continue
         grades.append(_Grade(sub_id, pid, part, score, row.get("feedback", "")))
     return grades, blank, errors

@@ -15,13 +15,13 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.config import Course, Student
 from grader.errors import AutogradeError
-from grader.gradebook import Gradebook, SubmissionRecord
+from grader.gradebook import Gradebook, PartRecord, SubmissionRecord
 from grader.late import Deadline, Lateness, submission_time
+from grader.outcomes import GradeStatus, SubmissionStatus, Verdict
 from grader.private import private_folder
 
 __all__ = ["StudentRecord", "graded_problem", "lateness_of", "opened", "ordered_rows", "points", "points_possible", "student_records", "write_atomic"]
@@ -34,9 +34,9 @@ class StudentRecord:
     student_id: str
     name: str
     email: str
-    status: str
+    status: GradeStatus           # of the submission, or missing (never pending: see grade_status)
     submission: SubmissionRecord | None
-    rows: tuple[dict[str, Any], ...] = ()
+    rows: tuple[PartRecord, ...] = ()
     student: Student | None = None          # the roster's entry, with the student's LMS ids
     due: dt.datetime | None = None          # the assignment's own due date, to tell an extension
     alternatives: tuple[tuple[str, str], ...] = ()  # (pool problem id, the alternative graded), in assignment order
@@ -49,7 +49,7 @@ class StudentRecord:
     @property
     def raw_score(self) -> float | None:
         """The points of the parts, before any late penalty."""
-        return sum(r["score"] for r in self.rows) if self.rows else None
+        return sum(r.score for r in self.rows) if self.rows else None
 
     @property
     def penalty(self) -> float | None:
@@ -70,12 +70,12 @@ class StudentRecord:
     @property
     def pending_points(self) -> float:
         """Points of free-text parts still waiting for a hand grade: while any are, the total is provisional."""
-        return sum(r["max_score"] for r in self.rows if r["verdict"] == "pending")
+        return sum(r.max_score for r in self.rows if r.verdict == Verdict.PENDING)
 
     @property
-    def grade_status(self) -> str:
+    def grade_status(self) -> GradeStatus:
         """The submission's status, except that a graded total with hand grades to come is ``pending``."""
-        return "pending" if self.status == "graded" and self.pending_points else self.status
+        return GradeStatus.PENDING if self.status == GradeStatus.GRADED and self.pending_points else self.status
 
     @property
     def submitted_at(self) -> dt.datetime | None:
@@ -87,14 +87,14 @@ class StudentRecord:
 
     @property
     def max_score(self) -> float | None:
-        return sum(r["max_score"] for r in self.rows) if self.rows else None
+        return sum(r.max_score for r in self.rows) if self.rows else None
 
     def problem_scores(self) -> dict[str, tuple[float, float]]:
         """Points and maximum per problem id, for the problems that have rows."""
         totals: dict[str, tuple[float, float]] = {}
         for r in self.rows:
-            got, top = totals.get(r["problem_id"], (0.0, 0.0))
-            totals[r["problem_id"]] = (got + r["score"], top + r["max_score"])
+            got, top = totals.get(r.problem_id, (0.0, 0.0))
+            totals[r.problem_id] = (got + r.score, top + r.max_score)
         return totals
 
 
@@ -105,7 +105,7 @@ def lateness_of(sub: SubmissionRecord, due: dt.datetime | None) -> Lateness | No
         return None
     own = dt.datetime.fromisoformat(sub.due_at)
     deadline = Deadline(own, None, extended=due is not None and own != due)
-    return Lateness(submission_time(sub.submitted_at), deadline, sub.late_days, sub.status == "after_cutoff",
+    return Lateness(submission_time(sub.submitted_at), deadline, sub.late_days, sub.status == SubmissionStatus.AFTER_CUTOFF,
                     sub.penalty_percent or 0.0)
 
 
@@ -134,17 +134,17 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
         name, email = (roster[sid].name, roster[sid].email) if sid in roster else known.get(sid, ("", ""))
         sub = latest.get(sid)
         if sub is None:
-            records.append(StudentRecord(sid, name, email, "missing", None, student=roster.get(sid), due=assignment.due))
+            records.append(StudentRecord(sid, name, email, GradeStatus.MISSING, None, student=roster.get(sid), due=assignment.due))
             continue
-        rows = ordered_rows(assignment, book.results(sub.id), params.get(sid, {}), chosen.get(sid, {}))
+        rows = ordered_rows(assignment, book.part_rows(sub.id), params.get(sid, {}), chosen.get(sid, {}))
         alternatives = tuple((p.id, chosen[sid][p.id]) for p in assignment.pools if p.id in chosen.get(sid, {}))
-        records.append(StudentRecord(sid, name, email, sub.status, sub, tuple(rows), roster.get(sid), assignment.due,
+        records.append(StudentRecord(sid, name, email, GradeStatus(sub.status), sub, tuple(rows), roster.get(sid), assignment.due,
                                      alternatives, params.get(sid, {})))
     return records
 
 
-def ordered_rows(assignment: Assignment, rows: list[dict[str, Any]], params: dict[str, dict],
-                 alternatives: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def ordered_rows(assignment: Assignment, rows: list[PartRecord], params: dict[str, dict],
+                 alternatives: dict[str, str] | None = None) -> list[PartRecord]:
     """Rows by problem as the assignment lists them, parts as the student's variant lists them
     (``alternatives``: of each question pool, the alternative the student got)."""
     position = {p.id: i for i, p in enumerate(assignment.problems)}
@@ -153,8 +153,8 @@ def ordered_rows(assignment: Assignment, rows: list[dict[str, Any]], params: dic
         problem = graded_problem(item, (alternatives or {}).get(item.id))
         part_order[item.id] = _parts(problem, params.get(item.id)) if problem is not None else []
 
-    def key(row: dict[str, Any]) -> tuple:
-        pid, part = row["problem_id"], row["part"]
+    def key(row: PartRecord) -> tuple:
+        pid, part = row.problem_id, row.part
         parts = part_order.get(pid, [])
         return (position.get(pid, len(position)), pid, parts.index(part) if part in parts else len(parts), _natural(part))
 

@@ -13,19 +13,20 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from grader.assignment import Assignment, Pool, Problem
 from grader.errors import AutogradeError
-from grader.gradebook import Gradebook, SubmissionRecord
+from grader.gradebook import Gradebook, PartRecord, SubmissionRecord
 from grader.identity import IdentityCheck
+from grader.outcomes import SubmissionStatus, Verdict
 from grader.report.difficulty import MIN_N, MIN_SPREAD, ParamEffect, parameter_effects
 from grader.report.records import lateness_of
 
 __all__ = ["AssignmentStats", "Headline", "LateEntry", "MistakeStats", "PartStats", "ProblemStats", "Trouble", "assignment_stats",
            "headline"]
 
-TROUBLE = ("failed", "invalid", "not_on_roster", "after_cutoff")
+TROUBLE = (SubmissionStatus.FAILED, SubmissionStatus.INVALID, SubmissionStatus.NOT_ON_ROSTER, SubmissionStatus.AFTER_CUTOFF)
+"""Statuses of a submission listed with its reason, in this order."""
 
 
 @dataclass(frozen=True)
@@ -65,18 +66,18 @@ class PartStats:
     wrong: float = 0.0
     unanswered: float = 0.0
     pending: float = 0.0
-    verdicts: Counter = field(default_factory=Counter)
+    verdicts: Counter[Verdict] = field(default_factory=Counter)
 
-    def add(self, row: dict[str, Any]) -> None:
-        top, score, verdict = float(row["max_score"]), float(row["score"]), row["verdict"]
+    def add(self, row: PartRecord) -> None:
+        top, score, verdict = float(row.max_score), float(row.score), row.verdict
         self.points += top
         self.verdicts[verdict] += 1
-        if verdict == "pending":
+        if verdict == Verdict.PENDING:
             self.pending += top
-        elif verdict == "unanswered":
+        elif verdict == Verdict.UNANSWERED:
             self.unanswered += top - score
             self.earned += score
-        elif verdict == "carried":
+        elif verdict == Verdict.CARRIED:
             self.carried += score
             self.wrong += top - score
         else:
@@ -137,7 +138,7 @@ class Trouble:
     """A submission that was not graded normally, and why."""
 
     student_id: str
-    status: str
+    status: SubmissionStatus
     reason: str
     path: str
     submitted_at: str
@@ -148,7 +149,7 @@ class LateEntry:
     """A student whose submission came late, after the cutoff, or under an extension."""
 
     student_id: str
-    status: str
+    status: SubmissionStatus
     late_days: int | None
     penalty_percent: float
     extended: bool
@@ -186,15 +187,15 @@ class AssignmentStats:
                       key=lambda e: (not e.clear, -(e.spread or 0), e.problem_id, e.param))
 
 
-def _score(rows: list[dict[str, Any]]) -> float | None:
-    counted = [r for r in rows if r["verdict"] != "pending"]
-    top = sum(r["max_score"] for r in counted)
-    return sum(r["score"] for r in counted) / top if top else None
+def _score(rows: list[PartRecord]) -> float | None:
+    counted = [r for r in rows if r.verdict != Verdict.PENDING]
+    top = sum(r.max_score for r in counted)
+    return sum(r.score for r in counted) / top if top else None
 
 
-def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], roster: Iterable[str] | None) -> Headline:
+def _headline(subs: list[SubmissionRecord], results: dict[int, list[PartRecord]], roster: Iterable[str] | None) -> Headline:
     counts = Counter(s.status for s in subs)
-    graded = [s for s in subs if s.status == "graded"]
+    graded = [s for s in subs if s.status == SubmissionStatus.GRADED]
     # what the student gets: net of any late penalty
     scores = tuple(x * (1 - (s.penalty_percent or 0) / 100) for s in graded if (x := _score(results[s.id])) is not None)
     missing = None
@@ -202,9 +203,10 @@ def _headline(subs: list[SubmissionRecord], results: dict[int, list[dict]], rost
         submitted = {s.student_id for s in subs}
         missing = sum(1 for sid in roster if sid not in submitted)
     stamps = [s.graded_at for s in subs if s.graded_at]
-    return Headline(graded=counts["graded"], failed=counts["failed"], invalid=counts["invalid"],
-                    not_on_roster=counts["not_on_roster"], missing=missing, scores=scores,
-                    pending=sum(r["verdict"] == "pending" for s in graded for r in results[s.id]),
+    return Headline(graded=counts[SubmissionStatus.GRADED], failed=counts[SubmissionStatus.FAILED],
+                    invalid=counts[SubmissionStatus.INVALID], not_on_roster=counts[SubmissionStatus.NOT_ON_ROSTER],
+                    missing=missing, scores=scores,
+                    pending=sum(r.verdict == Verdict.PENDING for s in graded for r in results[s.id]),
                     last_graded=max(stamps) if stamps else None, late=sum(bool(s.late_days) for s in graded))
 
 
@@ -215,7 +217,7 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
     entries = []
     for s in every:
         late = lateness_of(s, assignment.due)
-        if late is None or s.id not in latest and s.status != "after_cutoff":
+        if late is None or s.id not in latest and s.status != SubmissionStatus.AFTER_CUTOFF:
             continue
         if late.late or late.after_cutoff or late.deadline.extended:
             note = late.describe() + ("" if s.id in latest else " Kept, not graded: an earlier submission was.")
@@ -227,7 +229,7 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
 def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
     """The report's headline alone: counts and scores of every latest submission in the gradebook."""
     subs = book.submissions(assignment_name)
-    return _headline(subs, {s.id: book.results(s.id) for s in subs}, roster)
+    return _headline(subs, {s.id: book.part_rows(s.id) for s in subs}, roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
@@ -256,19 +258,19 @@ def _message(problem: Problem | None, name: str, params: dict | None, feedback: 
     return feedback
 
 
-def _mistakes(pid: str, problem: Problem | None, rows: list[tuple[str, dict]], graded: int,
+def _mistakes(pid: str, problem: Problem | None, rows: list[tuple[str, PartRecord]], graded: int,
               params: dict[tuple[str, str], dict], top: int, label: str = "") -> tuple[MistakeStats, ...]:
     students: dict[str, set[str]] = defaultdict(set)
     parts: dict[str, set[str]] = defaultdict(set)
     example: dict[str, tuple[str, str]] = {}
     for sid, row in rows:
-        name = row.get("mistake")
+        name = row.mistake
         if not name:
             continue
         students[name].add(sid)
-        parts[name].add(row["part"])
+        parts[name].add(row.part)
         if name not in example or sid < example[name][0]:
-            example[name] = (sid, row["feedback"])
+            example[name] = (sid, row.feedback)
     ranked = sorted(students, key=lambda n: (-len(students[n]), n))[:top]
     return tuple(
         MistakeStats(problem_id=label or pid, name=n, students=len(students[n]), share=len(students[n]) / graded if graded else 0.0,
@@ -288,16 +290,16 @@ class _Limits:
     min_spread: float
 
 
-def _problem_stats(pid: str, title: str, problem: Problem | None, rows: list[tuple[str, dict]], limits: _Limits,
+def _problem_stats(pid: str, title: str, problem: Problem | None, rows: list[tuple[str, PartRecord]], limits: _Limits,
                    alternative: str | None = None) -> ProblemStats:
     label = pid if alternative is None else f"{pid}/{alternative}"
     params = limits.params
     total = PartStats(pid, None)
     by_part: dict[str, PartStats] = {}
-    per_student: dict[str, list[dict]] = defaultdict(list)
+    per_student: dict[str, list[PartRecord]] = defaultdict(list)
     for sid, row in rows:
         total.add(row)
-        by_part.setdefault(row["part"], PartStats(pid, row["part"])).add(row)
+        by_part.setdefault(row.part, PartStats(pid, row.part)).add(row)
         per_student[sid].append(row)
     students = sorted(per_student)
     names = _part_order(problem, set(by_part), [params[(sid, pid)] for sid in students if (sid, pid) in params])
@@ -312,12 +314,12 @@ def _problem_stats(pid: str, title: str, problem: Problem | None, rows: list[tup
                         effects=tuple(effects), alternative=alternative)
 
 
-def _pool_stats(pool: Pool, rows: list[tuple[str, dict]], chosen: dict[tuple[str, str], str], limits: _Limits) -> ProblemStats:
+def _pool_stats(pool: Pool, rows: list[tuple[str, PartRecord]], chosen: dict[tuple[str, str], str], limits: _Limits) -> ProblemStats:
     """A pool: its total, one row per alternative, each alternative's own stats, and whether the
     alternatives differ in difficulty (compared like a parameter's values)."""
     pid = pool.id
     total = PartStats(pid, None)
-    by_alternative: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    by_alternative: dict[str, list[tuple[str, PartRecord]]] = defaultdict(list)
     for sid, row in rows:
         total.add(row)
         if (sid, pid) in chosen:  # graded before the pool existed: in the total only
@@ -329,7 +331,7 @@ def _pool_stats(pool: Pool, rows: list[tuple[str, dict]], chosen: dict[tuple[str
         problem = next((a for a in pool.alternatives if a.alternative == name), None)
         title = problem.title if problem is not None else name
         alternatives.append(_problem_stats(pid, title, problem, by_alternative[name], limits, alternative=name))
-    per_student: dict[str, list[dict]] = defaultdict(list)
+    per_student: dict[str, list[PartRecord]] = defaultdict(list)
     for sid, row in rows:
         per_student[sid].append(row)
     samples = [({"alternative": chosen[(sid, pid)]}, score) for sid, student_rows in sorted(per_student.items())
@@ -357,16 +359,16 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
         min_n, min_spread: when a parameter's effect is flagged (see :mod:`grader.report.difficulty`).
     """
     subs = book.submissions(assignment.name)
-    results = {s.id: book.results(s.id) for s in subs}
-    graded = [s for s in subs if s.status == "graded"]
+    results = {s.id: book.part_rows(s.id) for s in subs}
+    graded = [s for s in subs if s.status == SubmissionStatus.GRADED]
     params = book.variant_params(assignment.name)
     chosen = book.variant_alternatives(assignment.name)
     limits = _Limits(len(graded), params, top_mistakes, min_n, min_spread)
 
-    rows_by_problem: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    rows_by_problem: dict[str, list[tuple[str, PartRecord]]] = defaultdict(list)
     for s in graded:
         for row in results[s.id]:
-            rows_by_problem[row["problem_id"]].append((s.student_id, row))
+            rows_by_problem[row.problem_id].append((s.student_id, row))
     known = [p.id for p in assignment.problems]
     order = known + sorted(set(rows_by_problem) - set(known))
 

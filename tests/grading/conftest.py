@@ -62,7 +62,7 @@ def insert_after(nb, cell_id, source):
 def rows_by_student(course, assignment="a1") -> dict[str, tuple]:
     book = Gradebook(course.config.gradebook, course.root)
     try:
-        return {sub.student_id: (sub, {(r["problem_id"], r["part"]): r for r in book.results(sub.id)})
+        return {sub.student_id: (sub, {(r.problem_id, r.part): r for r in book.part_rows(sub.id)})
                 for sub in book.submissions(assignment)}
     finally:
         book.close()

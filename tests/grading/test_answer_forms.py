@@ -32,6 +32,6 @@ def test_a_shape_written_as_students_write_it_grades_right_in_a_notebook(subs, f
     found = rows_by_student(subs.course)
     for sid in truth:
         rows = found[sid][1]
-        assert rows[("q1", "out_channels")]["verdict"] == "correct", (form, rows[("q1", "out_channels")])
-        assert rows[("q1", "out_size")]["verdict"] == "correct", (form, rows[("q1", "out_size")])
-        assert says in rows[("q1", "out_size")]["feedback"] + rows[("q1", "out_channels")]["feedback"]  # how it was read
+        assert rows[("q1", "out_channels")].verdict == "correct", (form, rows[("q1", "out_channels")])
+        assert rows[("q1", "out_size")].verdict == "correct", (form, rows[("q1", "out_size")])
+        assert says in rows[("q1", "out_size")].feedback + rows[("q1", "out_channels")].feedback  # how it was read

@@ -74,29 +74,29 @@ def test_a_batch_of_broken_submissions_grades_everyone_with_reasons(subs, execut
         return found[sid][1][(problem, name)]
 
     full = {k: r for k, r in found["s01"][1].items() if k[0] != "q3"}
-    assert all(r["verdict"] == "correct" for r in full.values())
+    assert all(r.verdict == "correct" for r in full.values())
     assert found["s01"][0].score == 4 and found["s02"][0].score == 4  # the honest ones are unharmed
 
     assert status("s03")[0] == "invalid" and "not valid JSON" in status("s03")[1]
     assert status("s04")[0] == "invalid" and "not a Jupyter notebook" in status("s04")[1]
-    assert all(r["score"] == 0 and "could not be read" in r["feedback"] for r in found["s03"][1].values() if r["part"] != "answer")
-    assert part("s05", "q2", "out_size")["verdict"] == "unanswered" and "was deleted" in part("s05", "q2", "out_size")["feedback"]
-    assert part("s05", "q1", "out_size")["verdict"] == "correct"
-    assert "appears 2 times" in part("s06", "q1", "out_size")["feedback"] and part("s06", "q1", "out_size")["verdict"] == "correct"
-    assert part("s07", "q2", "out_size")["verdict"] == "correct" and found["s07"][0].score == 4
-    assert "Expected an integer" in part("s08", "q1", "out_channels")["feedback"]
-    assert "list of 2 integers" in part("s08", "q1", "out_size")["feedback"]
+    assert all(r.score == 0 and "could not be read" in r.feedback for r in found["s03"][1].values() if r.part != "answer")
+    assert part("s05", "q2", "out_size").verdict == "unanswered" and "was deleted" in part("s05", "q2", "out_size").feedback
+    assert part("s05", "q1", "out_size").verdict == "correct"
+    assert "appears 2 times" in part("s06", "q1", "out_size").feedback and part("s06", "q1", "out_size").verdict == "correct"
+    assert part("s07", "q2", "out_size").verdict == "correct" and found["s07"][0].score == 4
+    assert "Expected an integer" in part("s08", "q1", "out_channels").feedback
+    assert "list of 2 integers" in part("s08", "q1", "out_size").feedback
     assert found["s09"][0].score == 4  # an error in one cell does not stop the later ones
     assert found["s10"][0].score == 4 and status("s10")[0] == "graded"  # the loop is interrupted, the run goes on
     for sid in ("s11", "s12"):  # the kernel dies after q1: q1 still counts, q2 says why it is missing
-        assert part(sid, "q1", "out_size")["verdict"] == "correct", sid
-        assert part(sid, "q2", "out_size")["verdict"] == "unanswered", sid
-        assert "kernel died" in part(sid, "q2", "out_size")["feedback"], sid
+        assert part(sid, "q1", "out_size").verdict == "correct", sid
+        assert part(sid, "q2", "out_size").verdict == "unanswered", sid
+        assert "kernel died" in part(sid, "q2", "out_size").feedback, sid
     assert found["s13"][0].score == 4  # MemoryError in one cell
     assert found["s14"][0].score == 4
     assert found["s15"][0].score == 4  # the notebook's kernelspec is never used
-    assert part("s16", "q2", "out_size")["verdict"] == "correct" and "raised ValueError: oops" in part("s16", "q2", "out_size")["feedback"]
-    assert part("s17", "q1", "out_size")["verdict"] == "correct" and "ran out of time" in part("s17", "q2", "out_size")["feedback"]
+    assert part("s16", "q2", "out_size").verdict == "correct" and "raised ValueError: oops" in part("s16", "q2", "out_size").feedback
+    assert part("s17", "q1", "out_size").verdict == "correct" and "ran out of time" in part("s17", "q2", "out_size").feedback
     assert status("zz99")[0] == "not_on_roster"
     for sid in CASES:
-        assert part(sid, "q3", "answer")["verdict"] in ("pending", "unanswered")
+        assert part(sid, "q3", "answer").verdict in ("pending", "unanswered")

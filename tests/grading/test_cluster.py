@@ -32,7 +32,7 @@ def cluster():
 def _rows(course) -> dict[str, tuple]:
     out = {}
     for sid, (sub, rows) in rows_by_student(course).items():
-        out[sid] = (sub.status, sorted((k, r["score"], r["verdict"], r["mistake"]) for k, r in rows.items()))
+        out[sid] = (sub.status, sorted((k, r.score, r.verdict, r.mistake) for k, r in rows.items()))
     return out
 
 

@@ -40,7 +40,7 @@ def test_grading_goes_on_past_a_family_that_raises(custom_course):
     found = rows_by_student(course)
     assert set(found) == set(STUDENTS) - broken  # the others are graded; the broken ones wait for a fix
     for sid, (sub, rows) in found.items():
-        assert sub.status == "graded" and rows[("q4", "double")]["verdict"] == "correct", sid
+        assert sub.status == "graded" and rows[("q4", "double")].verdict == "correct", sid
 
 
 def test_the_grade_command_says_it_in_one_line_per_student(custom_course):

@@ -84,18 +84,18 @@ def test_an_answer_that_breaks_its_reader_or_comparer_is_wrong_with_its_points_k
     assert result.exit_code == 0, result.output
     rows = rows_by_student(course)
     full = rows["s03"][0].max_score
-    assert rows["s03"][1][("q9", "a")]["verdict"] == "correct"
+    assert rows["s03"][1][("q9", "a")].verdict == "correct"
     for sid in ("s01", "s02"):
         submission, found = rows[sid]
         assert submission.status == "graded" and submission.max_score == full, sid  # nothing left the maximum
-        assert all(found[("q9", part)]["max_score"] == 2 for part in ("a", "b"))
+        assert all(found[("q9", part)].max_score == 2 for part in ("a", "b"))
     broken = rows["s01"][1][("q9", "a")]
-    assert broken["verdict"] == "wrong" and "could not be read" in broken["feedback"], broken["feedback"]
-    assert "OverflowError" in broken["feedback"]
-    assert rows["s01"][1][("q9", "b")]["verdict"] == "correct"  # the other part of the same answer is scored
+    assert broken.verdict == "wrong" and "could not be read" in broken.feedback, broken.feedback
+    assert "OverflowError" in broken.feedback
+    assert rows["s01"][1][("q9", "b")].verdict == "correct"  # the other part of the same answer is scored
     # a family's read_answer is an optional second reading: when it raises, the layout's own reading stands
     for part in ("a", "b"):
         row = rows["s02"][1][("q9", part)]
-        assert row["verdict"] == "wrong" and row["feedback"] == "99 is not the right value.", row["feedback"]
+        assert row.verdict == "wrong" and row.feedback == "99 is not the right value.", row.feedback
     assert "1 answer part(s) could not be read" in result.output
     assert "s01 q9/a" in result.output and "s02" not in result.output.split("could not be read")[1]

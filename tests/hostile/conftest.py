@@ -74,7 +74,7 @@ def _connected(listener: socket.socket) -> bool:
 def _reported_uids(run: BatchRun) -> set[int]:
     uids = set()
     for _, rows in run.rows.values():
-        given = str(rows.get(REPORT, {}).get("given") or "")
+        given = str(rows[REPORT].given or "") if REPORT in rows else ""
         uids |= {int(u) for u in re.findall(r"\buid=(\d+)", given)}
     return uids
 

@@ -175,7 +175,7 @@ def run_batch(course: Course, executor: str, workers: int) -> BatchRun:
 def gradebook_rows(course: Course) -> dict[str, tuple[Any, dict[tuple[str, str], dict]]]:
     book = Gradebook(course.config.gradebook, course.root)
     try:
-        return {sub.student_id: (sub, {(r["problem_id"], r["part"]): r for r in book.results(sub.id)})
+        return {sub.student_id: (sub, {(r.problem_id, r.part): r for r in book.part_rows(sub.id)})
                 for sub in book.submissions("a1")}
     finally:
         book.close()

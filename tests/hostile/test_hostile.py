@@ -24,7 +24,7 @@ POINTS = 8.0      # the assignment's: q1 2, q2 5, q3 1
 
 
 def _auto(rows: dict) -> dict:
-    return {key: row for key, row in rows.items() if not row["manual"]}
+    return {key: row for key, row in rows.items() if not row.manual}
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case.name for case in CORPUS])
@@ -42,25 +42,22 @@ def test_each_hostile_submission_gets_its_outcome(proof, case):
             assert outcome.sandbox == LAYERS_ON
     correct = expect.correct(proof.ctx, case.student) if callable(expect.correct) else expect.correct
     assert not callable(expect.correct) or correct != ALL  # answers copied from elsewhere must not happen to be right
-    got = {key for key, row in _auto(rows).items() if row["verdict"] == "correct"}
-    assert got == set(correct), {k: r["feedback"][:200] for k, r in _auto(rows).items() if (k in got) != (k in correct)}
+    got = {key for key, row in _auto(rows).items() if row.verdict == "correct"}
+    assert got == set(correct), {k: r.feedback[:200] for k, r in _auto(rows).items() if (k in got) != (k in correct)}
     if expect.report is not None:
-        assert expect.report.problems(str(rows[REPORT]["given"])) == [], rows[REPORT]["given"]
+        assert expect.report.problems(str(rows[REPORT].given)) == [], rows[REPORT].given
     for key, text in expect.feedback.items():
-        assert text in rows[key]["feedback"], rows[key]["feedback"]
+        assert text in rows[key].feedback, rows[key].feedback
 
 
 def test_honest_submissions_score_exactly_as_without_the_corpus(proof, alone):
-    def plain(rows):
-        return {key: {k: v for k, v in row.items() if k != "submission_id"} for key, row in rows.items()}
-
     for sid in HONEST:
         with_corpus, without = proof.run.rows[sid], alone.rows[sid]
         assert (with_corpus[0].status, with_corpus[0].score, with_corpus[0].reason) == \
                (without[0].status, without[0].score, without[0].reason), sid
-        assert plain(with_corpus[1]) == plain(without[1]), sid
-    verdicts = [row["verdict"] for sid in HONEST for row in _auto(alone.rows[sid][1]).values()]
-    mistakes = {row["mistake"] for sid in HONEST for row in alone.rows[sid][1].values()} - {None}
+        assert with_corpus[1] == without[1], sid  # every field of every part row
+    verdicts = [row.verdict for sid in HONEST for row in _auto(alone.rows[sid][1]).values()]
+    mistakes = {row.mistake for sid in HONEST for row in alone.rows[sid][1].values()} - {None}
     assert {"correct", "wrong", "unanswered"} <= set(verdicts) and len(mistakes) >= 3  # a real mix
 
 
@@ -95,7 +92,7 @@ def test_no_problem_ever_leaves_a_students_maximum(proof):
     for sid, (submission, rows) in proof.run.rows.items():
         assert rows or submission.status in ("invalid", "not_on_roster"), sid  # only a file never read has none
         if rows:
-            assert sum(row["max_score"] for row in rows.values()) == pytest.approx(POINTS), sid
+            assert sum(row.max_score for row in rows.values()) == pytest.approx(POINTS), sid
             assert submission.max_score == pytest.approx(POINTS), sid
 
 
@@ -123,7 +120,7 @@ def test_the_corpus_is_what_the_issue_asks_for():
 def test_fork_and_kernel_executors_agree_on_the_corpus(batches):
     """Issue 6: the same result rows (problem, part, score, verdict, mistake) and status either way."""
     def rows(proof):
-        return {sid: (sub.status, {key: (round(r["score"], 6), r["verdict"], r["mistake"]) for key, r in found.items()})
+        return {sid: (sub.status, {key: (round(r.score, 6), r.verdict, r.mistake) for key, r in found.items()})
                 for sid, (sub, found) in proof.run.rows.items()}
 
     fork, kernel = rows(batches.corpus("fork")), rows(batches.corpus("kernel"))

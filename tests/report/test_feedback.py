@@ -104,9 +104,9 @@ def test_the_statements_math_is_mathml_and_no_latex_is_left(graded):
 
 def test_a_named_misconception_is_in_the_feedback(graded):
     row = rows_by_student(graded)["s02"][1][("q1", "out_size")]
-    assert row["mistake"] == "forgot_plus_one"
+    assert row.mistake == "forgot_plus_one"
     q1 = sections(pages(graded)["s02"])["q1"]
-    assert str(escape(row["feedback"])) in q1 and "plus 1" in q1
+    assert str(escape(row.feedback)) in q1 and "plus 1" in q1
     assert '<tr class="ag-wrong">' in q1 and "1 / 2 points" in q1
 
 

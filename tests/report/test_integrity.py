@@ -173,14 +173,16 @@ def test_a_json_document_a_page_can_render(real_course):
 
 def test_answers_graded_on_other_numbers_than_the_assignment_gives_now_are_left_out(make_course):
     from grader.assignment import load_assignment
+    from grader.gradebook import PartRecord
+    from grader.outcomes import Verdict
     from grader.report.integrity import class_answers
     from grader.variants import variants
 
     course = make_course()
     a = load_assignment(course, "a1")
     vs = {s.student_id: variants(b"test-secret", course.config.course, a, s.student_id) for s in course.roster()}
-    rows = {"s001": [{"problem_id": "q1", "part": "out_size", "given": [1, 1], "verdict": "wrong", "mistake": None,
-                      "manual": False}]}
+    rows = {"s001": [PartRecord(problem_id="q1", part="out_size", given=[1, 1], score=0.0, max_score=1.0,
+                                verdict=Verdict.WRONG)]}
     now = vs["s001"]["q1"].params.model_dump(mode="json")
     assert class_answers(a, vs, rows, {"s001": "2030-01-01"}, graded_params={("s001", "q1"): now}).wrong_answers == 1
     stale = class_answers(a, vs, rows, {"s001": "2030-01-01"}, graded_params={("s001", "q1"): {**now, "stride": 9}})

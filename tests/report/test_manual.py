@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
 
 from grader.cli import app
 from grader.errors import ConfigError
+from grader.gradebook import Gradebook, PartRecord
 from grader.grading.runner import grade
 from grader.report.export import export
 from grader.report.feedback import write_feedback
+from grader.outcomes import Verdict
 from grader.report.manual import COLUMNS, export_manual, import_manual
 from tests.grading.conftest import Submissions, cell, rows_by_student
 from tests.report.conftest import FORMULA, SCRIPT
@@ -69,8 +72,8 @@ def test_a_filled_sheet_round_trips_into_scores_totals_and_feedback(graded, tmp_
     assert totals(graded)["s01"] == ("2", "6") and totals(graded)["s02"] == ("1.5", "4.5")
     after = rows_by_student(graded)
     assert after["s02"][0].score == 4.5
-    assert after["s02"][1][("q3", "answer")]["verdict"] == "manual"
-    assert after["s04"][1][("q3", "answer")]["verdict"] == "pending"  # blank score: left for later
+    assert after["s02"][1][("q3", "answer")].verdict == "manual"
+    assert after["s04"][1][("q3", "answer")].verdict == "pending"  # blank score: left for later
     assert [r["student_id"] for r in sheet(graded)] == ["s04"]
     page = write_feedback(graded, "a1").pages[1].read_text()
     assert "graded by hand" in page and "Half: say why sharing helps." in page and "4.5 / 6" in page
@@ -148,19 +151,17 @@ def test_the_cli_round_trip_and_its_errors(graded, tmp_path):
 
 
 def test_a_regrade_keeps_hand_grades_of_unchanged_answers(tmp_path):
-    from grader.gradebook import Gradebook
-
     book = Gradebook("gb.db", tmp_path)
-    row = dict(problem_id="q3", part="answer", given="Because...", expected=None, score=0.0, max_score=2.0,
-               verdict="pending", feedback="Recorded; graded by hand.", mistake=None, manual=True)
+    row = PartRecord(problem_id="q3", part="answer", given="Because...", expected=None, score=0.0, max_score=2.0,
+                     verdict=Verdict.PENDING, feedback="Recorded; graded by hand.", mistake=None, manual=True)
     common = dict(assignment="a1", student_id="s1", path="/x.ipynb", sha256="abc", submitted_at="t", status="graded")
     sub = book.record(**common, rows=[row])
     assert book.set_manual(sub, "q3", "answer", 1.5, "Good point.")
     book.record(**common, rows=[row])  # a regrade of the same answer
-    kept = book.results(sub)[0]
-    assert kept["score"] == 1.5 and kept["verdict"] == "manual" and book.submissions("a1")[0].score == 1.5
-    book.record(**common, rows=[{**row, "given": "A new answer."}])  # a changed answer is pending again
-    assert book.results(sub)[0]["verdict"] == "pending"
+    kept = book.part_rows(sub)[0]
+    assert kept.score == 1.5 and kept.verdict == "manual" and book.submissions("a1")[0].score == 1.5
+    book.record(**common, rows=[replace(row, given="A new answer.")])  # a changed answer is pending again
+    assert book.part_rows(sub)[0].verdict == "pending"
     book.close()
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from grader.assignment import load_assignment
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, PartRecord
+from grader.outcomes import Verdict
 from grader.problems import get_family
 from grader.report.difficulty import parameter_effects
 from grader.report.stats import assignment_stats
@@ -39,9 +40,9 @@ GRADED = [f"s{i}" for i in range(1, 9)]
 ROSTER = [*GRADED, "s9", "s10", "s11"]
 
 
-def row(pid, part, verdict, score, top=1.0, mistake=None, feedback="", manual=False):
-    return dict(problem_id=pid, part=part, given=None, expected=None, score=score, max_score=top, verdict=verdict,
-                feedback=feedback, mistake=mistake, manual=manual)
+def row(pid, part, verdict, score, top=1.0, mistake=None, feedback="", manual=False) -> PartRecord:
+    return PartRecord(problem_id=pid, part=part, score=score, max_score=top, verdict=Verdict(verdict),
+                      feedback=feedback, mistake=mistake, manual=manual)
 
 
 def q1_params(i: int) -> dict:
@@ -51,7 +52,7 @@ def q1_params(i: int) -> dict:
                 dilation=1)
 
 
-def q1_rows(i: int) -> list[dict]:
+def q1_rows(i: int) -> list[PartRecord]:
     if i <= 4:
         return [row("q1", "out_channels", "correct", 1), row("q1", "out_size", "correct", 1)]
     if i <= 7:
@@ -60,7 +61,7 @@ def q1_rows(i: int) -> list[dict]:
     return [row("q1", "out_channels", "correct", 1), row("q1", "out_size", "unanswered", 0)]
 
 
-def q2_rows(i: int) -> list[dict]:
+def q2_rows(i: int) -> list[PartRecord]:
     if i <= 4:
         return [row("q2", "total", "correct", 1), row("q2", "per_layer", "correct", 1)]
     if i <= 6:
@@ -71,7 +72,7 @@ def q2_rows(i: int) -> list[dict]:
             row("q2", "per_layer", "partial", 0.5, mistake="made_up", feedback="Half the layers are right.")]
 
 
-def q3_rows(i: int) -> list[dict]:
+def q3_rows(i: int) -> list[PartRecord]:
     verdict, score = ("manual", 2.0) if i == 1 else ("pending", 0.0) if i <= 6 else ("unanswered", 0.0)
     return [row("q3", "answer", verdict, score, top=2.0, manual=True)]
 

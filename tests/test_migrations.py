@@ -1,0 +1,162 @@
+"""The gradebook's schema revisions: an old gradebook opens, migrates, keeps everything and grades again."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from grader import migrations
+from grader.errors import GradebookError
+from grader.gradebook import Gradebook, PartRecord, metadata
+from grader.grading.runner import grade
+from grader.outcomes import IdentityStatus, SubmissionStatus, Verdict
+from tests.fixtures import old_gradebook
+
+TABLES = ("students", "variants", "submissions", "results")
+
+
+def dump(path) -> dict[str, list[tuple]]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+
+
+def schema(engine: sa.Engine) -> dict:
+    """Columns, indexes, unique and CHECK constraints of every table, as the database reports them."""
+    inspector = sa.inspect(engine)
+    return {t: ([(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(t)],
+                sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(t)),
+                sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(t)),
+                sorted((c["name"], " ".join(c["sqltext"].split())) for c in inspector.get_check_constraints(t)))
+            for t in TABLES}
+
+
+@pytest.fixture
+def old_course(tmp_path):
+    """The course the old gradebook was graded from, with that gradebook (made by commit 7026d97)."""
+    course = old_gradebook.course(tmp_path / "course")
+    old_gradebook.load(course.root / course.config.gradebook)
+    return course
+
+
+def test_an_old_gradebook_migrates_keeps_every_row_and_hand_grade_and_grades_again(old_course):
+    path = old_course.root / old_course.config.gradebook
+    before = dump(path)
+    assert len(before["submissions"]) == 6 and len(before["variants"]) == 8
+    book = Gradebook(old_course.config.gradebook, old_course.root)
+    try:
+        assert migrations.current(book.engine) == migrations.HEAD
+        every = {s.student_id + ("/old" if s.status == SubmissionStatus.SUPERSEDED else ""): s
+                 for s in book.submissions("a1", latest_only=False)}
+        assert {sid: s.status for sid, s in every.items()} == {
+            "s001": "graded", "s002": "graded", "s003": "graded", "s003/old": "superseded", "s004": "graded",
+            "zz": "not_on_roster"}
+        assert all(type(s.status) is SubmissionStatus for s in every.values())
+        assert every["s004"].identity is IdentityStatus.MATCH
+        assert (every["s004"].late_days, every["s004"].penalty_percent, every["s004"].score) == (2, 20.0, 3.2)
+        hand = next(r for r in book.part_rows(every["s001"].id) if r.problem_id == "q3")
+        assert (hand.verdict, hand.score, hand.feedback) == (Verdict.MANUAL, 1.5, "Equivariance, yes; say why it saves parameters.")
+        assert all(type(r.verdict) is Verdict for r in book.part_rows(every["s003"].id))
+    finally:
+        book.close()
+    assert dump(path) == before  # every row of every table, as it was
+
+    assert grade(old_course, "a1") == 5  # nothing to grade (pytest collected nothing): every file is graded already
+    assert dump(path)["results"] == before["results"]
+    assert grade(old_course, "a1", regrade=True) == 1  # graded again: s002's blank answers fail their items
+    book = Gradebook(old_course.config.gradebook, old_course.root)
+    try:
+        latest = {s.student_id: s for s in book.submissions("a1")}
+        hand = next(r for r in book.part_rows(latest["s001"].id) if r.problem_id == "q3")
+        assert (hand.verdict, hand.score) == (Verdict.MANUAL, 1.5)  # the same answer keeps its hand grade
+        assert latest["s001"].score == 5.5 and latest["s004"].score == pytest.approx(3.2)
+        assert latest["s004"].late_days == 2
+        assert {s.graded_at for s in latest.values()}.isdisjoint(row[6] for row in before["submissions"])  # graded anew
+    finally:
+        book.close()
+
+
+def test_the_revisions_end_at_the_tables_the_code_declares(tmp_path):
+    """A new gradebook is made from the declared tables; an old one by the revisions: the same schema."""
+    made = Gradebook("new.db", tmp_path)
+    made.close()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    with engine.begin() as conn:  # every revision from an empty database
+        command.upgrade(migrations.config(conn), "head")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    assert schema(engine) == schema(made.engine)
+    assert ("submission_status", "status IN ('graded', 'failed', 'invalid', 'not_on_roster', 'superseded', "
+            "'after_cutoff')") in schema(engine)["submissions"][3]
+    engine.dispose()
+
+
+_start = None
+
+
+def _ready(barrier) -> None:
+    global _start
+    _start = barrier
+
+
+def _open(root: str) -> int:
+    _start.wait(timeout=120)  # both processes open the gradebook at the same moment
+    book = Gradebook("gradebook.db", Path(root))
+    try:
+        return len(book.submissions("a1", latest_only=False))
+    finally:
+        book.close()
+
+
+@pytest.mark.slow  # two fresh interpreters
+def test_two_processes_opening_an_old_gradebook_at_once_migrate_it_once(old_course):
+    before = dump(old_course.root / old_course.config.gradebook)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context, initializer=_ready, initargs=(context.Barrier(2),)) as pool:
+        assert list(pool.map(_open, [str(old_course.root)] * 2)) == [6, 6]
+    assert dump(old_course.root / old_course.config.gradebook) == before
+    with contextlib.closing(sqlite3.connect(old_course.root / old_course.config.gradebook)) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
+
+
+def test_head_is_the_newest_revision():
+    assert ScriptDirectory.from_config(migrations.config()).get_current_head() == migrations.HEAD
+
+
+def test_the_status_revision_rejects_an_unknown_status_or_verdict(old_course):
+    Gradebook(old_course.config.gradebook, old_course.root).close()
+    with contextlib.closing(sqlite3.connect(old_course.root / old_course.config.gradebook)) as db:
+        for statement in ("UPDATE submissions SET status = 'archived' WHERE id = 1",
+                          "UPDATE submissions SET identity = 'someone' WHERE id = 3",
+                          "UPDATE results SET verdict = 'great' WHERE submission_id = 4"):
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+                db.execute(statement)
+    book = Gradebook(old_course.config.gradebook, old_course.root)
+    try:  # the code says it before the database does
+        with pytest.raises(sa.exc.StatementError, match="'great' is not among the defined enum values"):
+            book.record(assignment="a1", student_id="s009", path="x.ipynb", sha256="", submitted_at="t",
+                        status=SubmissionStatus.GRADED, rows=[PartRecord("q1", "a", 0.0, 1.0, "great")])
+    finally:
+        book.close()
+
+
+def test_an_old_gradebook_holding_an_unknown_status_is_refused_naming_it_and_left_as_it_was(old_course):
+    path = old_course.root / old_course.config.gradebook
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE submissions SET status = 'archived' WHERE id = 2")
+        db.commit()
+    before = dump(path)
+    with pytest.raises(GradebookError, match="submissions.status holds 'archived', which autograde does not know"):
+        Gradebook(old_course.config.gradebook, old_course.root)
+    assert dump(path) == before
+    with contextlib.closing(sqlite3.connect(path)) as db:  # not half migrated: still before the baseline
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'alembic_version'").fetchall() == []
