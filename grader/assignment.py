@@ -111,10 +111,11 @@ class AssignmentConfig(_Strict):
 
     @model_validator(mode="after")
     def _deadlines(self) -> AssignmentConfig:
-        if self.cutoff is not None and self.due is None:
-            raise ValueError("cutoff: needs a due date")
-        if self.cutoff is not None and self.cutoff < self.due:
-            raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(self.due)}")
+        if self.cutoff is not None:
+            if self.due is None:
+                raise ValueError("cutoff: needs a due date")
+            if self.cutoff < self.due:
+                raise ValueError(f"cutoff: {shown(self.cutoff)} is before the due date, {shown(self.due)}")
         return self
 
     @field_validator("canvas_column")
@@ -258,20 +259,24 @@ def problem_family(folder: Path, item: ProblemConfig) -> Family:
     A file may not take a registered family's name: a notebook records its problems' families by
     name, and every command must find the same family under it.
     """
-    if (item.family is None) == (item.family_file is None):
-        raise ConfigError("give exactly one of family or family_file")
-    if item.family:
+    if item.family is not None and item.family_file is None:
         return get_family(item.family)
+    if item.family is not None or item.family_file is None:
+        raise ConfigError("give exactly one of family or family_file")
     family = load_family_file(folder / item.family_file)
     if family.name in families():
         raise FamilyError(f"family_file {item.family_file}: {family.name!r} is already a registered family; rename the file")
     return family
 
 
-def _resolve(path: Path, folder: Path, item: ProblemConfig, where: str = "") -> Problem | Pool:
-    where = where or f"{path}: problem {item.id!r}"
+def _resolve(path: Path, folder: Path, item: ProblemConfig) -> Problem | Pool:
     if item.choose_from is not None:
-        return _pool(path, folder, item)
+        return _pool(path, folder, item, item.choose_from)
+    return _problem(path, folder, item, f"{path}: problem {item.id!r}")
+
+
+def _problem(path: Path, folder: Path, item: ProblemConfig, where: str) -> Problem:
+    """One problem (no pool): its family found, its space and fixed params checked."""
     try:
         family = problem_family(folder, item)
         space = family.space(item.space)
@@ -292,15 +297,15 @@ POOLED = ("family", "family_file", "space", "params")
 """Keys that belong to each alternative of a pool, never to the pool itself."""
 
 
-def _pool(path: Path, folder: Path, item: ProblemConfig) -> Pool:
+def _pool(path: Path, folder: Path, item: ProblemConfig, choose_from: list[AlternativeConfig]) -> Pool:
     where = f"{path}: problem {item.id!r}"
     own = [key for key in POOLED if key in item.model_fields_set]
     if own:
         raise ConfigError(f"{where}: a pool (choose_from) gives {', '.join(own)} in each alternative, not in the pool")
-    if len(item.choose_from) < 2:
+    if len(choose_from) < 2:
         raise ConfigError(f"{where}: choose_from needs at least two alternatives")
     alternatives: list[Problem] = []
-    for alt in item.choose_from:
+    for alt in choose_from:
         if any(a.alternative == alt.id for a in alternatives):
             raise ConfigError(f"{where}: alternative {alt.id!r} is named twice")
         if alt.choose_from is not None:
@@ -309,7 +314,7 @@ def _pool(path: Path, folder: Path, item: ProblemConfig) -> Pool:
             id=item.id, family=alt.family, family_file=alt.family_file, title=alt.title or item.title,
             intro=alt.intro or item.intro, points=alt.points if alt.points is not None else item.points,
             space=alt.space, params=alt.params, tolerance=alt.tolerance or item.tolerance)
-        problem = _resolve(path, folder, merged, f"{where}, alternative {alt.id!r}")
+        problem = _problem(path, folder, merged, f"{where}, alternative {alt.id!r}")
         alternatives.append(Problem(problem.config, problem.family, problem.space, alternative=alt.id))
     totals = {a.alternative: _total(a) for a in alternatives}
     if len({round(t, 9) for t in totals.values()}) > 1:

@@ -129,10 +129,10 @@ def check(
     results: dict[str, PartResult] = {}
     for name, part in parts.items():
         value = given.get(name)
-        unanswered = value is None and not _none_is_an_answer(family, part)
-        if unanswered and only_given:
+        blank = value is None and not _none_is_an_answer(family, part)
+        if blank and only_given:
             continue
-        if unanswered:
+        if blank:
             verdict = Verdict(0.0, "Not answered.", answered=False)
         else:
             try:
@@ -194,7 +194,7 @@ def _score(
     if verdict.correct or not verdict.answered or verdict.pending:
         return result
     if carry_forward > 0 and part.carry is not None:
-        carried = _carried(part, given)
+        carried = _carried(part.carry, given)
         if carried is not None and _matches(part, value, carried, tol):
             return result.model_copy(update={
                 "score": max(result.score, points * carry_forward), "carried": True,
@@ -226,8 +226,8 @@ def _matches(part: Part, value: Any, reference: Any, tol: Tolerance) -> bool:
         return False
 
 
-def _carried(part: Part, given: Mapping[str, Any]) -> Any:
+def _carried(carry: Callable[[Mapping[str, Any]], Any], given: Mapping[str, Any]) -> Any:
     try:
-        return part.carry(given)
+        return carry(given)
     except Exception:  # noqa: BLE001 - student values of any type reach the family's carry function
         return None

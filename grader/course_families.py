@@ -28,7 +28,7 @@ def course_families(course: Course | None) -> dict[str, Family]:
     for name in assignment_names(course):
         path = course.folder("assignments") / name / "assignment.toml"
         problems = [p for p in read_assignment_config(path).problems if isinstance(p, ProblemConfig)]
-        for item in [alt for p in problems for alt in (p.choose_from or [p])]:  # a pool's alternatives too
+        for item in [alt for p in problems for alt in (p.choose_from or (p,))]:  # a pool's alternatives too
             if item.family_file is None:
                 continue
             file = (path.parent / item.family_file).resolve()

@@ -137,8 +137,8 @@ def show_results(course, done: dict[str, str]) -> None:
         for sub in book.submissions(ASSIGNMENT):
             rows = book.part_rows(sub.id)
             mistakes = sorted({r.mistake for r in rows if r.mistake})
-            score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.max_score else "-"
-            waiting = Counter()  # points of free-text parts not graded yet, by why
+            score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.score is not None and sub.max_score else "-"
+            waiting: Counter[str] = Counter()  # points of free-text parts not graded yet, by why
             for r in rows:
                 if r.manual and r.verdict in (Verdict.PENDING, Verdict.UNANSWERED):
                     waiting[r.verdict] += r.max_score

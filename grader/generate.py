@@ -7,7 +7,7 @@ import multiprocessing
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +88,7 @@ def generate(
     workers = workers or (default_workers() if len(roster) >= PARALLEL_FROM else 1)
     chunks = [roster[i:i + CHUNK] for i in range(0, len(roster), CHUNK)]
     done = 0
+    batches: Iterator[_Written]
     if workers == 1:
         batches = (_write_chunk(course, assignment, secret, chunk, solutions, force) for chunk in chunks)
     else:

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -49,6 +49,14 @@ def parse_duration(value: object) -> dt.timedelta:
     if total > MAX_GRACE:
         raise ValueError(f"{value!r} is longer than 7 days: use a cutoff or extensions for that")
     return total
+
+
+@overload
+def moment(value: dt.datetime | dt.date) -> dt.datetime: ...
+
+
+@overload
+def moment(value: None) -> None: ...
 
 
 def moment(value: dt.datetime | dt.date | None) -> dt.datetime | None:
@@ -117,6 +125,7 @@ class LateConfig(BaseModel):
             return 0.0
         if self.penalty == "zero":
             return 100.0
+        assert self.percent is not None  # _consistent requires it with percent_per_day
         return min(self.percent * days, 100.0 - self.floor)
 
 
@@ -183,7 +192,7 @@ class Extension:
     assignment: str
     due: dt.datetime | None
     cutoff: dt.datetime | None
-    line: int
+    where: str  # "file:line", for messages
 
 
 @dataclass(frozen=True)
@@ -205,14 +214,14 @@ def deadlines(course: Course, assignment: Assignment) -> Deadlines:
     for ext in load_extensions(course):
         if ext.assignment != assignment.name:
             continue
-        where = f"{course.path(course.config.extensions)}:{ext.line}"
+        where = ext.where
         if default.due is None:
             raise ConfigError(f"{where}: assignment {assignment.name!r} has no due date to extend")
         if ext.due is not None and ext.due < default.due:
             raise ConfigError(f"{where}: due {shown(ext.due)} is before the assignment's own, {shown(default.due)}: "
                               "an extension cannot bring it forward")
         due = ext.due or default.due
-        cutoff = ext.cutoff or max(default.cutoff, due)
+        cutoff = ext.cutoff or max(default.cutoff or due, due)  # the assignment's cutoff is its due date when unset
         if cutoff < due:
             raise ConfigError(f"{where}: cutoff {shown(cutoff)} is before the student's due date, {shown(due)}")
         own[ext.student_id] = Deadline(due, cutoff, default.grace, default.policy, extended=ext.due is not None)
@@ -262,5 +271,5 @@ def load_extensions(course: Course) -> list[Extension]:
             raise ConfigError(f"{where}: give a due date, a cutoff or both")
         if when["due"] and when["cutoff"] and when["cutoff"] < when["due"]:
             raise ConfigError(f"{where}: cutoff {shown(when['cutoff'])} is before due {shown(when['due'])}")
-        found.append(Extension(sid, name, when["due"], when["cutoff"], line))
+        found.append(Extension(sid, name, when["due"], when["cutoff"], where))
     return found

@@ -121,7 +121,7 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             raise ExpressionError("the expression is too large")
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             if abs(node.value) > MAX_CONSTANT:
                 raise ExpressionError(f"the number {node.value} is too large")
             return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)

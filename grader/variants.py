@@ -159,7 +159,9 @@ def variant_stats(secret: bytes, course: str, assignment: Assignment, student_id
 
 
 def _stats(problem: Problem, group: list[Variant]) -> VariantSpread:
-    params, answers, degenerate = Counter(), Counter(), None
+    params: Counter[str] = Counter()
+    answers: Counter[str] = Counter()
+    degenerate: str | None = None
     for v in group:
         params[v.params.model_dump_json()] += 1
         answers[_key(v.answer())] += 1

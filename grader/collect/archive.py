@@ -93,7 +93,7 @@ class Archive:
             raise EntryRefused(f"{mb(entry.size)} MB is larger than the {mb(cap)} MB accepted for one file")
         if self._read >= self.limits.total_bytes:
             raise EntryRefused(f"not read: the {mb(self.limits.total_bytes)} MB the whole archive may hold are used up")
-        data = self._zip_bytes(entry, cap) if self._zip is not None else self._file_bytes(entry, cap)
+        data = self._zip_bytes(self._zip, entry, cap) if self._zip is not None else self._file_bytes(entry, cap)
         self._read += len(data)
         if len(data) > cap:  # a header can under-state the size; the bytes read cannot
             raise EntryRefused(f"larger than the {mb(cap)} MB accepted for one file")
@@ -103,9 +103,10 @@ class Archive:
             raise EntryRefused("an archive inside the archive: not unpacked (ask for the notebook itself)")
         return data
 
-    def _zip_bytes(self, entry: Entry, cap: int) -> bytes:
+    @staticmethod
+    def _zip_bytes(archive: zipfile.ZipFile, entry: Entry, cap: int) -> bytes:
         try:
-            with self._zip.open(entry.key or entry.name) as handle:
+            with archive.open(entry.key or entry.name) as handle:
                 return handle.read(cap + 1)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
             raise EntryRefused(f"damaged in the archive ({exc})") from None

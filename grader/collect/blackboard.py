@@ -71,8 +71,7 @@ def claim(entries: list[Entry], context: Context, read=None) -> list[Claim]:
             claims.append(Claim(entry, logins[user].student_id, None, "none (--untimed)"))
             continue
         when = context.local_time(stamp, "Blackboard's file names")
-        zone = stamp.replace(tzinfo=context.zone).tzname()
-        zone = _SAME_ZONE.get(zone, zone)
+        zone = _same_zone(stamp.replace(tzinfo=context.zone).tzname())
         refused = "" if receipt.zone in (None, zone) else (
             f"its receipt gives the time in {receipt.zone}, but --timezone {context.zone} is in {zone} then: "
             "check --timezone")
@@ -105,6 +104,11 @@ def _receipt(entry: Entry, read) -> Receipt:
         text = read(entry).decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     except EntryRefused:
         return Receipt(None, None)  # an unreadable receipt is no receipt: the file's name still maps it
-    user, zone = _NAME.search(text), _ZONE.search(text)
-    zone = _SAME_ZONE.get(zone["zone"], zone["zone"]) if zone and zone["zone"] not in ("AM", "PM") else None
+    user, stated = _NAME.search(text), _ZONE.search(text)
+    zone = _same_zone(stated["zone"]) if stated and stated["zone"] not in ("AM", "PM") else None
     return Receipt(user["user"].strip() if user else None, zone)
+
+
+def _same_zone(name: str | None) -> str | None:
+    """One name for a zone that receipts and the time zone database spell differently (GMT, Z: UTC)."""
+    return None if name is None else _SAME_ZONE.get(name, name)

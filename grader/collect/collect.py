@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from grader.collect import blackboard, canvas, folder, moodle
@@ -51,6 +52,16 @@ class CollectedFile:
     lms_late: bool | None = None
     reason: str = ""
     path: Path | None = None          # where it was filed (or the copy already there); None in a dry run
+
+
+class _Claimed(TypedDict):
+    """The fields of a ``CollectedFile`` that its claim gives, whatever the outcome."""
+
+    name: str
+    student_id: str | None
+    when: dt.datetime | None
+    time_source: str
+    lms_late: bool | None
 
 
 @dataclass
@@ -133,21 +144,22 @@ class _Filer:
     _have: dict[str, dict[str, Path | None]] = field(default_factory=dict)
 
     def file(self, claim: Claim, archive: Archive) -> CollectedFile:
-        row = dict(name=claim.entry.name, student_id=claim.student_id, when=claim.when,
-                   time_source=claim.time_source, lms_late=claim.lms_late)
-        if claim.unmatched or claim.refused:
+        row = _Claimed(name=claim.entry.name, student_id=claim.student_id, when=claim.when,
+                       time_source=claim.time_source, lms_late=claim.lms_late)
+        student = claim.student_id
+        if claim.unmatched or claim.refused or student is None:  # a claim of no one says why: unmatched
             return CollectedFile(**row, outcome=Outcome.UNMATCHED if claim.unmatched else Outcome.REFUSED,
                                  reason=claim.unmatched or claim.refused)
         try:
             data = archive.read(claim.entry)
         except EntryRefused as exc:
             return CollectedFile(**row, outcome=Outcome.REFUSED, reason=str(exc))
-        have, sha = self._had(claim.student_id), digest(data)
+        have, sha = self._had(student), digest(data)
         if sha in have:
             return CollectedFile(**row, outcome=Outcome.ALREADY_THERE, path=have[sha],
                                  reason="the same file is already filed for this student")
         try:
-            result = self.inbox.submit(Path(claim.entry.name), claim.student_id, run=False, now=claim.when, data=data,
+            result = self.inbox.submit(Path(claim.entry.name), student, run=False, now=claim.when, data=data,
                                        untimed=claim.when is None, dry_run=self.dry_run, force=self.force)
         except SubmissionError as exc:
             return CollectedFile(**row, outcome=Outcome.REFUSED, reason=str(exc))

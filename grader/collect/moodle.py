@@ -104,10 +104,11 @@ def claim(entries: list[Entry], context: Context, read=None) -> list[Claim]:
         found = _PATH.match(entry.path)
         row = sheet.get(found["participant"]) if found else None
         problem = _problem(found, row, students, context.worksheet)
-        if problem:
+        if problem or row is None:  # no row is always a problem
             claims.append(Claim(entry, unmatched=problem))
             continue
         student = students[row.email.casefold()]
+        when: dt.datetime | None
         if row.modified is not None and not context.untimed:
             when, source = context.local_time(row.modified, "Moodle's worksheet"), f"Moodle's worksheet ({context.zone})"
         else:

@@ -36,8 +36,8 @@ class Sizes(AnswerKind):
         """The sizes in the order written, and how they were read ("" for a list of integers)."""
         if isinstance(given, str):
             parsed = parse_sizes(given, most=_MAX_AXES)
-            if not isinstance(parsed, ShapeText):
-                return FormError(f"Could not read {show(given)} as a shape: {parsed.sentence} {_WANTED}")
+            if not isinstance(parsed, ShapeText):  # a FormError: parse_sizes gives None only for neither text nor a list
+                return FormError(f"Could not read {show(given)} as a shape: {parsed.sentence if parsed is not None else ''} {_WANTED}")
             return list(parsed.numbers), f"read {show(given)} as {show(list(parsed.numbers))}"
         if not isinstance(given, (list, tuple)) or not 0 < len(given) <= _MAX_AXES:
             return FormError(_WANTED)

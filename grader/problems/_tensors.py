@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, Field
 
 from grader.answers import Array
 from grader.problems.base import FamilyParams, all_zero
-from grader.problems.space import FamilySpace, draw_many
+from grader.problems.space import ValueSpace, draw_many
 
 __all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
            "TensorParams", "check_axes", "degenerate_output", "draw_tensor", "output_kind", "plain", "too_many_entries"]
@@ -80,6 +80,11 @@ def check_axes(name: str, value: Any, ndim: int, layout: str) -> tuple[int, ...]
 class TensorParams(FamilyParams):
     """Parameters with a channels-first ``input`` tensor and, for a convolution, a ``weight``."""
 
+    if TYPE_CHECKING:  # the fields every subclass declares itself (so pydantic sees none here)
+        dims: int
+        input: list
+        weight: list  # a convolution's only: read by kernel() and by _check_shapes given a weight layout
+
     def sizes(self) -> tuple[int, ...]:
         return np.shape(self.input)[1:]
 
@@ -131,7 +136,7 @@ def output_kind(dims: int, channel: str = "out_channel") -> Array:
     return Array(axes=(channel, "position") if dims == 1 else (channel, "row", "column"))
 
 
-def draw_tensor(rng: np.random.Generator, space: FamilySpace, shape: Sequence[int]) -> list:
+def draw_tensor(rng: np.random.Generator, space: ValueSpace, shape: Sequence[int]) -> list:
     """A tensor of ``shape`` with entries drawn from ``space.values`` (plain ints or floats)."""
     flat = draw_many(rng, space.values, math.prod(shape))
     return np.array(flat, dtype=object).reshape(tuple(shape)).tolist()

@@ -9,11 +9,11 @@ from pydantic import Field, model_validator
 from grader.answers import Integer
 from grader.problems._sizes import Sizes
 from grader.problems.base import FamilyParams, Mistake, Part
-from grader.problems.space import Draw, FamilySpace
+from grader.problems.space import Bounds, Draw, FamilySpace
 from grader.solvers.attention import attention_flops, encoder_layer_params, mha_params
 from grader.solvers.cost import BYTES
 
-_SIZE = {"ge": 1, "le": 1_000_000}
+_SIZE: Bounds = {"ge": 1, "le": 1_000_000}
 _MHA_ONLY = {"add_bias_kv": False, "add_zero_attn": False, "kdim": None, "vdim": None, "source_len": None,
              "average_attn_weights": True}
 

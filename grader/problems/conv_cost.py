@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grader.answers import Integer
 from grader.problems.base import Dims, FamilyParams, Mistake, Part, Spatial, SpatialOrZero, axes
-from grader.problems.space import Draw, FamilySpace
+from grader.problems.space import Bounds, Draw, FamilySpace
 from grader.solvers.cost import BYTES, ConvCost, conv_cost
 
-_COUNT = {"ge": 1, "le": 100_000}
+_COUNT: Bounds = {"ge": 1, "le": 100_000}
 
 
 class Conv(BaseModel):
@@ -77,9 +78,9 @@ class Params(FamilyParams):
             channels, size = layer.out_channels, self._run(layer, channels, size).output_shape[2:]
         return self
 
-    def _run(self, layer: Conv, channels: int, size) -> ConvCost:
-        return conv_cost(self.batch, channels, size, layer.out_channels,
-                         *(axes(getattr(layer, f), self.dims) for f in ("kernel_size", "stride", "padding", "dilation")),
+    def _run(self, layer: Conv, channels: int, size: Sequence[int]) -> ConvCost:
+        kernel, stride, padding, dilation = (axes(getattr(layer, f), self.dims) for f in ("kernel_size", "stride", "padding", "dilation"))
+        return conv_cost(self.batch, channels, size, layer.out_channels, kernel, stride, padding, dilation,
                          groups=layer.groups, bias=layer.bias)
 
     def steps(self) -> list[Step]:
@@ -116,7 +117,7 @@ def generate(rng, space: Space) -> Params:
         groups = space.draw(rng, "groups") if i else 1  # the input's 1 or 3 channels do not split
         layers.append({"out_channels": space.draw(rng, "out_channels"), "groups": groups,
                        **{f: space.draw(rng, f) for f in ("kernel_size", "stride", "padding", "bias")}})
-    return Params(layers=layers, **{f: space.draw(rng, f) for f in ("dims", "batch", "in_channels", "input_size", "dtype")})
+    return Params.model_validate({"layers": layers, **{f: space.draw(rng, f) for f in ("dims", "batch", "in_channels", "input_size", "dtype")}})
 
 
 ANSWER = "object"

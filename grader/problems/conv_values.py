@@ -62,7 +62,8 @@ class Params(TensorParams):
         x = np.pad(np.asarray(self.input, dtype=float), [(0, 0)] + [(q, q) for q in self.axes("padding")])
         at = tuple(o // 2 for o in self.out_sizes())
         spots = [[i * s + t * d for t in range(k)] for i, s, d, k in zip(at, self.axes("stride"), self.axes("dilation"), self.kernel())]
-        return at, list(zip(w.ravel(), x[(slice(0, len(w)), *np.ix_(*spots))].ravel()))
+        window: tuple[slice | np.ndarray, ...] = (slice(0, len(w)), *np.ix_(*spots))
+        return at, list(zip(w.ravel(), x[window].ravel()))
 
 
 class Space(FamilySpace):

@@ -21,7 +21,8 @@ class Params(FamilyParams):
 
     def terms(self) -> tuple[float, float]:
         """The solver's two terms, the log and the spread (what the worked solution shows)."""
-        return tuple(float(t) for t in kl_gaussian_terms(self.mu_q, self.sigma_q, self.mu_p, self.sigma_p))
+        log_term, spread = kl_gaussian_terms(self.mu_q, self.sigma_q, self.mu_p, self.sigma_p)
+        return float(log_term), float(spread)
 
 
 class Space(FamilySpace):

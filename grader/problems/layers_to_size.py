@@ -8,10 +8,10 @@ from pydantic import Field
 
 from grader.answers import OptionalInteger
 from grader.problems.base import FamilyParams, Mistake, Part
-from grader.problems.space import Draw, FamilySpace
+from grader.problems.space import Bounds, Draw, FamilySpace
 from grader.solvers import conv_output_size, layers_to_size
 
-_SIZE = {"ge": 1, "le": 100_000}
+_SIZE: Bounds = {"ge": 1, "le": 100_000}
 HAND_LAYERS = 150  # stepping a size through more layers than this is no hand exercise
 
 

@@ -113,9 +113,9 @@ def generate(rng, space: Space) -> Params:
         if len(nonzero):
             asked.append({"tensor": "weight", "layer": layer, "index": nonzero[int(rng.integers(len(nonzero)))].tolist()})
     if params.layers[0].bias is not None and np.any(grads.bias[0]):
-        nonzero = np.flatnonzero(grads.bias[0])
-        asked.append({"tensor": "bias", "layer": 1, "index": [int(nonzero[int(rng.integers(len(nonzero)))])]})
-    return Params(**params.model_dump(exclude={"asked"}), asked=asked)
+        entries = np.flatnonzero(grads.bias[0])
+        asked.append({"tensor": "bias", "layer": 1, "index": [int(entries[int(rng.integers(len(entries)))])]})
+    return Params.model_validate({**params.model_dump(exclude={"asked"}), "asked": asked})
 
 
 def _draw(rng, space: Space) -> Params:
@@ -126,7 +126,8 @@ def _draw(rng, space: Space) -> Params:
         bias = draw_tensor(rng, space, [out]) if space.draw(rng, "bias") else None
         layers.append({"weight": draw_tensor(rng, space, [out, reads]), "bias": bias, "activation": act})
     target = int(rng.integers(d_out)) if loss == "cross_entropy" else draw_tensor(rng, space, [d_out])
-    return Params(x=draw_tensor(rng, space, [d_in]), layers=layers, loss=loss, target=target, lr=space.draw(rng, "lr"))
+    return Params.model_validate({"x": draw_tensor(rng, space, [d_in]), "layers": layers, "loss": loss, "target": target,
+                                  "lr": space.draw(rng, "lr")})
 
 
 def _value(p: Params) -> float:

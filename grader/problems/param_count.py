@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -23,6 +23,8 @@ _TORCH = {"linear": "Linear", "conv1d": "Conv1d", "conv2d": "Conv2d", "conv_tran
 class _Layer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     repeat: int = Field(1, ge=1, le=10_000, description="Identical copies stacked one after another.")
+    if TYPE_CHECKING:  # each kind declares its own, a Literal: the tag of the Layer union
+        type: str
 
     def problem(self) -> str | None:
         """``"key: why"`` when the fields do not fit together."""
@@ -127,8 +129,8 @@ class Parameterless(_Layer):
     padding: SpatialOrZero | None = Field(None, description="Padding (pools only; not needed for the count).")
 
 
-_KINDS = (Linear, Conv, DepthwiseSeparable, LocallyConnected, BatchNorm, Parameterless)
-Layer = Annotated[Union[_KINDS], Field(discriminator="type")]  # noqa: UP007 - a union built from a tuple
+Layer = Annotated[Linear | Conv | DepthwiseSeparable | LocallyConnected | BatchNorm | Parameterless, Field(discriminator="type")]
+_KINDS: tuple[type[_Layer], ...] = get_args(get_args(Layer)[0])
 TYPES = tuple(t for kind in _KINDS for t in get_args(kind.model_fields["type"].annotation))
 
 

@@ -59,7 +59,7 @@ class Params(TensorParams):
         """The solver's steps to the output size per axis (what the worked solution shows), some arguments changed."""
         fields = {"kernel_size": self.axes("kernel_size"), "stride": self.strides(), "padding": self.axes("padding"),
                   "dilation": self.axes("dilation")} | changes
-        return [output_steps(*a, ceil_mode=self.ceil_mode) for a in zip(self.sizes(), *fields.values())]
+        return [output_steps(n, k, s, q, d, ceil_mode=self.ceil_mode) for n, k, s, q, d in zip(self.sizes(), *fields.values())]
 
     def out_sizes(self, **changes) -> list[int]:
         return [steps.out for steps in self.size_steps(**changes)]

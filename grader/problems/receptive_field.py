@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,7 +50,8 @@ class Params(FamilyParams):
         kernels, strides, dilations = (self.per_layer(key) for key in ("kernel_size", "stride", "dilation"))
         per_axis = [receptive_fields((k[a], s[a], d[a]) for k, s, d in zip(kernels, strides, dilations)) for a in range(self.dims)]
         fields = list(zip(*per_axis))  # back to one tuple per layer
-        rows, jump, previous = [], (1,) * self.dims, (1,) * self.dims
+        rows: list[tuple[tuple[int, ...], ...]] = []
+        jump, previous = (1,) * self.dims, (1,) * self.dims
         for field, stride in zip(fields, strides):
             after = tuple(j * s for j, s in zip(jump, stride))
             rows.append((tuple(f - q for f, q in zip(field, previous)), jump, field, after))
@@ -81,7 +82,7 @@ def generate(rng, space: Space) -> Params:
 ANSWER = "list"
 
 
-def _entry(field: tuple[int, ...], dims: int):
+def _entry(field: tuple[int, ...], dims: int) -> int | list[int]:
     return field[0] if dims == 1 else list(field)
 
 
@@ -94,25 +95,31 @@ def solve(p: Params) -> dict[str, Part]:
     parts, previous = {}, None
     for name, (growth, _, field, _) in zip(names("layer", len(p.layers)), p.trace()):
         # a layer done right from the student's own (wrong) previous field earns its credit
-        carry = None if previous is None else (lambda given, prev=previous, g=growth: _grow(given.get(prev), g, p.dims))
+        carry: Callable[[Mapping[str, object]], object] | None = (
+            None if previous is None else lambda given, prev=previous, g=growth: _grow(given.get(prev), g, p.dims))
         parts[name] = Part(_entry(field, p.dims), kind, carry=carry)
         previous = name
     return parts
 
 
-def _grow(own, growth: tuple[int, ...], dims: int):
+def _grow(own: object, growth: tuple[int, ...], dims: int) -> int | list[int] | None:
     """The field after this layer, grown from the student's own previous field (read as that part reads it)."""
     read = _kind(dims).read(own)
     if isinstance(read, FormError):
         return None
-    values = read[0] if dims == 2 else [read[0]]
+    values = read[0] if isinstance(read[0], list) else [read[0]]  # a list for dims=2, one int for dims=1
     return _entry(tuple(v + g for v, g in zip(values, growth)), dims)
 
 
-def _fields(p: Params, grow, skip_pools: bool = False) -> list:
+_Grow = Callable[[int, int, int, int, int, int], int]
+"""A wrong recurrence: a layer's growth of the field from ``(k, s, d, pad, jump, previous_stride)``."""
+
+
+def _fields(p: Params, grow: _Grow, skip_pools: bool = False) -> list[int | list[int]]:
     """Fields from a wrong recurrence ``grow(k, s, d, pad, jump, previous_stride)``, per layer."""
-    out, field, jump, previous = [], [1] * p.dims, [1] * p.dims, [1] * p.dims
-    for layer, *spatial in zip(p.layers, *(p.per_layer(key) for key in _SPATIAL)):
+    out: list[int | list[int]] = []
+    field, jump, previous = [1] * p.dims, [1] * p.dims, [1] * p.dims
+    for layer, spatial in zip(p.layers, zip(*(p.per_layer(key) for key in _SPATIAL))):
         if not (skip_pools and layer.type != "conv"):
             for a, (k, s, pad, d) in enumerate(zip(*spatial)):
                 field[a] += grow(k, s, d, pad, jump[a], previous[a])
@@ -121,31 +128,31 @@ def _fields(p: Params, grow, skip_pools: bool = False) -> list:
     return out
 
 
-_WRONG = [
+_WRONG: list[tuple[str, str, _Grow, bool]] = [
     ("ignored_dilation", "A dilated kernel spans d(k-1)+1 positions: each layer adds d(k-1) times the jump.",
-     dict(grow=lambda k, s, d, pad, j, sp: (k - 1) * j)),
+     lambda k, s, d, pad, j, sp: (k - 1) * j, False),
     ("forgot_jump", "After a stride, neighbouring units are s input pixels apart: multiply d(k-1) by the product of the earlier strides.",
-     dict(grow=lambda k, s, d, pad, j, sp: d * (k - 1))),
+     lambda k, s, d, pad, j, sp: d * (k - 1), False),
     ("current_stride", "A layer's own stride does not widen its field; multiply by the product of the strides of the layers before it.",
-     dict(grow=lambda k, s, d, pad, j, sp: d * (k - 1) * s)),
+     lambda k, s, d, pad, j, sp: d * (k - 1) * s, False),
     ("stride_product_includes_current", "The jump that scales layer l is the product of the strides of layers 1..l-1, not including layer l.",
-     dict(grow=lambda k, s, d, pad, j, sp: d * (k - 1) * j * s)),
+     lambda k, s, d, pad, j, sp: d * (k - 1) * j * s, False),
     ("previous_stride_only", "The jump is the product of all earlier strides, not only the stride of the layer just before.",
-     dict(grow=lambda k, s, d, pad, j, sp: d * (k - 1) * sp)),
+     lambda k, s, d, pad, j, sp: d * (k - 1) * sp, False),
     ("summed_kernels", "Adding up k-1 over the layers ignores the strides and dilations: r_l = r_(l-1) + d(k-1) j_(l-1).",
-     dict(grow=lambda k, s, d, pad, j, sp: k - 1)),
+     lambda k, s, d, pad, j, sp: k - 1, False),
     ("ignored_pooling", "A pooling layer widens the field like a convolution with its kernel and stride.",
-     dict(grow=lambda k, s, d, pad, j, sp: d * (k - 1) * j, skip_pools=True)),
+     lambda k, s, d, pad, j, sp: d * (k - 1) * j, True),
     ("added_padding", "Padding adds zeros, not input pixels: it does not change the receptive field.",
-     dict(grow=lambda k, s, d, pad, j, sp: (d * (k - 1) + 2 * pad) * j)),
+     lambda k, s, d, pad, j, sp: (d * (k - 1) + 2 * pad) * j, False),
     ("dilation_times_kernel", "A dilated kernel spans d(k-1)+1 positions, not d*k.",
-     dict(grow=lambda k, s, d, pad, j, sp: (d * k - 1) * j)),
+     lambda k, s, d, pad, j, sp: (d * k - 1) * j, False),
 ]
 
 
-def mistakes(p: Params):
-    for name, message, rule in _WRONG:
-        yield Mistake(name, message, _fields(p, **rule))
+def mistakes(p: Params) -> Iterator[Mistake]:
+    for name, message, grow, skip_pools in _WRONG:
+        yield Mistake(name, message, _fields(p, grow, skip_pools))
 
 
 _LAYER_KEY = re.compile(r"(?:layer|l)?[\s_]*(\d{1,3})", re.I)

@@ -9,10 +9,10 @@ from pydantic import Field, model_validator
 from grader.answers import Integer
 from grader.problems._sizes import Sizes
 from grader.problems.base import FamilyParams, Mistake, Part
-from grader.problems.space import Draw, FamilySpace
+from grader.problems.space import Bounds, Draw, FamilySpace
 from grader.solvers.recurrent import GATES, recurrent_params, recurrent_shapes
 
-_SIZE = {"ge": 1, "le": 100_000}
+_SIZE: Bounds = {"ge": 1, "le": 100_000}
 _MODULE = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 SIZES = Sizes()
@@ -96,7 +96,7 @@ def _answer(p: Params, params=None, **changes) -> dict:
                 bidirectional=p.bidirectional, batch_first=p.batch_first, proj_size=p.proj_size) | changes
     shapes = recurrent_shapes(**args)
     out = {"param_count": _count(p) if params is None else params, "output_shape": list(shapes.output), "h_n_shape": list(shapes.h_n)}
-    return out | ({"c_n_shape": list(shapes.c_n)} if p.cell == "lstm" else {})
+    return out | ({"c_n_shape": list(shapes.c_n)} if shapes.c_n is not None else {})  # an LSTM's only
 
 
 def solve(p: Params) -> dict[str, Part]:

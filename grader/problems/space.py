@@ -7,12 +7,12 @@ range (integers when ``min`` and ``max`` are integers and no ``step`` is given).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Draw", "FamilySpace", "Range", "draw", "draw_many", "edges"]
+__all__ = ["Bounds", "Draw", "FamilySpace", "Range", "ValueSpace", "draw", "draw_many", "edges"]
 
 
 class Range(BaseModel):
@@ -87,6 +87,13 @@ def draw_many(rng: np.random.Generator, spec: Draw, count: int) -> list[Any]:
     return [spec] * count
 
 
+class Bounds(TypedDict):
+    """Inclusive bounds that several fields of a family's ``Params`` share, spread as ``Field(..., **bounds)``."""
+
+    ge: int
+    le: int
+
+
 class FamilySpace(BaseModel):
     """Base for a family's parameter space; assignments override its fields by name."""
 
@@ -94,3 +101,10 @@ class FamilySpace(BaseModel):
 
     def draw(self, rng: np.random.Generator, name: str) -> Any:
         return draw(rng, getattr(self, name))
+
+
+class ValueSpace(Protocol):
+    """A family's space with a ``values`` entry that the entries of its tensors are drawn from."""
+
+    @property
+    def values(self) -> Draw: ...

@@ -94,8 +94,8 @@ def generate(rng, space: Space) -> Params:
     else:
         data = {"x": [space.draw(rng, "value") for _ in range(size)], "x_hat": [space.draw(rng, "value") for _ in range(size)],
                 "decoder_sigma": space.draw(rng, "decoder_sigma")}
-    return Params(mu=[space.draw(rng, "mu") for _ in range(d)], eps=[space.draw(rng, "eps") for _ in range(d)],
-                  likelihood=likelihood, **scale, **data)
+    return Params.model_validate({"mu": [space.draw(rng, "mu") for _ in range(d)], "eps": [space.draw(rng, "eps") for _ in range(d)],
+                                  "likelihood": likelihood, **scale, **data})
 
 
 ANSWER = "object"

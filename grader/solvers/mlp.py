@@ -93,16 +93,16 @@ def mlp_backward(layers: Sequence[Layer], forward: Forward, d_output: np.ndarray
     derivative at z; the activation the layer read); the named mistakes swap one of them.
     """
     reads = layer_input or (lambda f, i: f.inputs[i])
-    weights, biases, deltas = [None] * len(layers), [None] * len(layers), [None] * len(layers)
+    weights: list[np.ndarray] = []  # from the last layer back, reversed at the end
+    deltas: list[np.ndarray] = []
     grad_h = np.asarray(d_output, dtype=float)
     for i in reversed(range(len(layers))):
         w, _, act = layers[i]
         delta = grad_h * slope(act, forward.pre[i])
-        weights[i] = np.outer(delta, reads(forward, i))
-        biases[i] = delta
-        deltas[i] = delta
+        weights.append(np.outer(delta, reads(forward, i)))
+        deltas.append(delta)
         grad_h = np.asarray(w, dtype=float).T @ delta
-    return Gradients(weights, biases, deltas)
+    return Gradients(weights[::-1], deltas[::-1], deltas[::-1])
 
 
 def loss_and_slope(kind: str, output: np.ndarray, target) -> tuple[float, np.ndarray]:
