@@ -61,19 +61,10 @@ def _environment() -> jinja2.Environment:
 
 
 @lru_cache(maxsize=256)
-def _template(source: str) -> tuple[jinja2.Template, dict[str, Any]]:
-    template = _environment().from_string(source)
-    return template, dict(template.globals)
+def _template(source: str) -> jinja2.Template:
+    return _environment().from_string(source)
 
 
 def render(source: str, **context: Any) -> str:
     """Render a template string with the given names; an unknown name is an error, not a blank."""
-    template, names = _template(source)
-    # what Template.render does, except that it copies the globals (a ChainMap) into every context,
-    # which cost more than rendering a short statement; the merged names are the same
-    ctx = template.new_context({**names, **context}, shared=True)
-    try:
-        text = template.environment.concat(template.root_render_func(ctx))
-    except Exception:
-        template.environment.handle_exception()  # re-raises with the template's line
-    return text.strip() + "\n"
+    return _template(source).render(**context).strip() + "\n"
