@@ -12,7 +12,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
-from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
 
 
@@ -84,8 +83,6 @@ def grade(
         code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
                            executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
                            include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
-    except AutogradeError as exc:
-        fail(str(exc))
     finally:
         display.close()
     if code == pytest.ExitCode.INTERRUPTED:
