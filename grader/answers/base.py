@@ -73,6 +73,8 @@ class AnswerKind:
     """One way of answering a part. Subclasses implement ``compare`` and ``describe``."""
 
     name: ClassVar[str] = "answer"
+    none_is_answer: ClassVar[bool] = False
+    """Whether ``None`` is an answer of this kind (no value exists), not a part left unanswered."""
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         raise NotImplementedError

@@ -42,6 +42,7 @@ class OptionalInteger(Integer):
     """An integer, or ``None`` when no integer answers the question (a target that cannot be reached)."""
 
     name: ClassVar[str] = "optional_integer"
+    none_is_answer: ClassVar[bool] = True
     none_means: str = "no such value exists"
 
     def read(self, given: Any) -> tuple[int | None, str] | FormError:

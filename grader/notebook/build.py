@@ -21,7 +21,7 @@ from grader.checking import split_points
 from grader.config import Student
 from grader.identity import STAMP_KEY
 from grader.notebook.nbgrader import nbgrader_metadata
-from grader.notebook.slots import Slot, literal, slots, stub_line
+from grader.notebook.slots import Slot, literal, slot_values, slots, stub_line
 from grader.private import FILE_MODE, FOLDER_MODE, private_folder
 from grader.variants import Variant
 
@@ -147,10 +147,8 @@ def _graded_cells(problem: Problem, variant: Variant, points: float, worked: boo
     pid, family, params = problem.id, problem.family, variant.params
     problem_slots = slots(pid, family, params)
     answer = family.answer(params) if worked else None
-    values = [(answer if s.part is None or family.layout == "value" else answer[s.part]) if worked else None
-              for s in problem_slots]
     cells = [params_cell(pid, params.model_dump(mode="json"), variant.alternative),
-             answer_cell(pid, problem_slots, values if worked else None)]
+             answer_cell(pid, problem_slots, slot_values(problem_slots, family.layout, answer) if worked else None)]
     if not worked:
         cells.append(tests_cell(pid, points))
     return cells

@@ -17,7 +17,7 @@ from grader.problems import Family
 from grader.problems.base import FamilyParams
 from grader.sandbox import channel
 
-__all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slots", "stub_line", "to_answer"]
+__all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slot_values", "slots", "stub_line", "to_answer"]
 
 UNANSWERED = {"$autograde": "unanswered"}
 """An answer variable left at its initial ``...``: distinct from ``None``, which can be an answer."""
@@ -48,9 +48,14 @@ def slots(problem_id: str, family: Family, params: FamilyParams) -> list[Slot]:
         hint = f"a list of {len(parts)} entries, one per {next(iter(parts)).rstrip('0123456789')}: each {first.kind.describe()}"
         return [Slot(f"{problem_id}_answer", None, hint)]
     return [
-        Slot(f"{problem_id}_{name}", name, part.kind.describe(), none_is_answer=part.kind.name == "optional_integer")
+        Slot(f"{problem_id}_{name}", name, part.kind.describe(), none_is_answer=part.kind.none_is_answer)
         for name, part in parts.items()
     ]
+
+
+def slot_values(problem_slots: list[Slot], layout: str, answer: Any) -> list[Any]:
+    """What each answer variable holds when ``answer`` (in the family's layout) is written into them."""
+    return [answer if s.part is None or layout == "value" else answer[s.part] for s in problem_slots]
 
 
 def stub_line(slot: Slot, value: Any = None, filled: bool = False) -> str:

@@ -29,7 +29,7 @@ from grader.gradebook import SubmissionRecord
 from grader.notebook.build import FREE_TEXT_STUB, answer_cell, params_cell
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import read_notebook, read_submission_bytes
-from grader.notebook.slots import slots
+from grader.notebook.slots import slot_values, slots
 from grader.variants import Variant
 
 __all__ = ["ClassNotebooks", "SharedContent", "read_class_notebooks"]
@@ -149,7 +149,7 @@ def _standard_shapes(variants: Mapping[str, Variant]) -> dict[str, set[str]]:
     for pid, v in variants.items():
         problem_slots = slots(pid, v.family, v.params)
         answer = v.answer()
-        values = [answer if s.part is None or v.family.layout == "value" else answer[s.part] for s in problem_slots]
+        values = slot_values(problem_slots, v.family.layout, answer)
         out[pid] = {_shape(answer_cell(pid, problem_slots)["source"]), _shape(answer_cell(pid, problem_slots, values)["source"])}
     return out
 
