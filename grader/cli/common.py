@@ -18,7 +18,7 @@ from grader.errors import AutogradeError
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-class _App(typer.Typer):
+class App(typer.Typer):
     """Typer whose every command reports an :class:`AutogradeError` as one line, exit code 2."""
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[Command], Command]:
@@ -37,7 +37,7 @@ def one_line_errors(function: Command) -> Command:
     return run  # type: ignore[return-value]
 
 
-app = _App(
+app = App(
     name="autograde",
     help="Randomised, auto-graded exercises for deep-learning courses.",
     no_args_is_help=True,

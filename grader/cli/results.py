@@ -8,11 +8,11 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.cli.common import App, CourseOption, app, course_at, err, fail, out, rel
 from grader.late import parse_moment
 from grader.report.export import ExportFormat, export as export_results
 
-manual_app = typer.Typer(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
+manual_app = App(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
                          no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 
