@@ -9,6 +9,8 @@ from typing import Any
 import jinja2
 import numpy as np
 
+from grader.templates import add_filters
+
 __all__ = ["bmatrix", "num", "render", "tensor", "term", "vec"]
 
 
@@ -51,13 +53,8 @@ def vec(values: Sequence[Any]) -> str:
     return r" \times ".join(num(v) for v in values)
 
 
-@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=False, autoescape=False)
-    env.filters.update(num=num, bmatrix=bmatrix, tensor=tensor, term=term, vec=vec)
-    env.globals.update(zip=zip, enumerate=enumerate, range=range, len=len)
-    return env
+    return add_filters(num=num, bmatrix=bmatrix, tensor=tensor, term=term, vec=vec)
 
 
 @lru_cache(maxsize=256)
