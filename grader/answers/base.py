@@ -75,6 +75,8 @@ class AnswerKind:
     name: ClassVar[str] = "answer"
     none_is_answer: ClassVar[bool] = False
     """Whether ``None`` is an answer of this kind (no value exists), not a part left unanswered."""
+    uses_tolerance: ClassVar[bool] = False
+    """Whether the tolerance decides what is right (real numbers), so the student is told how precise to be."""
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         raise NotImplementedError

@@ -134,6 +134,7 @@ class Real(AnswerKind):
     """A real number; right by the tolerance rule (see ``tolerance.py``). Numbers as text read too."""
 
     name: ClassVar[str] = "real"
+    uses_tolerance: ClassVar[bool] = True
 
     def read(self, given: Any) -> Number | FormError:
         return read_number(given)
@@ -155,7 +156,7 @@ class Real(AnswerKind):
         return _wrong(sentence).noted(number.note)
 
     def describe(self) -> str:
-        return "a number (3 significant figures are enough)"
+        return "a number"  # and how precise (grader.notebook.slots adds it: the tolerance is the problem's)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode, from_dict
 
+from grader.answers import DEFAULT_TOLERANCE, Tolerance
 from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
@@ -43,6 +44,7 @@ class NotebookContext:
     student: Student
     variants: dict[str, Variant]
     worked: bool = False
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # the course's, for a problem that sets none
     stamp: str | None = None  # HMAC of the student and assignment (grader.identity): whose notebook this is
     cells: list[Cell] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
@@ -135,17 +137,19 @@ def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant, versi
         text.append(version_line(variant, versions))
     if problem.config.intro:
         text.append(problem.config.intro.strip())
-    text.append(family.statement(params).strip())
+    tolerance = problem.config.tolerance or ctx.tolerance  # what grading applies
+    text.append(family.statement(params, tolerance).strip())
     ctx.cells.append(_graded(new_markdown_cell, "\n\n".join(text), f"{pid}-statement", locked=True))
-    ctx.cells += _graded_cells(problem, variant, points, ctx.worked)
+    ctx.cells += _graded_cells(problem, variant, points, ctx.worked, tolerance)
     if ctx.worked:
         ctx.cells.append(new_markdown_cell("### Worked solution\n\n" + family.worked_solution(params).strip(), id=f"{pid}-worked"))
 
 
-def _graded_cells(problem: Problem, variant: Variant, points: float, worked: bool = False) -> list[Cell]:
+def _graded_cells(problem: Problem, variant: Variant, points: float, worked: bool = False,
+                  tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Cell]:
     """The cells grading depends on: the parameters, the answer cell and the tests placeholder."""
     pid, family, params = problem.id, problem.family, variant.params
-    problem_slots = slots(pid, family, params)
+    problem_slots = slots(pid, family, params, tolerance)
     answer = family.answer(params) if worked else None
     cells = [params_cell(pid, params.model_dump(mode="json"), variant.alternative),
              answer_cell(pid, problem_slots, slot_values(problem_slots, family.layout, answer) if worked else None)]

@@ -236,8 +236,9 @@ class Family:
         hook = getattr(self.module, "too_big_by_hand", None)
         return self._run("too_big_by_hand", params, hook) if hook is not None else None
 
-    def statement(self, params: FamilyParams, **extra: Any) -> str:
-        return render(self.module.STATEMENT, p=params, **extra)
+    def statement(self, params: FamilyParams, tolerance: Tolerance | None = None, **extra: Any) -> str:
+        """The statement; ``enough`` in it says how precise a real answer must be under ``tolerance``."""
+        return render(self.module.STATEMENT, p=params, enough=(tolerance or self.tolerance).enough, **extra)
 
     def worked_solution(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)

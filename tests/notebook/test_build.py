@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 
 from grader.assignment import load_assignment
 from grader.generate import generate, notebook_for, release_path
@@ -93,3 +94,24 @@ def test_notebook_bytes_are_what_nbformat_write_puts_in_a_file(make_course, tmp_
         nbformat.validate(nb)
         nbformat.write(nb, tmp_path / "nb.ipynb")
         assert notebook_bytes(nb) == (tmp_path / "nb.ipynb").read_bytes()
+
+
+KL = '''title = "Precision"
+[[problems]]
+id = "q1"
+family = "kl_gaussian"
+points = 1
+'''
+
+
+@pytest.mark.parametrize(("course_toml", "problem_toml", "says"), [
+    ("", "", "3 significant figures are enough"),
+    ("[tolerance]\nsig_figs = 4\n", "", "4 significant figures are enough"),
+    ("[tolerance]\nsig_figs = 4\n", "[problems.tolerance]\natol = 0.01\n", "an error of up to 0.01 is allowed"),
+])
+def test_the_precision_asked_for_is_the_tolerance_grading_applies(make_course, course_toml, problem_toml, says):
+    course = make_course(assignment=KL + problem_toml, config_extra=course_toml)
+    nb = notebook_for(course, load_assignment(course, "a1"), course.roster()[0], b"test-secret")
+    cells = _cells(nb)
+    assert f"Give a number; {says}." in cells["q1-statement"].source
+    assert f"# a number ({says})" in cells["q1"].source
