@@ -102,7 +102,7 @@ def solve(p: Params) -> dict[str, Part]:
 
 def _grow(own, growth: tuple[int, ...], dims: int):
     """The field after this layer, grown from the student's own previous field (read as that part reads it)."""
-    read = _kind(dims).read(own)
+    read = _kind(dims).parse(own)
     if isinstance(read, FormError):
         return None
     values = read[0] if dims == 2 else [read[0]]
