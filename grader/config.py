@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -128,8 +128,6 @@ class Course:
 
     root: Path
     config: CourseConfig
-    # $AUTOGRADE_SECRET once this course has taken it out of the environment (see load_secret)
-    _from_environment: dict[str, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
@@ -219,17 +217,19 @@ def _check_lms_ids(path: Path, line: int, lms: dict[str, str], seen: dict[tuple[
             seen[column, value] = line
 
 
-def load_secret(course: Course, create: bool = False) -> tuple[bytes, str | None]:
-    """``$AUTOGRADE_SECRET``, else ``secret_file``, else ``.autograde/secret`` (created when asked).
+_SECRETS: dict[str, bytes] = {}
 
-    The environment's secret is taken out of it when first read, so that no process started later
-    (a worker pool, a kernel) inherits it; the course object keeps it for its own later use.
-    """
-    taken = course._from_environment
-    if SECRET_ENV not in taken and (env := os.environ.pop(SECRET_ENV, None)):
-        taken[SECRET_ENV] = env.encode()
-    if SECRET_ENV in taken:
-        return taken[SECRET_ENV], None
+
+def load_secret(course: Course, create: bool = False) -> tuple[bytes, str | None]:
+    """``$AUTOGRADE_SECRET``, else ``secret_file``, else ``.autograde/secret`` (created when asked)."""
+    key = str(course.root)
+    if key in _SECRETS:
+        return _SECRETS[key], None
+    # taken out of the environment once read, so that no process started later inherits it
+    env = os.environ.pop(SECRET_ENV, None)
+    if env:
+        _SECRETS[key] = env.encode()
+        return _SECRETS[key], None
     if course.config.secret_file:
         path = course.path(course.config.secret_file)
         if not path.is_file():
