@@ -174,7 +174,7 @@ def check(
 
 def _none_is_an_answer(family: Family, part: Part) -> bool:
     # In a one-value answer where None is meaningful (a target that cannot be reached), None is given.
-    return family.layout == "value" and part.kind.name == "optional_integer"
+    return family.layout == "value" and part.kind.none_is_answer
 
 
 def _score(
@@ -218,7 +218,7 @@ def _ranked(parts: Mapping[str, Part], given: Mapping[str, Any], mistake_values:
 
 
 def _matches(part: Part, value: Any, reference: Any, tol: Tolerance) -> bool:
-    if reference is None and part.kind.name != "optional_integer":
+    if reference is None and not part.kind.none_is_answer:
         return False
     try:
         return part.kind.matches(value, reference, tol)

@@ -27,7 +27,7 @@ from grader.config import load_course
 from grader.generate import generate, release_path
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
-from grader.notebook.slots import slots, stub_line
+from grader.notebook.slots import slot_values, slots, stub_line
 from grader.outcomes import ValidationStatus, Verdict
 from grader.private import make_private, private_folder, write_private
 from grader.problems import families, get_family
@@ -124,8 +124,8 @@ def _answer_source(variant, mistake: str) -> str:
     """An answer cell holding the answer a named mistake gives."""
     family, params = variant.family, variant.params
     wrong = next(m.answer for m in family.mistakes(params) if m.name == mistake)
-    return "\n".join(stub_line(s, wrong if s.part is None or family.layout == "value" else wrong[s.part], filled=True)
-                     for s in slots(variant.problem_id, family, params))
+    problem_slots = slots(variant.problem_id, family, params)
+    return "\n".join(stub_line(s, value, filled=True) for s, value in zip(problem_slots, slot_values(problem_slots, family.layout, wrong)))
 
 
 def show_results(course, done: dict[str, str]) -> None:

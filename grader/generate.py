@@ -52,7 +52,7 @@ def notebook_for(course: Course, assignment: Assignment, student: Student, secre
 def _build_for(course: Course, assignment: Assignment, student: Student, student_variants: dict[str, Variant],
                worked: bool, secret: bytes, steps=STEPS):
     ctx = NotebookContext(course_name=course.config.course, course_title=course.config.title, assignment=assignment,
-                          student=student, variants=student_variants, worked=worked,
+                          student=student, variants=student_variants, worked=worked, tolerance=course.config.tolerance,
                           stamp=stamp(secret, course.config.course, assignment.name, student.student_id))
     return build(ctx, steps)
 

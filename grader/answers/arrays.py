@@ -179,16 +179,17 @@ class Array(AnswerKind):
         return Verdict(score, f"{int(ok.sum())} of {ok.size} entries are right (wrong at {where})."
                        f"{_value_hint(array, truth, tol)}").noted(note)
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
+    def parse(self, given: Any, expected: Any = None) -> np.ndarray | FormError:
+        """The answer as an array of the reference's shape (a single channel may leave out its axis)."""
         truth = _truth(expected)
         array = _as_array(_as_given(given, truth)[0])
         if isinstance(array, str):
+            return FormError(array)
+        if truth is None or array.shape == truth.shape:
             return array
-        if truth is None:
-            return None
-        if array.shape == truth.shape or (truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]):
-            return None
-        return f"The answer has shape {_fmt_shape(array.shape)}; it should have shape {_fmt_shape(truth.shape)}."
+        if truth.ndim >= 2 and truth.shape[0] == 1 and array.shape == truth.shape[1:]:
+            return array[None]
+        return FormError(f"The answer has shape {_fmt_shape(array.shape)}; it should have shape {_fmt_shape(truth.shape)}.")
 
     def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
         # the hot path of mistake matching: no feedback, no hints

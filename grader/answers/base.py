@@ -1,8 +1,9 @@
 """What every answer kind shares: the verdict, the kind's interface, and reading notes.
 
-A kind reads a raw JSON answer (``read``: a value, or a :class:`FormError` saying why it cannot)
-and compares a read value with the reference (``compare`` does both and gives a :class:`Verdict`).
-Neither ever raises, whatever JSON arrives.
+A kind reads a raw JSON answer (``parse``: a value, or a :class:`FormError` saying why it cannot)
+and compares it with the reference (``compare`` reads it the same way, then gives a
+:class:`Verdict`). ``check_form`` is the reading alone, for ``validate``: never whether it is
+right. None of them ever raises, whatever JSON arrives.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class AnswerKind:
     """One way of answering a part. Subclasses implement ``compare`` and ``describe``."""
 
     name: ClassVar[str] = "answer"
+    none_is_answer: ClassVar[bool] = False
+    """Whether ``None`` is an answer of this kind (no value exists), not a part left unanswered."""
+    uses_tolerance: ClassVar[bool] = False
+    """Whether the tolerance decides what is right (real numbers), so the student is told how precise to be."""
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         raise NotImplementedError
@@ -84,10 +89,15 @@ class AnswerKind:
     def matches(self, given: Any, value: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
         return self.compare(given, value, tol).correct
 
+    def parse(self, given: Any, expected: Any = None) -> Any:
+        """``given`` read as this kind's value, or a :class:`FormError` saying why it cannot be.
+
+        ``expected`` is the reference, for kinds whose form depends on it (a tensor's shape); a
+        kind whose every value can be read takes the default, which reads ``given`` as it is.
+        """
+        return given
+
     def check_form(self, given: Any, expected: Any) -> str | None:
         """A sentence when ``given`` cannot be read as this kind (never whether it is right), else None."""
-        read = getattr(self, "read", None)
-        if read is not None:
-            value = read(given)
-            return value.sentence if isinstance(value, FormError) else None
-        return None
+        value = self.parse(given, expected)
+        return value.sentence if isinstance(value, FormError) else None

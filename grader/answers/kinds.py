@@ -23,11 +23,11 @@ class Integer(AnswerKind):
 
     name: ClassVar[str] = "integer"
 
-    def read(self, given: Any) -> tuple[int, str] | FormError:
+    def parse(self, given: Any, expected: Any = None) -> tuple[int, str] | FormError:
         return read_integer(given)
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        read = self.read(given)
+        read = self.parse(given)
         if isinstance(read, FormError):
             return _wrong(read.sentence)
         value, note = read
@@ -42,17 +42,18 @@ class OptionalInteger(Integer):
     """An integer, or ``None`` when no integer answers the question (a target that cannot be reached)."""
 
     name: ClassVar[str] = "optional_integer"
+    none_is_answer: ClassVar[bool] = True
     none_means: str = "no such value exists"
 
-    def read(self, given: Any) -> tuple[int | None, str] | FormError:
+    def parse(self, given: Any, expected: Any = None) -> tuple[int | None, str] | FormError:
         if given is None:
             return None, ""
         if isinstance(given, str) and given.strip().strip(".").lower() in NONE_WORDS:
             return None, f"read {show(given)} as None"
-        return super().read(given)
+        return super().parse(given)
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        read = self.read(given)
+        read = self.parse(given)
         if isinstance(read, FormError):
             return _wrong(read.sentence)
         value, note = read
@@ -80,7 +81,7 @@ class IntegerList(AnswerKind):
     what: str = "entries"
     per_axis: bool = False
 
-    def read(self, given: Any) -> tuple[list[int], str] | FormError:
+    def parse(self, given: Any, expected: Any = None) -> tuple[list[int], str] | FormError:
         wanted = FormError(f"Expected a list of {self.length} integers ({self.what}), got {show(given)}.")
         note = ""
         if isinstance(given, (int, float, str)) and not isinstance(given, bool):
@@ -109,7 +110,7 @@ class IntegerList(AnswerKind):
         return values, note
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        read = self.read(given)
+        read = self.parse(given)
         if isinstance(read, FormError):
             return _wrong(read.sentence)
         values, note = read
@@ -133,12 +134,13 @@ class Real(AnswerKind):
     """A real number; right by the tolerance rule (see ``tolerance.py``). Numbers as text read too."""
 
     name: ClassVar[str] = "real"
+    uses_tolerance: ClassVar[bool] = True
 
-    def read(self, given: Any) -> Number | FormError:
+    def parse(self, given: Any, expected: Any = None) -> Number | FormError:
         return read_number(given)
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        number = read_number(given)
+        number = self.parse(given)
         if isinstance(number, FormError):
             return _wrong(number.sentence)
         judgement = tol.judge(number, expected)
@@ -154,7 +156,7 @@ class Real(AnswerKind):
         return _wrong(sentence).noted(number.note)
 
     def describe(self) -> str:
-        return "a number (3 significant figures are enough)"
+        return "a number"  # and how precise (grader.notebook.slots adds it: the tolerance is the problem's)
 
 
 @dataclass(frozen=True)
@@ -164,13 +166,13 @@ class Choice(AnswerKind):
     name: ClassVar[str] = "choice"
     options: tuple[str, ...] = ()
 
-    def read(self, given: Any) -> str | FormError:
+    def parse(self, given: Any, expected: Any = None) -> str | FormError:
         if isinstance(given, str) and given.strip().lower() in {o.lower() for o in self.options}:
             return given.strip().lower()
         return FormError(f"Expected one of {', '.join(self.options)}; got {show(given)}.")
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        picked = self.read(given)
+        picked = self.parse(given)
         if isinstance(picked, FormError):
             if isinstance(given, str):
                 return _wrong(f"{show(given)} is not one of the options ({', '.join(self.options)}).")
@@ -188,16 +190,18 @@ class FreeText(AnswerKind):
     name: ClassVar[str] = "free_text"
     max_chars: int = 20_000
 
-    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+    def parse(self, given: Any, expected: Any = None) -> str | FormError:
         if not isinstance(given, str) or not given.strip():
-            return Verdict(0.0, "Expected a written answer (text).", answered=given is not None)
+            return FormError("Expected a written answer (text).")
         if len(given) > self.max_chars:
-            return _wrong(f"The answer is longer than {self.max_chars} characters.")
-        return Verdict(0.0, "Recorded; graded by hand.", pending=True)
+            return FormError(f"The answer is longer than {self.max_chars} characters.")
+        return given
 
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        verdict = self.compare(given, expected)
-        return None if verdict.pending else verdict.feedback
+    def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        text = self.parse(given)
+        if isinstance(text, FormError):
+            return Verdict(0.0, text.sentence, answered=given is not None)
+        return Verdict(0.0, "Recorded; graded by hand.", pending=True)
 
     def describe(self) -> str:
         return "your answer as text"
@@ -211,7 +215,7 @@ class Expression(AnswerKind):
     symbols: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()  # symbols that are > 0 (a standard deviation)
 
-    def read(self, given: Any) -> Any:
+    def parse(self, given: Any, expected: Any = None) -> Any:
         from grader import symbolic  # sympy is imported only when an expression is graded
 
         try:
@@ -224,7 +228,7 @@ class Expression(AnswerKind):
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         from grader import symbolic
 
-        student = self.read(given)
+        student = self.parse(given)
         if isinstance(student, FormError):
             return _wrong(student.sentence)
         try:

@@ -186,12 +186,14 @@ class Shape(AnswerKind):
         c, spatial, note = place_channels(parsed, expected[0])
         return [c, *spatial], note
 
-    def read(self, given: Any) -> list[int] | FormError:
-        parsed = parse_sizes(given)
-        if parsed is None:
-            return FormError(f"Expected a shape such as [16, 126, 126] or '126x126x16', got {show(given)}.")
-        return FormError(f"Could not read {show(given)} as a shape: {parsed.sentence} {_HINT}") if isinstance(parsed, FormError) \
-            else list(parsed.numbers)
+    def parse(self, given: Any, expected: Any = None) -> tuple[list[int], str] | Any | FormError:
+        """The shape in the reference's order (see :meth:`read_as`); as given when there is no reference
+        shape to read it against."""
+        try:
+            order = [int(e) for e in expected]
+        except (TypeError, ValueError):
+            return given
+        return self.read_as(given, order)
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         try:
@@ -211,13 +213,6 @@ class Shape(AnswerKind):
             hint = (" Lists are read channels first, [C, H, W], as PyTorch prints shapes; read channels last "
                     "this would be right.")
         return _wrong(f"{x(shape)} is not the right shape.{hint}").noted(note)
-
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        try:
-            read = self.read_as(given, [int(e) for e in expected])
-        except (TypeError, ValueError):
-            return None
-        return read.sentence if isinstance(read, FormError) else None
 
     def describe(self) -> str:
         return "a shape: a list channels first [C, H, W], or text 'HxWxC' such as '126x126x16'"

@@ -47,6 +47,18 @@ class Tolerance(BaseModel):
     def explicit(self) -> bool:
         return self.rtol is not None or self.atol is not None
 
+    @property
+    def enough(self) -> str:
+        """How precise a real answer must be, as a statement and an answer cell tell the student."""
+        if not self.explicit:
+            return f"{self.sig_figs} significant figures are enough"
+        slack = []
+        if self.atol:
+            slack.append(f"{self.atol:g}")
+        if self.rtol:
+            slack.append(f"{self.rtol:g} times the answer")
+        return f"an error of up to {' or '.join(slack) or '0'} is allowed"
+
     def allows(self, given: Any, expected: Any) -> bool:
         """Whether ``given`` (a raw answer or a read :class:`Number`) is right for the reference ``expected``."""
         number = given if isinstance(given, Number) else read_number(given)

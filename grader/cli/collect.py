@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
+from grader.cli.common import CourseOption, app, course_at, err, out, rel
 from grader.collect import ArchiveLimits, CollectedFile, CollectResult, Layout, Outcome, collect as collect_files
-from grader.errors import AutogradeError
 from grader.late import shown
 
 _STYLE = {Outcome.IMPORTED: "green", Outcome.ALREADY_THERE: "dim", Outcome.UNMATCHED: "yellow", Outcome.REFUSED: "red"}
@@ -33,13 +32,10 @@ def collect(
     course: Path = CourseOption,
 ) -> None:
     """File each submission of an LMS's bulk download (Canvas, Moodle, Blackboard or a folder) as submit does."""
-    try:
-        c = course_at(course)
-        limits = ArchiveLimits(c.config.limits.submission_mb * 1_000_000, max_total_mb * 1_000_000, max_entries)
-        result = collect_files(c, assignment, source, layout=layout, worksheet=worksheet, timezone=timezone,
-                               untimed=untimed, dry_run=dry_run, force=force, limits=limits)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    limits = ArchiveLimits(c.config.limits.submission_mb * 1_000_000, max_total_mb * 1_000_000, max_entries)
+    result = collect_files(c, assignment, source, layout=layout, worksheet=worksheet, timezone=timezone,
+                           untimed=untimed, dry_run=dry_run, force=force, limits=limits)
     _print(result, c)
     problems = result.count(Outcome.UNMATCHED) + result.count(Outcome.REFUSED)
     raise typer.Exit(1 if problems else 0)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,7 +15,29 @@ from rich.console import Console
 from grader.config import Course, load_course
 from grader.errors import AutogradeError
 
-app = typer.Typer(
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+class App(typer.Typer):
+    """Typer whose every command reports an :class:`AutogradeError` as one line, exit code 2."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Command], Command]:
+        register = super().command(*args, **kwargs)
+        return lambda function: register(one_line_errors(function))
+
+
+def one_line_errors(function: Command) -> Command:
+    """``function`` with what it raises on purpose (an :class:`AutogradeError`) printed by :func:`fail`."""
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except AutogradeError as exc:
+            fail(str(exc))
+    return run  # type: ignore[return-value]
+
+
+app = App(
     name="autograde",
     help="Randomised, auto-graded exercises for deep-learning courses.",
     no_args_is_help=True,

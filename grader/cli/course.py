@@ -11,7 +11,6 @@ from rich.table import Table
 
 from grader.assignment import load_assignment
 from grader.cli.common import CourseOption, app, course_at, err, fail, optional_course, out, rel
-from grader.errors import AutogradeError
 from grader.generate import generate as generate_notebooks
 from grader.identity import IdentityCheck
 from grader.outcomes import RunStatus
@@ -36,14 +35,11 @@ def generate(
     course: Path = CourseOption,
 ) -> None:
     """Write one personal notebook per roster student to release/<assignment>/<student>/."""
-    try:
-        c = course_at(course)
-        with _progress() as bar:
-            task = bar.add_task(f"generating {assignment}", total=None)
-            result = generate_notebooks(c, assignment, solutions=solutions, force=force,
-                                        progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True))
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    with _progress() as bar:
+        task = bar.add_task(f"generating {assignment}", total=None)
+        result = generate_notebooks(c, assignment, solutions=solutions, force=force,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True))
     for notice in result.notices:
         err.print(f"[yellow]note:[/] {notice}", highlight=False)
     for warning in result.warnings:
@@ -65,15 +61,12 @@ def variants(
     course: Path = CourseOption,
 ) -> None:
     """Per problem: distinct parameter sets and answers over the roster, and the chance two students share an answer."""
-    try:
-        c = course_at(course)
-        a = load_assignment(c, assignment)
-        secret, _ = c.secret()
-        roster = c.roster()
-        rows = variant_stats(secret, c.config.course, a, [s.student_id for s in roster]) if stats else []
-        big = hand_work(secret, c.config.course, a, [s.student_id for s in roster])
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    a = load_assignment(c, assignment)
+    secret, _ = c.secret()
+    roster = c.roster()
+    rows = variant_stats(secret, c.config.course, a, [s.student_id for s in roster]) if stats else []
+    big = hand_work(secret, c.config.course, a, [s.student_id for s in roster])
     table = Table(title=f"{assignment}: variants over {len(roster)} students", title_justify="left")
     small = sum(r.too_small for r in rows)
     pooled = any(r.alternative is not None for r in rows)  # a pool's alternatives each go to some of the students
@@ -135,11 +128,8 @@ def validate(
     course: Path = CourseOption,
 ) -> None:
     """Run your notebook as the grader would and list missing or malformed answers (never whether they are right)."""
-    try:
-        found = optional_course(course)
-        report = validate_notebook(notebook, found.config.limits if found else None, course=found, student_id=student)
-    except AutogradeError as exc:
-        fail(str(exc))
+    found = optional_course(course)
+    report = validate_notebook(notebook, found.config.limits if found else None, course=found, student_id=student)
     _print_report(report)
     raise typer.Exit(0 if report.complete else 1)
 
@@ -154,11 +144,8 @@ def submit(
     course: Path = CourseOption,
 ) -> None:
     """Validate, then copy your notebook into submitted/<student>/<assignment>/ with a timestamp."""
-    try:
-        c = course_at(course)
-        result = submit_notebook(c, assignment, notebook, student, run=run, force=force)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    result = submit_notebook(c, assignment, notebook, student, run=run, force=force)
     if run:
         _print_report(result.report)
     else:

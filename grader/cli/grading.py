@@ -12,7 +12,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
-from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
 from grader.outcomes import RunStatus, SubmissionStatus
 
@@ -86,8 +85,6 @@ def grade(
                            include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
                            on_wait=lambda: err.print(f"waiting: another autograde grade is grading {assignment} "
                                                      "in this gradebook", highlight=False))
-    except AutogradeError as exc:
-        fail(str(exc))
     finally:
         display.close()
     if code == pytest.ExitCode.INTERRUPTED:

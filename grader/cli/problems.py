@@ -37,11 +37,8 @@ def _lines(stream: Iterable[str], handle: Callable[[Any], Any]) -> None:
 @app.command()
 def families(course: Path = CourseOption) -> None:
     """List the problem families, one line each (with the course's own, and the file each lives in)."""
-    try:
-        c = optional_course(course)
-        found = course_families(c)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = optional_course(course)
+    found = course_families(c)
     table = Table(box=None, show_header=False, pad_edge=False)
     for name, family in found.items():
         file = getattr(family.module, "__file__", None)
@@ -57,14 +54,11 @@ def solve(
     course: Path = CourseOption,
 ) -> None:
     """Print the reference answer as JSON."""
-    try:
-        fam = find_family(optional_course(course), family)
-        if params == "-":
-            _lines(sys.stdin, lambda p: fam.answer(fam.params(p)))
-        else:
-            emit(fam.answer(fam.params(parse_json(params, "--params"))))
-    except AutogradeError as exc:
-        fail(str(exc))
+    fam = find_family(optional_course(course), family)
+    if params == "-":
+        _lines(sys.stdin, lambda p: fam.answer(fam.params(p)))
+    else:
+        emit(fam.answer(fam.params(parse_json(params, "--params"))))
 
 
 @app.command()
@@ -77,30 +71,27 @@ def check(
     course: Path = CourseOption,
 ) -> None:
     """Check an answer and print the verdict as JSON (only the parts given are graded)."""
-    try:
-        fam = find_family(optional_course(course), family)
-        tol = Tolerance(sig_figs=sig_figs) if sig_figs else None
+    fam = find_family(optional_course(course), family)
+    tol = Tolerance(sig_figs=sig_figs) if sig_figs else None
 
-        def verdict(item: Any) -> dict[str, Any]:
-            if not isinstance(item, dict) or "params" not in item or "answer" not in item:
-                raise AutogradeError('expected an object {"params": ..., "answer": ...}')
-            try:
-                return check_answer(fam, item["params"], item["answer"], tolerance=tol).verdict()
-            except AutogradeError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a bug shows as one line, never a traceback
-                raise AutogradeError(f"could not be checked ({type(exc).__name__}: {str(exc)[:200]})") from None
+    def verdict(item: Any) -> dict[str, Any]:
+        if not isinstance(item, dict) or "params" not in item or "answer" not in item:
+            raise AutogradeError('expected an object {"params": ..., "answer": ...}')
+        try:
+            return check_answer(fam, item["params"], item["answer"], tolerance=tol).verdict()
+        except AutogradeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug shows as one line, never a traceback
+            raise AutogradeError(f"could not be checked ({type(exc).__name__}: {str(exc)[:200]})") from None
 
-        if batch is not None:
-            if batch != "-":
-                fail("--batch takes '-' (JSON lines on stdin)")
-            _lines(sys.stdin, verdict)
-            return
-        if params is None or answer is None:
-            fail("give --params and --answer, or --batch -")
-        emit(verdict({"params": parse_json(params, "--params"), "answer": parse_json(answer, "--answer")}))
-    except AutogradeError as exc:
-        fail(str(exc))
+    if batch is not None:
+        if batch != "-":
+            fail("--batch takes '-' (JSON lines on stdin)")
+        _lines(sys.stdin, verdict)
+        return
+    if params is None or answer is None:
+        fail("give --params and --answer, or --batch -")
+    emit(verdict({"params": parse_json(params, "--params"), "answer": parse_json(answer, "--answer")}))
 
 
 @app.command()
@@ -112,8 +103,5 @@ def sample(
     """Print parameters drawn from the family's default space, as JSON."""
     if seed < 0:
         fail(f"--seed must be 0 or more, got {seed}")
-    try:
-        fam = find_family(optional_course(course), family)
-        emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))
-    except AutogradeError as exc:
-        fail(str(exc))
+    fam = find_family(optional_course(course), family)
+    emit(fam.sample(np.random.default_rng(seed)).model_dump(mode="json"))

@@ -10,8 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
-from grader.errors import AutogradeError
+from grader.cli.common import CourseOption, app, course_at, err, out, rel
 
 
 @app.command()
@@ -23,11 +22,8 @@ def report(
     """Write the instructor report: scores, difficulty per part, frequent mistakes, parameter effects."""
     from grader.report.report import write_report  # matplotlib is slow to import: only this command needs it
 
-    try:
-        c = course_at(course)
-        result = write_report(c, assignment, out_dir)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    result = write_report(c, assignment, out_dir)
     h = result.stats.headline
     mean = f", mean {100 * h.mean:.2f}%" if h.mean is not None else ""
     out.print(f"Report for {h.graded} graded submission(s){mean}: {rel(c, result.path)}", highlight=False)
@@ -51,11 +47,8 @@ def integrity(
     Evidence for a person to judge: nothing is accused or penalised, and nothing reaches a student's feedback."""
     from grader.report.integrity import check_integrity
 
-    try:
-        c = course_at(course)
-        result = check_integrity(c, assignment, threshold=threshold)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    result = check_integrity(c, assignment, threshold=threshold)
     if fmt is IntegrityFormat.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return

@@ -8,12 +8,11 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel
-from grader.errors import AutogradeError
+from grader.cli.common import App, CourseOption, app, course_at, err, fail, out, rel
 from grader.late import parse_moment
 from grader.report.export import ExportFormat, export as export_results
 
-manual_app = typer.Typer(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
+manual_app = App(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
                          no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 
@@ -36,13 +35,10 @@ def feedback(
 ) -> None:
     """Write one HTML feedback page per graded student: feedback/<assignment>/<student>.html."""
     moment = _moment(now)
-    try:
-        c = course_at(course)
-        from grader.report.feedback import write_feedback  # nbconvert is slow to import: only this command needs it
+    c = course_at(course)
+    from grader.report.feedback import write_feedback  # nbconvert is slow to import: only this command needs it
 
-        result = write_feedback(c, assignment, now=moment)
-    except AutogradeError as exc:
-        fail(str(exc))
+    result = write_feedback(c, assignment, now=moment)
     if not result.pages and not result.failed:
         err.print(f"[yellow]no graded submissions of {assignment}:[/] run autograde grade {assignment} first", highlight=False, soft_wrap=True)
     folder = c.folder("feedback") / result.assignment
@@ -62,11 +58,8 @@ def export(
     course: Path = CourseOption,
 ) -> None:
     """Export the assignment's gradebook, every roster student included."""
-    try:
-        c = course_at(course)
-        result = export_results(c, assignment, fmt, out_path, include_pending=include_pending)
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    result = export_results(c, assignment, fmt, out_path, include_pending=include_pending)
     out.print(f"wrote {rel(c, result.path)}: {result.students} student(s), {result.missing} without a submission",
               highlight=False, soft_wrap=True)
     if result.withheld:
@@ -89,13 +82,10 @@ def manual_export(
     course: Path = CourseOption,
 ) -> None:
     """Write a CSV with one row per free-text answer waiting for a hand grade."""
-    try:
-        c = course_at(course)
-        from grader.report.manual import export_manual
+    c = course_at(course)
+    from grader.report.manual import export_manual
 
-        result = export_manual(c, assignment, out_path)
-    except AutogradeError as exc:
-        fail(str(exc))
+    result = export_manual(c, assignment, out_path)
     kept = f" (kept {result.kept} typed score(s) or comment(s) from the sheet already there)" if result.kept else ""
     out.print(f"wrote {rel(c, result.path)}: {result.rows} answer(s) to grade{kept}. Fill in score (and feedback), "
               f"then: autograde manual import {assignment} {rel(c, result.path)}", highlight=False, soft_wrap=True)
@@ -108,13 +98,10 @@ def manual_import(
     course: Path = CourseOption,
 ) -> None:
     """Record the hand grades of a filled-in sheet; nothing is recorded if any row is wrong."""
-    try:
-        c = course_at(course)
-        from grader.report.manual import import_manual
+    c = course_at(course)
+    from grader.report.manual import import_manual
 
-        result = import_manual(c, assignment, sheet)
-    except AutogradeError as exc:
-        fail(str(exc))
+    result = import_manual(c, assignment, sheet)
     if result.errors:
         for line in result.errors:
             err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)

@@ -45,10 +45,6 @@ class Found:
     stamped: bool = True  # the time is one submit recorded, not a file's modification time
 
     @property
-    def key(self) -> str:
-        return f"{self.student_id}/{self.path.name}"
-
-    @property
     def when(self) -> dt.datetime | None:
         """The time lateness is judged by: a copy's modification time says nothing of when it was handed in."""
         return submission_time(self.submitted_at) if self.stamped else None

@@ -7,22 +7,22 @@ random, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode, from_dict
-import json
 
+from grader.answers import DEFAULT_TOLERANCE, Tolerance
 from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
 from grader.identity import STAMP_KEY
 from grader.notebook.nbgrader import nbgrader_metadata
-from grader.notebook.slots import Slot, literal, slots, stub_line
+from grader.notebook.slots import Slot, literal, slot_values, slots, stub_line
 from grader.private import FILE_MODE, FOLDER_MODE, private_folder
 from grader.variants import Variant
 
@@ -44,8 +44,9 @@ class NotebookContext:
     student: Student
     variants: dict[str, Variant]
     worked: bool = False
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # the course's, for a problem that sets none
     stamp: str | None = None  # HMAC of the student and assignment (grader.identity): whose notebook this is
-    cells: list[NotebookNode] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -54,24 +55,25 @@ class NotebookContext:
 
 
 Step = Callable[[NotebookContext], None]
+Cell = dict[str, Any]
+"""A cell as plain data, with nbformat's keys: :func:`build` makes the notebook of nodes."""
 
 
-# nbformat's new_*_cell validate every cell against the schema, which was half the cost of a
-# notebook; whole notebooks are validated in the tests instead.
-def new_markdown_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
-    """A markdown cell (nbformat's own name and arguments), with ``metadata.nbgrader`` if given."""
-    return node(cell_type="markdown", id=id, metadata=node() if nbgrader is None else node(nbgrader=nbgrader),
-                source=source)
+# Cells as nbformat.v4's new_*_cell make them, as plain data: those validate every cell on its own
+# with jsonschema (a $ref, which the faster validator cannot follow), which was half the time of
+# generating a roster's notebooks; nbformat.writes validates each whole notebook instead.
+def new_markdown_cell(source: str, id: str, metadata: dict | None = None) -> dict[str, Any]:  # noqa: A002
+    return {"cell_type": "markdown", "id": id, "metadata": metadata or {}, "source": source}
 
 
-def new_code_cell(source: str, id: str, nbgrader: NotebookNode | None = None) -> NotebookNode:  # noqa: A002
-    return node(cell_type="code", id=id, metadata=node() if nbgrader is None else node(nbgrader=nbgrader),
-                source=source, outputs=[], execution_count=None)
+def new_code_cell(source: str, id: str, metadata: dict | None = None) -> dict[str, Any]:  # noqa: A002
+    return {"cell_type": "code", "execution_count": None, "id": id, "metadata": metadata or {}, "outputs": [],
+            "source": source}
 
 
-def _graded(new_cell: Callable[..., NotebookNode], source: str, gid: str, **flags: Any) -> NotebookNode:
+def _graded(new_cell: Callable[..., dict[str, Any]], source: str, gid: str, **flags: Any) -> dict[str, Any]:
     """A cell whose id is its nbgrader grade id (every graded or locked cell of ours is one)."""
-    return new_cell(source, gid, node(nbgrader_metadata(gid, **flags)))
+    return new_cell(source, id=gid, metadata={"nbgrader": nbgrader_metadata(gid, **flags)})
 
 
 def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
@@ -135,42 +137,42 @@ def _add_problem(ctx: NotebookContext, problem: Problem, variant: Variant, versi
         text.append(version_line(variant, versions))
     if problem.config.intro:
         text.append(problem.config.intro.strip())
-    text.append(family.statement(params).strip())
+    tolerance = problem.config.tolerance or ctx.tolerance  # what grading applies
+    text.append(family.statement(params, tolerance).strip())
     ctx.cells.append(_graded(new_markdown_cell, "\n\n".join(text), f"{pid}-statement", locked=True))
-    ctx.cells += _graded_cells(problem, variant, points, ctx.worked)
+    ctx.cells += _graded_cells(problem, variant, points, ctx.worked, tolerance)
     if ctx.worked:
         ctx.cells.append(new_markdown_cell("### Worked solution\n\n" + family.worked_solution(params).strip(), id=f"{pid}-worked"))
 
 
-def _graded_cells(problem: Problem, variant: Variant, points: float, worked: bool = False) -> list[NotebookNode]:
+def _graded_cells(problem: Problem, variant: Variant, points: float, worked: bool = False,
+                  tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Cell]:
     """The cells grading depends on: the parameters, the answer cell and the tests placeholder."""
     pid, family, params = problem.id, problem.family, variant.params
-    problem_slots = slots(pid, family, params)
+    problem_slots = slots(pid, family, params, tolerance)
     answer = family.answer(params) if worked else None
-    values = [(answer if s.part is None or family.layout == "value" else answer[s.part]) if worked else None
-              for s in problem_slots]
     cells = [params_cell(pid, params.model_dump(mode="json"), variant.alternative),
-             answer_cell(pid, problem_slots, values if worked else None)]
+             answer_cell(pid, problem_slots, slot_values(problem_slots, family.layout, answer) if worked else None)]
     if not worked:
         cells.append(tests_cell(pid, points))
     return cells
 
 
-def params_cell(pid: str, params: dict, alternative: str | None = None) -> NotebookNode:
+def params_cell(pid: str, params: dict, alternative: str | None = None) -> Cell:
     # a pool's alternative comes first: validate reads the parameters from the cell's last statement
     version = "" if alternative is None else f"{pid}_alternative = {alternative!r}  # your version of {pid}\n"
     data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{version}{pid}_params = {literal(params)}"
     return _graded(new_code_cell, data, f"{pid}-params", locked=True)
 
 
-def answer_cell(pid: str, problem_slots: list[Slot], values: list | None = None) -> NotebookNode:
+def answer_cell(pid: str, problem_slots: list[Slot], values: list | None = None) -> Cell:
     lines = [f"# {pid}: your answer" + ("" if values is not None else " (replace each None / ... below)")]
     for i, slot in enumerate(problem_slots):
         lines.append(stub_line(slot, values[i] if values is not None else None, filled=values is not None))
     return _graded(new_code_cell, "\n".join(lines), pid, solution=True)
 
 
-def tests_cell(pid: str, points: float) -> NotebookNode:
+def tests_cell(pid: str, points: float) -> Cell:
     note = f"# autograde grades {pid} outside this notebook: nothing to run here."
     return _graded(new_code_cell, note, f"{pid}-tests", grade=True, locked=True, points=points)
 
@@ -181,7 +183,7 @@ def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
     ctx.cells.append(_question_cell(q))
 
 
-def _question_cell(q: QuestionConfig) -> NotebookNode:
+def _question_cell(q: QuestionConfig) -> Cell:
     return _graded(new_markdown_cell, FREE_TEXT_STUB, q.id, solution=True, grade=True, points=q.points)
 
 
@@ -190,7 +192,7 @@ def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slo
     """What grading restores and reads, from plain data alone (a worker needs no assignment file):
     each problem's parameters (and a pool problem's alternative), answer cell and tests placeholder,
     and the free-text answer cells."""
-    cells: list[NotebookNode] = []
+    cells: list[Cell] = []
     alternatives = alternatives or {}
     for pid, values in params.items():
         cells += [params_cell(pid, values, alternatives.get(pid)), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
@@ -208,9 +210,9 @@ def add_footer(ctx: NotebookContext) -> None:
 
 def set_metadata(ctx: NotebookContext) -> None:
     ctx.metadata.update({
-        "kernelspec": node(KERNELSPEC),
-        "language_info": node(name="python"),
-        METADATA_KEY: node({
+        "kernelspec": KERNELSPEC,
+        "language_info": {"name": "python"},
+        METADATA_KEY: {
             "schema_version": METADATA_VERSION,
             "course": ctx.course_name,
             "assignment": ctx.assignment.name,
@@ -219,17 +221,17 @@ def set_metadata(ctx: NotebookContext) -> None:
             # for the student's own `validate` only (it reads the numbers from the parameters cells):
             # grading recomputes everything from the secret
             "problems": [_problem_record(ctx, p) for p in ctx.assignment.problems],
-        }),
+        },
     })
     if ctx.stamp is not None:
         ctx.metadata[METADATA_KEY][STAMP_KEY] = ctx.stamp
 
 
-def _problem_record(ctx: NotebookContext, item: Problem | Pool | QuestionConfig) -> NotebookNode:
+def _problem_record(ctx: NotebookContext, item: Problem | Pool | QuestionConfig) -> dict[str, Any]:
     if isinstance(item, QuestionConfig):
-        return node(id=item.id, family=None)
+        return {"id": item.id, "family": None}
     variant = ctx.variants[item.id]
-    record = node(id=item.id, family=variant.family.name)
+    record: dict[str, Any] = {"id": item.id, "family": variant.family.name}
     if variant.alternative is not None:
         record["alternative"] = variant.alternative
     return record
@@ -244,121 +246,16 @@ def build(ctx: NotebookContext, steps: Sequence[Step] = STEPS) -> NotebookNode:
     return _notebook(ctx.cells, ctx.metadata)
 
 
-def _notebook(cells: list[NotebookNode], metadata: dict) -> NotebookNode:
-    # like nbformat.v4.new_notebook, without validating the whole notebook for every student; what
-    # a step stored as plain data becomes nodes (set_metadata's are nodes already)
-    metadata = node({k: v if type(v) is NotebookNode else from_dict(v) for k, v in metadata.items()})
-    return node(nbformat=4, nbformat_minor=5, metadata=metadata, cells=cells)
-
-
-def node(*args: Any, **items: Any) -> NotebookNode:
-    """``NotebookNode(...)`` at a third of the cost: its ``__init__`` only sets ``_allownew``, which
-    the class already has; the values are stored as given (nodes inside stay nodes)."""
-    out = _new_node(NotebookNode)
-    dict.update(out, *args, **items)
-    return out
-
-
-_new_node = NotebookNode.__new__
+def _notebook(cells: list[Cell], metadata: dict) -> NotebookNode:
+    # nbformat.v4.new_notebook's, without validating it twice: notebook_bytes validates it as it
+    # writes it (nbformat.writes)
+    return from_dict({"nbformat": nbformat.v4.nbformat, "nbformat_minor": nbformat.v4.nbformat_minor,
+                      "metadata": metadata, "cells": cells})
 
 
 def notebook_bytes(nb: NotebookNode) -> bytes:
-    """The notebook exactly as ``nbformat.write`` would write it (sorted keys, one-space indent,
-    sources split into lines), without its deep copy and validation of the whole notebook.
-
-    The standard library encodes indented JSON in pure Python, which was half the cost of
-    generating a roster's notebooks; :func:`_json` writes the same bytes several times faster,
-    and :func:`_cell_json` the cells our steps build faster still (tests compare both with
-    nbformat's writer).
-    """
-    cells = [_cell_json(cell) or ({**cell, "source": cell["source"].splitlines(True)}
-                                  if isinstance(cell.get("source"), str) else cell)
-             for cell in nb["cells"]]
-    return (_json({**nb, "cells": cells}, "") + "\n").encode("utf-8")
-
-
-_string = json.encoder.encode_basestring  # C-accelerated, non-ASCII kept as is (ensure_ascii=False)
-
-
-class _Written(str):
-    """JSON text already written at its place in the notebook: :func:`_json` copies it as is."""
-
-
-def _json(value: Any, indent: str) -> str:
-    if isinstance(value, str):
-        return value if type(value) is _Written else _string(value)
-    if value is None or isinstance(value, bool):
-        return "null" if value is None else ("true" if value else "false")
-    if type(value) is int:
-        return repr(value)  # what json.dumps gives, without its set-up for every number
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
-    inner = indent + " "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = ",\n".join(f"{inner}{_string(str(k))}: {_json(v, inner)}" for k, v in sorted(value.items()))
-        return "{\n" + items + "\n" + indent + "}"
-    if not value:
-        return "[]"
-    return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + "\n" + indent + "]"
-
-
-# The cells the steps build have one of two shapes: writing those from a template rather than
-# walking them key by key halves the cost of writing a notebook. Any other cell (outputs, other
-# metadata, a value of another type) returns None and goes through _json.
-_DICTS = (dict, NotebookNode)
-_CODE_KEYS = frozenset({"cell_type", "execution_count", "id", "metadata", "outputs", "source"})
-_MARKDOWN_KEYS = frozenset({"cell_type", "id", "metadata", "source"})
-_NBGRADER_KEYS = frozenset({"grade", "grade_id", "locked", "schema_version", "solution", "task"})
-_NBGRADER_POINTS_KEYS = _NBGRADER_KEYS | {"points"}
-_FLAG = {True: "true", False: "false"}
-
-
-def _cell_json(cell: Any) -> _Written | None:
-    """``cell`` as :func:`_json` writes it among a notebook's cells, if it has a shape the steps build."""
-    if type(cell) not in _DICTS:
-        return None
-    keys = cell.keys()
-    if keys == _CODE_KEYS and cell["cell_type"] == "code" and cell["execution_count"] is None \
-            and type(cell["outputs"]) is list and not cell["outputs"]:
-        head, outputs = '{\n   "cell_type": "code",\n   "execution_count": null,\n', '   "outputs": [],\n'
-    elif keys == _MARKDOWN_KEYS and cell["cell_type"] == "markdown":
-        head, outputs = '{\n   "cell_type": "markdown",\n', ""
-    else:
-        return None
-    cell_id, source, metadata = cell["id"], cell["source"], _metadata_json(cell["metadata"])
-    if type(cell_id) is not str or type(source) is not str or metadata is None:
-        return None
-    lines = source.splitlines(True)
-    source = "[\n    " + ",\n    ".join(map(_string, lines)) + "\n   ]" if lines else "[]"
-    return _Written(f'{head}   "id": {_string(cell_id)},\n   "metadata": {metadata},\n{outputs}   "source": {source}\n  }}')
-
-
-def _metadata_json(metadata: Any) -> str | None:
-    """A cell's metadata, empty or nbgrader's alone, as :func:`_json` writes it; None for any other."""
-    if type(metadata) not in _DICTS:
-        return None
-    if not metadata:
-        return "{}"
-    meta = metadata["nbgrader"] if len(metadata) == 1 and "nbgrader" in metadata else None
-    if type(meta) not in _DICTS:
-        return None
-    keys = meta.keys()
-    if keys == _NBGRADER_KEYS:
-        points = ""
-    elif keys == _NBGRADER_POINTS_KEYS and type(meta["points"]) is float and math.isfinite(meta["points"]):
-        points = f'     "points": {meta["points"]!r},\n'
-    else:
-        return None
-    grade, locked, solution, task = meta["grade"], meta["locked"], meta["solution"], meta["task"]
-    name, version = meta["grade_id"], meta["schema_version"]
-    if not (type(grade) is type(locked) is type(solution) is type(task) is bool and type(name) is str
-            and type(version) is int):
-        return None
-    return (f'{{\n    "nbgrader": {{\n     "grade": {_FLAG[grade]},\n     "grade_id": {_string(name)},\n'
-            f'     "locked": {_FLAG[locked]},\n{points}     "schema_version": {version!r},\n'
-            f'     "solution": {_FLAG[solution]},\n     "task": {_FLAG[task]}\n    }}\n   }}')
+    """The notebook exactly as ``nbformat.write`` writes it to a file (a final newline included)."""
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
 def write_notebook(nb: NotebookNode | None, path: Path, data: bytes | None = None) -> None:

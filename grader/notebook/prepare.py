@@ -14,8 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from nbformat import NotebookNode, from_dict
+from nbformat.v4 import new_code_cell
 
-from grader.notebook.build import FREE_TEXT_STUB, new_code_cell
+from grader.notebook.build import FREE_TEXT_STUB
 from grader.notebook.nbgrader import grade_id, is_locked
 from grader.notebook.slots import Slot, collector_source
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX

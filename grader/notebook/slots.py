@@ -12,12 +12,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from grader.answers import DEFAULT_TOLERANCE, AnswerKind, Tolerance
 from grader.notebook.plain import to_plain, to_plain_source
 from grader.problems import Family
 from grader.problems.base import FamilyParams
 from grader.sandbox import channel
 
-__all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slots", "stub_line", "to_answer"]
+__all__ = ["UNANSWERED", "Slot", "collected_text", "collector_source", "parse_collected", "slot_values", "slots", "stub_line", "to_answer"]
 
 UNANSWERED = {"$autograde": "unanswered"}
 """An answer variable left at its initial ``...``: distinct from ``None``, which can be an answer."""
@@ -40,17 +41,26 @@ class Slot:
         return "..." if self.none_is_answer else "None"
 
 
-def slots(problem_id: str, family: Family, params: FamilyParams) -> list[Slot]:
-    """The answer variables of one problem, in order."""
+def slots(problem_id: str, family: Family, params: FamilyParams, tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Slot]:
+    """The answer variables of one problem, in order (``tolerance``: the problem's, for the hints)."""
     parts = family.parts(params)
     if family.layout == "list":
         first = next(iter(parts.values()))
-        hint = f"a list of {len(parts)} entries, one per {next(iter(parts)).rstrip('0123456789')}: each {first.kind.describe()}"
+        hint = f"a list of {len(parts)} entries, one per {next(iter(parts)).rstrip('0123456789')}: each {_hint(first.kind, tolerance)}"
         return [Slot(f"{problem_id}_answer", None, hint)]
     return [
-        Slot(f"{problem_id}_{name}", name, part.kind.describe(), none_is_answer=part.kind.name == "optional_integer")
+        Slot(f"{problem_id}_{name}", name, _hint(part.kind, tolerance), none_is_answer=part.kind.none_is_answer)
         for name, part in parts.items()
     ]
+
+
+def _hint(kind: AnswerKind, tolerance: Tolerance) -> str:
+    return f"{kind.describe()} ({tolerance.enough})" if kind.uses_tolerance else kind.describe()
+
+
+def slot_values(problem_slots: list[Slot], layout: str, answer: Any) -> list[Any]:
+    """What each answer variable holds when ``answer`` (in the family's layout) is written into them."""
+    return [answer if s.part is None or layout == "value" else answer[s.part] for s in problem_slots]
 
 
 def stub_line(slot: Slot, value: Any = None, filled: bool = False) -> str:

@@ -32,7 +32,7 @@ class Sizes(AnswerKind):
 
     name: ClassVar[str] = "sizes"
 
-    def read(self, given: Any) -> tuple[list[int], str] | FormError:
+    def parse(self, given: Any, expected: Any = None) -> tuple[list[int], str] | FormError:
         """The sizes in the order written, and how they were read ("" for a list of integers)."""
         if isinstance(given, str):
             parsed = parse_sizes(given, most=_MAX_AXES)
@@ -51,7 +51,7 @@ class Sizes(AnswerKind):
         return sizes, f"read {show(given)} as {show(sizes)}" if noted else ""
 
     def compare(self, given: Any, expected: Any, tol: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        read = self.read(given)
+        read = self.parse(given)
         if isinstance(read, FormError):
             return Verdict(0.0, read.sentence)
         sizes, note = read
@@ -63,10 +63,6 @@ class Sizes(AnswerKind):
             return Verdict(0.0, f"The shape has {sizes_given}; this tensor has {len(expected)} axes.").noted(note)
         right = sum(g == e for g, e in zip(sizes, expected))
         return Verdict(right / len(expected), f"{right} of {len(expected)} sizes are right (PyTorch's order).").noted(note)
-
-    def check_form(self, given: Any, expected: Any) -> str | None:
-        read = self.read(given)
-        return read.sentence if isinstance(read, FormError) else None
 
     def describe(self) -> str:
         return "a list of integers, the sizes in PyTorch's order (as list(tensor.shape))"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from grader.answers import AnswerKind, Reading, show
 
@@ -81,10 +81,6 @@ class FamilyParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     spatial_fields: ClassVar[tuple[str, ...]] = ()
-    _solutions: dict = PrivateAttr(default_factory=dict)  # solutions of these (immutable) parameters
-    # the registry's memo: pydantic finds a private attribute only after a failed lookup whose
-    # AttributeError it raises and catches (microseconds, every time a solution is asked for)
-    _memo: ClassVar[property] = property(lambda self: self.__pydantic_private__["_solutions"])
 
     @model_validator(mode="wrap")
     @classmethod
@@ -104,11 +100,6 @@ class FamilyParams(BaseModel):
             if isinstance(value, list) and dims is not None and len(value) != dims:
                 raise ValueError(f"{name}: has {len(value)} values but dims is {dims}")
         return self
-
-    def __eq__(self, other: object) -> bool:  # the fields decide; the private memo does not
-        return type(self) is type(other) and self.__dict__ == other.__dict__
-
-    __hash__ = BaseModel.__hash__
 
     def axes(self, name: str) -> tuple[int, ...]:
         return axes(getattr(self, name), getattr(self, "dims", 1))

@@ -212,7 +212,7 @@ in training mode (`model.train()`), then, right after, in eval mode (`model.eval
 Before the step the running mean is ${{ p.before()[0] | bmatrix }}$ and the running variance ${{ p.before()[1] | bmatrix }}${% if p.momentum is none %}, and the layer has seen {{ p.num_batches_tracked }} batch(es) (`num_batches_tracked`){% endif %}.
 
 Give the training-mode `output` (same shape as the batch), the `running_mean` and `running_var` after the step,
-and the eval-mode `eval_output`. 3 significant figures are enough.
+and the eval-mode `eval_output`. {{ enough | capitalize }}.
 """
 
 SOLUTION = _BATCH + r"""

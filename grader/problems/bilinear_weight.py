@@ -97,7 +97,7 @@ A deformable convolution samples a feature map at the fractional point $(x, y) =
 ($x$ is the column, $y$ the row) by bilinear interpolation: pixel $(p_x, p_y)$ gets the weight
 $w = g(x - p_x)\, g(y - p_y)$ with $g(a) = \max(0, 1 - |a|)$.
 For the pixel $(p_x, p_y) = ({{ p.pixel[0] }}, {{ p.pixel[1] }})$ give `weight` $= w$ and its derivatives
-`dweight_dx` $= \partial w / \partial x$ and `dweight_dy` $= \partial w / \partial y$ (3 significant figures are enough).
+`dweight_dx` $= \partial w / \partial x$ and `dweight_dy` $= \partial w / \partial y$ ({{ enough }}).
 """
 
 SOLUTION = r"""

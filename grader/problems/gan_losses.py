@@ -130,7 +130,7 @@ With $D = \sigma(a)$ for a logit $a$, give `g_grad_minimax` and `g_grad_nonsatur
 the logit of every generated sample.
 {% endif %}
 Finally, for a fixed generator whose density is $p_g = {{ p.p_g | bmatrix }}$ at points where the data density is
-$p_\text{data} = {{ p.p_data | bmatrix }}$, give `d_optimal`, the best discriminator's output $D^*(x)$ at each point. 3 significant figures are enough.
+$p_\text{data} = {{ p.p_data | bmatrix }}$, give `d_optimal`, the best discriminator's output $D^*(x)$ at each point. {{ enough | capitalize }}.
 """
 
 SOLUTION = r"""

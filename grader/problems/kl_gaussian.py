@@ -75,7 +75,7 @@ STATEMENT = r"""
 Let $q = \mathcal{N}(\mu_q, \sigma_q^2)$ with $\mu_q = {{ p.mu_q | num }}$, $\sigma_q = {{ p.sigma_q | num }}$ and
 $p = \mathcal{N}(\mu_p, \sigma_p^2)$ with $\mu_p = {{ p.mu_p | num }}$, $\sigma_p = {{ p.sigma_p | num }}$
 ($\sigma$ is the standard deviation, not the variance).
-Compute $\mathrm{KL}(q \,\|\, p)$ in nats (natural logarithm). Give a number; 3 significant figures are enough.
+Compute $\mathrm{KL}(q \,\|\, p)$ in nats (natural logarithm). Give a number; {{ enough }}.
 """
 
 SOLUTION = r"""

@@ -219,7 +219,7 @@ The loss is {% if p.loss == 'mse' %}`nn.MSELoss()` against the target $t = {{ p.
 ReLU's derivative at 0 is taken as 0, as in PyTorch.
 
 Give the network's `output`, the `loss`{% for e in p.asked %}, `{{ e.name }}` $= \partial L / \partial {{ 'W' if e.tensor == 'weight' else 'b' }}_{{ e.layer }}[{{ e.index | join('][') }}]${% endfor %}{% if p.update_layer is not none %},
-and `W{{ p.update_layer }}_updated`, the whole of $W_{{ p.update_layer }}$ after one step of `torch.optim.SGD(lr={{ p.lr }})`{% endif %}. 3 significant figures are enough.
+and `W{{ p.update_layer }}_updated`, the whole of $W_{{ p.update_layer }}$ after one step of `torch.optim.SGD(lr={{ p.lr }})`{% endif %}. {{ enough | capitalize }}.
 """
 
 SOLUTION = r"""

@@ -104,7 +104,7 @@ def solve(p: Params) -> dict[str, Part]:
 
 def _grow(own: object, growth: tuple[int, ...], dims: int) -> int | list[int] | None:
     """The field after this layer, grown from the student's own previous field (read as that part reads it)."""
-    read = _kind(dims).read(own)
+    read = _kind(dims).parse(own)
     if isinstance(read, FormError):
         return None
     values = read[0] if isinstance(read[0], list) else [read[0]]  # a list for dims=2, one int for dims=1

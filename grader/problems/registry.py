@@ -36,6 +36,7 @@ ENTRY_POINT_GROUP = "autograde.families"
 INFRASTRUCTURE = frozenset({"base", "registry", "space", "text"})
 """Modules of ``grader.problems`` that are not families; every other module is one."""
 MAX_DRAWS = 500
+SOLVED_KEPT = 4096  # solutions (and mistakes) kept per family: a few students' worth, for any roster
 REQUIRED = {
     "Params": "a pydantic model of the parameters (subclass of FamilyParams)",
     "Space": "the parameter space (subclass of FamilySpace)",
@@ -153,7 +154,7 @@ class Family:
 
     def parts(self, params: FamilyParams) -> dict[str, Part]:
         """The graded parts for ``params`` (``solve`` is pure, so its result is remembered)."""
-        return dict(_memo(("parts", self.name, params), lambda: self._run("solve", params, self.module.solve)))
+        return dict(self._remembered("parts", params, lambda: self._run("solve", params, self.module.solve)))
 
     def answer(self, params: FamilyParams) -> Any:
         """The reference answer, in the family's answer JSON layout."""
@@ -186,7 +187,7 @@ class Family:
         A mistake that gives the right answer here (ignoring dilation when it is 1, say), or the
         same answer as a mistake listed before it, is left out: it could not be told apart.
         """
-        return list(_memo(("mistakes", self.name, params), lambda: self._distinct_mistakes(params)))
+        return list(self._remembered("mistakes", params, lambda: self._distinct_mistakes(params)))
 
     def _distinct_mistakes(self, params: FamilyParams) -> list[Mistake]:
         parts = self.parts(params)
@@ -197,6 +198,21 @@ class Family:
             if not any(self._same(parts, values, other) for other in [truth, *(v for _, v in kept)]):
                 kept.append((m, values))
         return [m for m, _ in kept]
+
+    @cached_property
+    def _solved(self) -> dict[tuple[str, str], Any]:
+        return {}
+
+    def _remembered(self, kind: str, params: FamilyParams, compute: Callable[[], Any]) -> Any:
+        """A pure function of the parameters, computed once per value of them: generation and grading
+        ask for the same solution many times. Keyed on the parameters' JSON, which is what they are."""
+        key = (kind, params.model_dump_json())
+        solved = self._solved
+        if key not in solved:
+            if len(solved) >= SOLVED_KEPT:
+                del solved[next(iter(solved))]  # the oldest: a batch goes student by student
+            solved[key] = compute()
+        return solved[key]
 
     def _run(self, what: str, params: FamilyParams, function: Callable[[FamilyParams], Any]) -> Any:
         """Call the family's own code (an instructor's file, perhaps): what it raises becomes one line
@@ -220,8 +236,9 @@ class Family:
         hook = getattr(self.module, "too_big_by_hand", None)
         return self._run("too_big_by_hand", params, hook) if hook is not None else None
 
-    def statement(self, params: FamilyParams, **extra: Any) -> str:
-        return render(self.module.STATEMENT, p=params, **extra)
+    def statement(self, params: FamilyParams, tolerance: Tolerance | None = None, **extra: Any) -> str:
+        """The statement; ``enough`` in it says how precise a real answer must be under ``tolerance``."""
+        return render(self.module.STATEMENT, p=params, enough=(tolerance or self.tolerance).enough, **extra)
 
     def worked_solution(self, params: FamilyParams, **extra: Any) -> str:
         return render(self.module.SOLUTION, p=params, answer=self.answer(params), **extra)
@@ -230,16 +247,6 @@ class Family:
 def _sentence(note: str) -> str:
     note = note.strip()
     return (note[:1].upper() + note[1:] + ("" if note.endswith((".", "?", "!")) else ".")) if note else note
-
-
-def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
-    """Remember a pure function of the parameters on the parameters themselves: grading and
-    generation ask for the same solution many times, and the parameters never change."""
-    kind, name, params = key
-    memo = params._memo
-    if (kind, name) not in memo:
-        memo[(kind, name)] = compute()
-    return memo[(kind, name)]
 
 
 def load_family_module(module: ModuleType, name: str | None = None) -> Family:

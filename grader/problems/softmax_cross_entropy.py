@@ -124,7 +124,7 @@ $$ z = {{ p.logits | bmatrix }} $$
 For `loss = F.cross_entropy(z, y{% if p.reduction != 'mean' %}, reduction='{{ p.reduction }}'{% endif %}{% if p.label_smoothing > 0 %}, label_smoothing={{ p.label_smoothing }}{% endif %})`
 (natural logarithm{% if p.reduction == 'mean' %}, averaged over the examples{% else %}, summed over the examples{% endif %}{% if p.label_smoothing > 0 %}; with label smoothing ε the target of each example is $(1 - ε)$ on its class plus $ε / C$ on every class{% endif %}), give
 `probabilities`, the softmax of each row; the `loss`; and `grad_logits`, $\partial\,\text{loss} / \partial z$,
-with the shape of $z$. 3 significant figures are enough.
+with the shape of $z$. {{ enough | capitalize }}.
 """
 
 SOLUTION = r"""

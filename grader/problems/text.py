@@ -9,6 +9,8 @@ from typing import Any
 import jinja2
 import numpy as np
 
+from grader.templates import add_filters
+
 __all__ = ["bmatrix", "num", "render", "tensor", "term", "vec"]
 
 
@@ -51,29 +53,15 @@ def vec(values: Sequence[Any]) -> str:
     return r" \times ".join(num(v) for v in values)
 
 
-@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=False, autoescape=False)
-    env.filters.update(num=num, bmatrix=bmatrix, tensor=tensor, term=term, vec=vec)
-    env.globals.update(zip=zip, enumerate=enumerate, range=range, len=len)
-    return env
+    return add_filters(num=num, bmatrix=bmatrix, tensor=tensor, term=term, vec=vec)
 
 
 @lru_cache(maxsize=256)
-def _template(source: str) -> tuple[jinja2.Template, dict[str, Any]]:
-    template = _environment().from_string(source)
-    return template, dict(template.globals)
+def _template(source: str) -> jinja2.Template:
+    return _environment().from_string(source)
 
 
 def render(source: str, **context: Any) -> str:
     """Render a template string with the given names; an unknown name is an error, not a blank."""
-    template, names = _template(source)
-    # what Template.render does, except that it copies the globals (a ChainMap) into every context,
-    # which cost more than rendering a short statement; the merged names are the same
-    ctx = template.new_context({**names, **context}, shared=True)
-    try:
-        text = template.environment.concat(template.root_render_func(ctx))
-    except Exception:
-        template.environment.handle_exception()  # re-raises with the template's line
-    return text.strip() + "\n"
+    return _template(source).render(**context).strip() + "\n"

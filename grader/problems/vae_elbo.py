@@ -165,7 +165,7 @@ the prior is $p(z) = \mathcal{N}(0, I)$. One sample is drawn with the noise $\va
 $\hat{x} = {{ p.x_hat | bmatrix }}$, {% if p.likelihood == 'bernoulli' %}the probabilities of a Bernoulli likelihood $p(x \mid z) = \prod_i \hat{x}_i^{x_i} (1 - \hat{x}_i)^{1 - x_i}${% else %}the means of a Gaussian likelihood $p(x \mid z) = \mathcal{N}(x; \hat{x}, {{ p.decoder_sigma | num }}^2 I)${% endif %}.
 
 Give `z`, the reparameterised sample; `kl`, $\mathrm{KL}(q(z \mid x) \,\|\, p(z))$ in closed form; `reconstruction`, $\log p(x \mid z)$ at that sample;
-and `elbo`, the one-sample estimate of the evidence lower bound. Natural logarithms (nats); 3 significant figures are enough.
+and `elbo`, the one-sample estimate of the evidence lower bound. Natural logarithms (nats); {{ enough }}.
 """
 
 SOLUTION = r"""

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbconvert.filters import strip_files_prefix
@@ -36,6 +35,7 @@ from grader.outcomes import GradeStatus, Verdict
 from grader.report.bounds import page_budget, shortened_notebook
 from grader.report.markup import SanitisedHTML, Typesetter, clean_html
 from grader.report.records import StudentRecord, graded_problem, opened, points, student_records, write_atomic
+from grader.templates import environment
 
 __all__ = ["FeedbackResult", "FeedbackWriter", "expected_visible", "write_feedback"]
 
@@ -127,10 +127,8 @@ class FeedbackWriter:
         self.policy = course.config.feedback.show_expected
         self.solution_policy = course.config.feedback.solution_policy
         self.deadlines = deadlines(course, assignment)  # answers wait for each student's own cutoff
-        self.env = Environment(loader=FileSystemLoader(HERE), autoescape=True, undefined=StrictUndefined,
-                               keep_trailing_newline=True)
+        self.env = environment()
         self.typesetter = Typesetter()  # a new one for each page (see page())
-        self.env.filters["math"] = lambda text: self.typesetter.text(text)
         self.exporter = HTMLExporter(
             template_file=str(HERE / "feedback_cells.html.j2"),
             sanitize_html=True,
@@ -143,6 +141,9 @@ class FeedbackWriter:
             exclude_anchor_links=True,
         )
         self.highlight_css = HtmlFormatter(style="default").get_style_defs(".highlight")
+
+    def _typeset(self, text: Any) -> Any:
+        return self.typesetter.text(text)  # the page's typesetter of the moment (see page())
 
     # -- views -------------------------------------------------------------------------------
     def closes(self, student_id: str) -> dt.datetime | None:
@@ -255,7 +256,8 @@ class FeedbackWriter:
             pid = grade_id(cell)
             if pid in by_id and pid not in placed:  # a duplicated answer cell gets one block, after the first
                 cell.metadata["autograde_annotation"] = pid
-                placed[pid] = self.env.get_template("feedback_result.html.j2").render(problem=by_id[pid])
+                placed[pid] = self.env.get_template("report/feedback_result.html.j2").render(
+                    typeset=self._typeset, problem=by_id[pid])
         body, _ = self.exporter.from_notebook_node(nb, resources={"autograde_annotations": placed})
         return body, [v for v in views if v.id not in placed]
 
@@ -280,7 +282,8 @@ class FeedbackWriter:
             # the notebook shows someone else's numbers; the results are for the student's own
             status_note = " ".join(filter(None, [status_note, f"Note: {identity.message()}. It was graded with your own numbers."]))
         config = self.course.config
-        html = self.env.get_template("feedback_page.html.j2").render(
+        html = self.env.get_template("report/feedback_page.html.j2").render(
+            typeset=self._typeset,
             course_title=config.title or config.course,
             assignment_title=self.assignment.config.title,
             assignment_name=self.assignment.name,

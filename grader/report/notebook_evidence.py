@@ -29,7 +29,7 @@ from grader.gradebook import SubmissionRecord
 from grader.notebook.build import FREE_TEXT_STUB, answer_cell, params_cell
 from grader.notebook.nbgrader import grade_id
 from grader.notebook.read import read_notebook, read_submission_bytes
-from grader.notebook.slots import slots
+from grader.notebook.slots import slot_values, slots
 from grader.variants import Variant
 
 __all__ = ["ClassNotebooks", "SharedContent", "read_class_notebooks"]
@@ -106,7 +106,7 @@ def read_class_notebooks(root: Path, assignment: Assignment, submissions: Mappin
     released: dict[str, set[str]] = defaultdict(set)  # a parameters cell as generated -> for whom
     for sid, vs in variants.items():
         for pid, v in vs.items():
-            released[_text(params_cell(pid, v.params.model_dump(mode="json"), v.alternative).source)].add(sid)
+            released[_text(params_cell(pid, v.params.model_dump(mode="json"), v.alternative)["source"])].add(sid)
     for sid, sub in sorted(submissions.items()):
         path = Path(sub.path) if Path(sub.path).is_absolute() else root / sub.path
         try:
@@ -149,8 +149,8 @@ def _standard_shapes(variants: Mapping[str, Variant]) -> dict[str, set[str]]:
     for pid, v in variants.items():
         problem_slots = slots(pid, v.family, v.params)
         answer = v.answer()
-        values = [answer if s.part is None or v.family.layout == "value" else answer[s.part] for s in problem_slots]
-        out[pid] = {_shape(answer_cell(pid, problem_slots).source), _shape(answer_cell(pid, problem_slots, values).source)}
+        values = slot_values(problem_slots, v.family.layout, answer)
+        out[pid] = {_shape(answer_cell(pid, problem_slots)["source"]), _shape(answer_cell(pid, problem_slots, values)["source"])}
     return out
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from grader.assignment import load_assignment
 from grader.config import Course
 from grader.gradebook import Gradebook
@@ -23,6 +21,7 @@ from grader.report.markup import text_html
 from grader.report.plots import difficulty_chart, mistakes_chart, parameter_chart, score_histogram
 from grader.report.records import write_atomic
 from grader.report.stats import AssignmentStats, assignment_stats
+from grader.templates import environment
 
 __all__ = ["ReportResult", "render_report", "write_report"]
 
@@ -35,16 +34,6 @@ class ReportResult:
     path: Path
     stats: AssignmentStats
     integrity: IntegrityResult | None = None
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters["math"] = text_html  # a title or a mistake's sentence may hold $...$
-    env.filters["pct"] = lambda x, digits=0: "–" if x is None else f"{100 * x:.{digits}f}%"
-    env.globals["zip"] = zip
-    return env
 
 
 def _plotted(effects: list[ParamEffect], min_spread: float) -> list[ParamEffect]:
@@ -79,8 +68,8 @@ def render_report(stats: AssignmentStats, *, course_title: str = "", root: Path 
     }
     carried = [(v, part) for p in graded_problems for v in p.versions for part in v.parts if part.carried]
     trouble = [(t, _display_path(t.path, root)) for t in stats.trouble]
-    return _environment().get_template("report.html.j2").render(
-        s=stats, h=h, course_title=course_title, charts=charts, problems=graded_problems, carried=carried,
+    return environment().get_template("report/report.html.j2").render(
+        typeset=text_html, s=stats, h=h, course_title=course_title, charts=charts, problems=graded_problems, carried=carried,
         versions=[v for p in graded_problems for v in p.versions],
         trouble=trouble, flagged=stats.flagged, effects=stats.effects, min_n=min_n, min_spread=min_spread,
         integrity=integrity, integrity_note=integrity_note)

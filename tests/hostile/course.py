@@ -91,7 +91,7 @@ class Students:
         """The answer cell's source giving ``answer`` (``{part: value}``) for problem ``pid``."""
         v = self.variant(sid, pid)
         problem_slots = slots(pid, v.family, v.params)
-        return answer_cell(pid, problem_slots, [answer.get(s.part) for s in problem_slots]).source
+        return answer_cell(pid, problem_slots, [answer.get(s.part) for s in problem_slots])["source"]
 
     def folder(self, sid: str) -> Path:
         folder = self.course.folder("submitted") / sid / "a1" / "2030-01-01T10-00-00Z"

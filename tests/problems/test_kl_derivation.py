@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -98,16 +100,41 @@ def test_reference_strings_agree_with_the_solver_everywhere(rng):
         assert terms == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
-def test_grading_never_needs_a_process(monkeypatch):
-    def no_process(expr, seconds=0.0):
-        raise AssertionError("grading fell back to simplify in a process")
+# Graded in a fresh interpreter: nothing an earlier test compared is remembered there, and the CPU
+# time of the child processes it waited for says whether any comparison needed sympy in a process.
+GRADE_TEN_SEEDS = """
+import json, resource
+import numpy as np
+from grader.checking import check
+from grader.problems import get_family
 
-    monkeypatch.setattr(symbolic, "_simplifies_to_zero", no_process)
-    symbolic._compare.cache_clear()  # earlier tests may have cached these verdicts
-    for seed in range(10):
-        params = FAMILY.sample(np.random.default_rng(seed))
-        for answer in [FAMILY.answer(params), *(m.answer for m in FAMILY.mistakes(params))]:
-            check(FAMILY, params, answer)
+family = get_family("kl_derivation")
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+verdicts = []
+for seed in range(10):
+    params = family.sample(np.random.default_rng(seed))
+    truth = check(family, params, family.answer(params))
+    verdicts.append(["truth", truth.correct, truth.score, truth.max_score, truth.mistakes])
+    for m in family.mistakes(params):
+        result = check(family, params, m.answer)
+        verdicts.append([m.name, result.correct, result.score, result.max_score, result.mistakes])
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"children_cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                  "verdicts": verdicts}))
+"""
+
+
+def test_grading_decides_every_answer_without_a_process():
+    run = subprocess.run([sys.executable, "-c", GRADE_TEN_SEEDS], capture_output=True, text=True, check=True)
+    report = json.loads(run.stdout)
+    assert report["children_cpu"] == 0, "a comparison fell back to sympy's simplify in a child process"
+    mistakes = [v for v in report["verdicts"] if v[0] != "truth"]
+    assert len(report["verdicts"]) - len(mistakes) == 10 and mistakes
+    for name, correct, score, top, named in report["verdicts"]:
+        if name == "truth":
+            assert correct and score == top and named == []
+        else:
+            assert not correct and score < top and name in named, name
 
 
 def test_the_statement_names_the_parts_and_shows_the_prior():
