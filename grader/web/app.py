@@ -20,7 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader.config import Course
-from grader.errors import AuthError, UploadError
+from grader.errors import AuthError, AutogradeError, UploadError
 from grader.gradebook import Gradebook
 from grader.web.auth import Principal, Signer
 from grader.web.desk import Desk
@@ -176,6 +176,10 @@ def refusals(respond: Callable[[UploadError], Response]) -> Callable[[Endpoint],
                 return await handler(request)
             except UploadError as exc:
                 return respond(exc)
+            except AutogradeError as exc:  # the course's own files are wrong: the instructor's to fix, not the caller's
+                log.error("%s %s: %s", request.method, redacted(request.url.path), exc)
+                return respond(UploadError(500, "the course cannot be served right now (its configuration has a "
+                                                "mistake the server log names): tell your instructor"))
 
         return wrapped
 
