@@ -78,6 +78,34 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """Stops reading a request body past ``limit`` bytes, whether or not it said its length (a chunked upload):
+    the endpoint reading it gets UploadError 413, and nothing more is spooled to disk."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def bounded() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise UploadError(413, f"the upload is larger than the {(self.limit - _SLACK) / 1e6:g} MB limit")
+            return message
+
+        await self.app(scope, bounded, send)
+
+
+_SLACK = 100_000  # room for the multipart framing and the form's other fields around the notebook
+
+
 def redacted(path: str) -> str:
     """A request path as it may be logged: a sign-in link's token never is."""
     return "/signin/[token]" if path.startswith("/signin/") else path
@@ -106,7 +134,8 @@ def create_app(course: Course, *, executor: str = "kernel", grade: GradeAssignme
     routes: list[Route] = [*pages.routes(), *api.routes()]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=course.config.limits.submission_mb * 1_000_000 + _SLACK)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: every response has the headers
     return app
 
 
@@ -149,7 +178,7 @@ async def upload_bytes(request: Request, field: str = "notebook") -> tuple[str, 
     """The uploaded file of a multipart request and its other fields; 413 before reading a body that says it is too large."""
     limit = service_of(request).course.config.limits.submission_mb * 1_000_000
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit + 100_000:
+    if length and length.isdigit() and int(length) > limit + _SLACK:
         raise UploadError(413, f"the upload is larger than the {limit / 1e6:g} MB limit")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UploadError(415, f"send the notebook as multipart/form-data, in the field {field!r}")

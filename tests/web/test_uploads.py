@@ -61,6 +61,12 @@ def served_for():
     return make
 
 
+async def _stream(chunks: int, size: int):
+    yield b'--b\r\nContent-Disposition: form-data; name="notebook"; filename="a1.ipynb"\r\n\r\n'
+    for _ in range(chunks):
+        yield b" " * size
+
+
 async def _refused(client, data, status, says, **kw):
     response = await upload(client, data, **kw)
     assert response.status_code == status, response.text
@@ -72,6 +78,11 @@ async def test_each_bad_upload_gets_its_status_and_a_clear_message_and_nothing_i
     async with strict.client("s001") as client:
         await _refused(client, b"x" * 1_200_000, 413, "larger than the 1 MB limit")
         await _refused(client, b"x" * 1_000_001, 413, "larger than the 1 MB limit")  # within the header's slack: read, then refused
+        chunked = await client.post("/api/assignments/a1/submissions", headers={
+            "x-csrf-token": client.csrf, "content-type": "multipart/form-data; boundary=b"},
+            content=_stream(20, 200_000))  # no length said: 4 MB streamed
+        assert chunked.status_code == 413 and chunked.json()["error"] == "the upload is larger than the 1 MB limit"  # stopped while streaming
+        assert "content-length" not in chunked.request.headers
         await _refused(client, b"\x89PNG\r\n", 415, "not a notebook")
         await _refused(client, json.dumps({"cells": []}).encode(), 415, "not a notebook")
         await _refused(client, nbformat.writes(nbformat.v4.new_notebook()).encode(), 415, "not an autograde notebook")
