@@ -77,8 +77,9 @@ class Signer:
         self.engine = engine
         self.max_age = course.config.web.sign_in_days * 86400
         self.students = frozenset(s.student_id for s in course.roster())
-        self._links = URLSafeTimedSerializer(key, salt=_SIGN_IN)
-        self._sessions = URLSafeTimedSerializer(key, salt=_SESSION)
+        sha256 = {"digest_method": hashlib.sha256}  # itsdangerous signs with SHA-1 unless told
+        self._links = URLSafeTimedSerializer(key, salt=_SIGN_IN, signer_kwargs=sha256)
+        self._sessions = URLSafeTimedSerializer(key, salt=_SESSION, signer_kwargs=sha256)
 
     def link_token(self, kind: PrincipalKind, principal_id: str) -> str:
         return self._links.dumps([kind.value, principal_id, generation(self.engine, kind, principal_id)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 
 import httpx
@@ -17,6 +18,8 @@ HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
 }
 
 
@@ -35,6 +38,7 @@ async def test_a_sign_in_link_sets_a_private_session_and_redirects_the_token_out
 
 async def test_forged_expired_and_revoked_links_are_refused_with_401(served):
     link = served.link(PrincipalKind.STUDENT, "s001")
+    assert len(base64.urlsafe_b64decode(link.rsplit(".", 1)[1] + "=")) == 32  # an HMAC-SHA256 signature
     async with served.client() as client:
         assert (await client.get(f"/signin/{link[:-2]}xx")).status_code == 401
         assert (await client.get(f"/signin/{link}")).status_code == 303  # a session from the link
@@ -103,3 +107,17 @@ async def test_a_sign_in_token_is_never_logged(served, caplog):
             await client.get(f"/signin/{token}x")
     assert "/signin/[token] 303" in caplog.text and "/signin/[token] 401" in caplog.text
     assert token not in caplog.text and token[:20] not in caplog.text
+
+
+def test_serve_runs_uvicorn_without_its_access_log_which_would_print_tokens(released, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from grader.cli import app as cli
+
+    course = released()
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    done = CliRunner().invoke(cli, ["serve", "--port", "8123", "--course", str(course.root)])
+    assert done.exit_code == 0, done.output
+    assert seen["access_log"] is False and seen["host"] == "127.0.0.1" and seen["port"] == 8123

@@ -97,7 +97,7 @@ async def test_each_bad_upload_gets_its_status_and_a_clear_message_and_nothing_i
     assert not strict.course.folder("submitted").exists() or not list(strict.course.folder("submitted").rglob("*.ipynb"))
 
 
-async def test_a_student_past_the_upload_rate_gets_429_on_the_page_and_the_api(strict):
+async def test_a_student_past_the_upload_rate_gets_429_on_the_page_and_the_api(strict, served_for):
     async with strict.client("s001") as client:
         for _ in range(3):
             assert (await upload(client, strict.notebook("s001"))).status_code == 202
@@ -106,6 +106,9 @@ async def test_a_student_past_the_upload_rate_gets_429_on_the_page_and_the_api(s
         assert page.status_code == 429 and "too many uploads" in page.text and 'role="alert"' in page.text
     async with strict.client("s002") as client:  # the limit is per student
         assert (await upload(client, strict.notebook("s002"))).status_code == 202
+    restarted = served_for(strict.course)  # counted in the database: a restart does not reset it
+    async with restarted.client("s001") as client:
+        await _refused(client, strict.notebook("s001"), 429, "too many uploads")
 
 
 async def test_an_upload_after_the_cutoff_is_kept_and_marked_not_graded(released, served_for):
