@@ -47,7 +47,7 @@ SECURITY_HEADERS = [
 class Service:
     """What every route needs: the course, its gradebook, the signer, the desk and the grading worker."""
 
-    def __init__(self, course: Course, *, executor: str = "kernel", grade: GradeAssignment = grade_assignment):
+    def __init__(self, course: Course, *, executor: str = "fork", grade: GradeAssignment = grade_assignment):
         self.course = course
         self.book = Gradebook(course.config.gradebook, course.root)
         create_tables(self.book.engine)
@@ -111,7 +111,7 @@ def redacted(path: str) -> str:
     return "/signin/[token]" if path.startswith("/signin/") else path
 
 
-def create_app(course: Course, *, executor: str = "kernel", grade: GradeAssignment = grade_assignment,
+def create_app(course: Course, *, executor: str = "fork", grade: GradeAssignment = grade_assignment,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
     from grader.web import api, pages

@@ -42,7 +42,7 @@ class AssignmentView:
 class Desk:
     """One course's submission desk for the service."""
 
-    def __init__(self, course: Course, book: Gradebook, executor: str = "kernel"):
+    def __init__(self, course: Course, book: Gradebook, executor: str = "fork"):
         self.course, self.book, self.executor = course, book, executor
 
     # -- what a student may see ------------------------------------------------------------------
@@ -98,7 +98,7 @@ class Desk:
         except SubmissionError as exc:
             raise UploadError(415, f"not a notebook: {exc}") from None
         record = nb.metadata.get(METADATA_KEY)
-        if not isinstance(record, dict):
+        if not isinstance(record, dict) or not isinstance(record.get("problems"), list):  # as submit reads it
             raise UploadError(415, f"{filename}: not an autograde notebook (no {METADATA_KEY} record in its metadata)")
         if record.get("assignment") != name:
             raise UploadError(400, f"{filename} belongs to assignment {record.get('assignment')!r}, not {name!r}")

@@ -86,6 +86,8 @@ async def test_each_bad_upload_gets_its_status_and_a_clear_message_and_nothing_i
         await _refused(client, b"\x89PNG\r\n", 415, "not a notebook")
         await _refused(client, json.dumps({"cells": []}).encode(), 415, "not a notebook")
         await _refused(client, nbformat.writes(nbformat.v4.new_notebook()).encode(), 415, "not an autograde notebook")
+        other = nbformat.v4.new_notebook(metadata={"autograde": {"assignment": "a1"}})  # a record without problems
+        await _refused(client, nbformat.writes(other).encode(), 415, "not an autograde notebook")
         await _refused(client, nb, 404, "no assignment 'nope'", assignment="nope")
         await _refused(client, nb, 404, "no assignment 'hidden'", assignment="hidden")  # exists, not released
         await _refused(client, nb, 400, "belongs to assignment 'a1', not 'a2'", assignment="a2")
