@@ -1,7 +1,9 @@
 """The grading queue: uploads waiting to be graded, kept in the gradebook's database.
 
-An item is claimed by one atomic ``UPDATE ... WHERE status = 'queued'`` (only one claimant's update
-matches, on SQLite and PostgreSQL alike), so two workers never take the same upload. A server that
+Uploads are claimed by one atomic ``UPDATE ... WHERE status = 'queued'`` that stamps them with the
+claim's own random id (only one claimant's update matches a row, on SQLite and PostgreSQL alike),
+so two workers never take the same upload. A claim takes every queued upload of the oldest one's
+assignment: one grading batch then serves a deadline's rush instead of one batch per upload. A server that
 stops mid-grading leaves items ``running``; the next one to start puts them back (:func:`requeue_running`),
 and the gradebook's own record of what is graded stops the same file being graded twice.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -56,19 +59,21 @@ def get(engine: sa.Engine, item_id: int) -> QueueItem | None:
     return QueueItem.of(row) if row else None
 
 
-def claim(engine: sa.Engine) -> QueueItem | None:
-    """Take the oldest queued item for grading, or None when there is none."""
+def claim(engine: sa.Engine) -> list[QueueItem]:
+    """Take every queued upload of the oldest queued one's assignment for grading; [] when none is queued."""
     while True:
         with engine.begin() as conn:
-            first = conn.execute(sa.select(queue.c.id).where(queue.c.status == QueueStatus.QUEUED.value)
+            first = conn.execute(sa.select(queue.c.assignment).where(queue.c.status == QueueStatus.QUEUED.value)
                                  .order_by(queue.c.id).limit(1)).scalar()
             if first is None:
-                return None
-            taken = conn.execute(queue.update().where((queue.c.id == first) & (queue.c.status == QueueStatus.QUEUED.value))
-                                 .values(status=QueueStatus.RUNNING.value, claimed_at=utcnow(),
-                                         attempts=queue.c.attempts + 1)).rowcount
-        if taken == 1:  # else another worker took it between our read and our update: try the next
-            return get(engine, first)
+                return []
+            token = secrets.token_hex(16)
+            conn.execute(queue.update().where((queue.c.assignment == first) & (queue.c.status == QueueStatus.QUEUED.value))
+                         .values(status=QueueStatus.RUNNING.value, claimed_at=utcnow(), claim=token,
+                                 attempts=queue.c.attempts + 1))
+            taken = [QueueItem.of(r) for r in conn.execute(sa.select(queue).where(queue.c.claim == token).order_by(queue.c.id))]
+        if taken:  # else another worker took them between our read and our update: look again
+            return taken
 
 
 def finish(engine: sa.Engine, item_id: int, status: QueueStatus, reason: str = "", gradebook_id: int | None = None) -> None:
@@ -81,7 +86,7 @@ def requeue_running(engine: sa.Engine) -> int:
     """Put back what a stopped server was grading (one server per course); returns how many."""
     with engine.begin() as conn:
         return conn.execute(queue.update().where(queue.c.status == QueueStatus.RUNNING.value)
-                            .values(status=QueueStatus.QUEUED.value, claimed_at=None)).rowcount
+                            .values(status=QueueStatus.QUEUED.value, claimed_at=None, claim=None)).rowcount
 
 
 def history(engine: sa.Engine, student_id: str, assignment: str | None = None) -> list[QueueItem]:

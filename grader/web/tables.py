@@ -66,6 +66,7 @@ queue = sa.Table(
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("claim", sa.String(32)),  # which claim took it: one claim takes an assignment's queued uploads together
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("late", sa.Boolean, nullable=False, default=False),

@@ -51,21 +51,25 @@ class Worker:
     def drain(self) -> int:
         """Grade every queued upload; returns how many were finished."""
         done = 0
-        while not self._stop.is_set() and (item := q.claim(self.book.engine)) is not None:
-            self.process(item)
-            done += 1
+        while not self._stop.is_set() and (items := q.claim(self.book.engine)):
+            self.process(items)
+            done += len(items)
         return done
 
-    def process(self, item: q.QueueItem) -> None:
-        row = self._row(item)
-        if row is None or row.graded_at is None:  # a restart after the batch recorded it grades nothing again
-            problem = self.grade(self.course, item.assignment)
-            row = self._row(item)
+    def process(self, items: list[q.QueueItem]) -> None:
+        """Grade one assignment's claimed uploads with one batch, unless the gradebook already holds them all
+        (a restart after the batch recorded them grades nothing again)."""
+        rows = {item.id: self._row(item) for item in items}
+        problem = ""
+        if any(row is None or row.graded_at is None for row in rows.values()):
+            problem = self.grade(self.course, items[0].assignment)
+            rows = {item.id: self._row(item) for item in items}
+        for item in items:
+            row = rows[item.id]
             if row is None:
                 q.finish(self.book.engine, item.id, QueueStatus.FAILED, problem or "grading did not record this upload")
-                return
-        status = _FROM_GRADEBOOK.get(row.status, QueueStatus.FAILED)
-        q.finish(self.book.engine, item.id, status, row.reason, row.id)
+            else:
+                q.finish(self.book.engine, item.id, _FROM_GRADEBOOK.get(row.status, QueueStatus.FAILED), row.reason, row.id)
 
     def _row(self, item: q.QueueItem) -> SubmissionRecord | None:
         for row in self.book.submissions(item.assignment, latest_only=False):
