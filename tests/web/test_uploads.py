@@ -127,3 +127,26 @@ async def test_an_upload_after_the_cutoff_is_kept_and_marked_not_graded(released
         page = await client.get(f"/me/submissions/{body['id']}")
         assert "after the cutoff" in page.text and 'http-equiv="refresh"' not in page.text
     assert len(list(course.folder("submitted").glob("s001/a1/*/a1.ipynb"))) == 1
+
+
+async def test_a_students_own_extension_is_the_due_date_their_pages_show_and_their_uploads_are_judged_by(released, served_for):
+    from grader.config import load_course
+
+    course = released()
+    toml = course.root / "assignments" / "a1" / "assignment.toml"
+    toml.write_text(toml.read_text().replace("due = 2030-01-31T23:59:00Z", "due = 2020-01-31T23:59:00Z"))
+    course.config_path.write_text('extensions = "extensions.csv"\n' + course.config_path.read_text())
+    (course.root / "extensions.csv").write_text("student_id,assignment,due,cutoff\ns001,a1,2030-02-05,\n")
+    served = served_for(load_course(course.root))
+    async with served.client("s001") as client:
+        assert "2030-02-05 23:59 UTC (your extension)" in (await client.get("/me")).text
+        assert "2030-02-05 23:59 UTC (your extension)" in (await client.get("/me/a1")).text
+        listed = (await client.get("/api/assignments")).json()["assignments"][0]
+        assert listed["due"] == "2030-02-05 23:59 UTC" and listed["extended"] is True
+        on_time = (await upload(client, served.notebook("s001"))).json()
+        assert on_time["status"] == "queued" and not on_time["late"]
+    async with served.client("s002") as client:
+        page = (await client.get("/me")).text
+        assert "2020-01-31 23:59 UTC" in page and "extension" not in page
+        past = (await upload(client, served.notebook("s002"))).json()
+        assert past["status"] == "after_cutoff" and past["late"]
