@@ -84,3 +84,15 @@ async def test_the_dashboard_has_a_row_per_roster_student_and_counts(served, upl
         assert f"<td>{student}</td>" in page
     assert "<dt>submitted</dt><dd>1</dd>" in page and "<dt>graded</dt><dd>1</dd>" in page
     assert "<dt>not submitted</dt><dd>2</dd>" in page and "1.5 / 2" in page
+
+
+async def test_a_broken_course_file_is_a_500_that_shows_no_server_path_and_is_logged(served, caplog):
+    toml = served.course.root / "assignments" / "a1" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('title = "Small"', 'titel = "Small"'))
+    async with served.client("s001") as client:
+        page = await client.get("/me")
+        api = await client.get("/api/assignments")
+    assert page.status_code == api.status_code == 500
+    assert "tell your instructor" in page.text and "tell your instructor" in api.json()["error"]
+    assert str(served.course.root) not in page.text + api.text
+    assert "titel" in caplog.text  # the instructor finds it in the server's log
