@@ -108,23 +108,33 @@ def run(args, subs, tokens, base: str, book: Gradebook) -> None:
     start = time.perf_counter()
     gap = args.seconds / max(1, len(subs))
 
+    began: dict[str, float] = {}
+
     def one(index: int, sub) -> None:
         time.sleep(max(0.0, start + index * gap - time.perf_counter()))
         headers = {"authorization": f"Bearer {tokens[sub.student_id]}"}
-        began = time.perf_counter()
+        began[sub.student_id] = time.perf_counter()
         with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
             response = client.post(f"/api/assignments/{ASSIGNMENT}/submissions",
                                    files={"notebook": (f"{ASSIGNMENT}.ipynb", notebook_bytes(sub.notebook))})
-            if response.status_code != 202:
-                refused.append(f"{sub.student_id}: {response.status_code} {response.text[:100]}")
-                return
-            accepted[sub.student_id] = time.perf_counter() - began
-            ids[sub.student_id] = response.json()["id"]
-            while True:
-                status = client.get(f"/api/submissions/{ids[sub.student_id]}").json()["status"]
-                if status not in ("queued", "running"):
-                    graded[sub.student_id] = time.perf_counter() - began
-                    return
+        if response.status_code != 202:
+            refused.append(f"{sub.student_id}: {response.status_code} {response.text[:100]}")
+            return
+        accepted[sub.student_id] = time.perf_counter() - began[sub.student_id]
+        ids[sub.student_id] = response.json()["id"]
+
+    def poll() -> None:
+        """One poller for every accepted upload, so that waiting for grades holds no upload back."""
+        by_student = {s.student_id: tokens[s.student_id] for s in subs}
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while not (uploads_done.is_set() and set(graded) >= set(ids)):
+                for student, sid in list(ids.items()):
+                    if student in graded:
+                        continue
+                    status = client.get(f"/api/submissions/{sid}",
+                                        headers={"authorization": f"Bearer {by_student[student]}"}).json()["status"]
+                    if status not in ("queued", "running"):
+                        graded[student] = time.perf_counter() - began[student]
                 time.sleep(0.2)
 
     def pages() -> None:
@@ -136,10 +146,14 @@ def run(args, subs, tokens, base: str, book: Gradebook) -> None:
                 page_times.append(time.perf_counter() - began)
                 time.sleep(0.25)
 
-    watcher = threading.Thread(target=pages)
+    uploads_done = threading.Event()
+    watcher, poller = threading.Thread(target=pages), threading.Thread(target=poll)
     watcher.start()
+    poller.start()
     with ThreadPoolExecutor(args.concurrency) as pool:
         list(pool.map(lambda pair: one(*pair), enumerate(subs)))
+    uploads_done.set()
+    poller.join()
     draining.set()
     watcher.join()
     total = time.perf_counter() - start
