@@ -23,7 +23,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFl
 
 from grader.answers import Tolerance
 from grader.checking import split_points
-from grader.config import SAFE_ID, Course, read_toml
+from grader.config import SAFE_ID, Course, OnSubmit, read_toml
 from grader.errors import AutogradeError, ConfigError, FamilyError, describe_validation_error
 from grader.late import Duration, LateConfig, Moment, shown
 from grader.problems import Family, families, get_family, load_family_file
@@ -97,6 +97,12 @@ Item = Annotated[
 ]
 
 
+class AssignmentFeedbackConfig(_Strict):
+    """An assignment's own feedback settings, over the course's."""
+
+    on_submit: OnSubmit | None = Field(None, description="What the submission service tells students of an upload (see autograde.toml's feedback.on_submit); a practice assignment may say score or full.")
+
+
 class AssignmentConfig(_Strict):
     """The whole of ``assignment.toml``."""
 
@@ -107,6 +113,7 @@ class AssignmentConfig(_Strict):
     late: LateConfig = Field(default_factory=LateConfig, description="The penalty for late work.")
     canvas_column: str | None = Field(None, description="The assignment's column in a Canvas import, \"Title (canvas assignment id)\" (default: the title).")
     intro: str = Field("", description="Markdown shown under the notebook's header.")
+    feedback: AssignmentFeedbackConfig = Field(default_factory=AssignmentFeedbackConfig)
     problems: list[Item] = Field(min_length=1, description="Problems and free-text questions, in order.")
 
     @model_validator(mode="after")

@@ -29,7 +29,9 @@ __all__ = [
     "FoldersConfig",
     "LMS_COLUMNS",
     "LimitsConfig",
+    "OnSubmit",
     "Student",
+    "WebConfig",
     "find_course",
     "load_course",
     "load_roster",
@@ -71,6 +73,16 @@ class LimitsConfig(_Strict):
     submission_mb: int = Field(20, ge=1, le=10_000, description="Largest submitted notebook accepted.")
 
 
+OnSubmit = Literal["receipt", "validity", "score", "full"]
+
+
+class WebConfig(_Strict):
+    """The submission service (``autograde serve``)."""
+
+    sign_in_days: int = Field(180, ge=1, le=3650, description="How long a sign-in link (and the session it opens) stays valid.")
+    uploads_per_hour: int = Field(20, ge=1, le=10_000, description="Uploads one student may make in an hour, all assignments together.")
+
+
 class FeedbackConfig(_Strict):
     """What students see in their feedback."""
 
@@ -81,6 +93,11 @@ class FeedbackConfig(_Strict):
         None, description="When each problem's worked solution, with the student's own numbers, is shown in their "
         "feedback page (wrong_after_due: for problems not fully right). A worked solution holds the answers, so by "
         "default it follows show_expected: after the due date, or never when show_expected is never.")
+
+    on_submit: OnSubmit = Field(
+        "validity", description="What the submission service tells a student about an upload once it is graded: receipt "
+        "(that it arrived), validity (also what is missing or malformed; the default), score (also the score), full "
+        "(also each part's verdict and feedback). An assignment may override it in its assignment.toml [feedback].")
 
     @property
     def solution_policy(self) -> str:
@@ -105,6 +122,8 @@ class CourseConfig(_Strict):
     workers: int | None = Field(None, ge=1, le=1024, description="Grading workers (default: the machine's cores).")
     cluster: str | None = Field(None, description="Dask scheduler address (tcp://host:8786) to grade on a cluster.")
     extensions: str | None = Field(None, description="CSV of per-student extensions: student_id, assignment, due, cutoff (see grader/late.py).")
+    base_url: str | None = Field(None, description="Where students reach `autograde serve` (https://grader.example.edu): the start of sign-in links.")
+    web: WebConfig = Field(default_factory=WebConfig)
 
 
 LMS_COLUMNS = ("canvas_id", "sis_id", "login", "lti_sub")

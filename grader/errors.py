@@ -7,10 +7,12 @@
     ├── ConfigError                autograde.toml / assignment.toml / roster is wrong (names file and key)
     ├── NotebookError              a notebook cannot be read, built or is not ours
     ├── SubmissionError            a submission is refused (wrong assignment, not valid JSON, ...)
+    │   └── UploadError            ... by the submission service, with the HTTP status that says why
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     ├── GradebookError             the gradebook cannot be opened or written
-    └── RenderError                a page (feedback) could not be rendered within its bounds
+    ├── RenderError                a page (feedback) could not be rendered within its bounds
+    └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 __all__ = [
+    "AuthError",
     "AutogradeError",
     "CollectError",
     "ConfigError",
@@ -34,6 +37,7 @@ __all__ = [
     "RenderError",
     "SpaceError",
     "SubmissionError",
+    "UploadError",
     "describe_validation_error",
 ]
 
@@ -74,6 +78,14 @@ class SubmissionError(AutogradeError):
     """A submission that is refused."""
 
 
+class UploadError(SubmissionError):
+    """An upload the submission service refuses; ``status`` is the HTTP status a client reads."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 class CollectError(AutogradeError):
     """An LMS's bulk download that cannot be collected as a whole (its files are refused one by one)."""
 
@@ -84,6 +96,10 @@ class GradebookError(AutogradeError):
 
 class RenderError(AutogradeError):
     """A page that could not be rendered (past its time budget, say): that page is left out."""
+
+
+class AuthError(AutogradeError):
+    """A sign-in link, bearer token or session that is forged, expired or revoked."""
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from grader.cli.common import app
-from grader.cli import collect, course, grading, problems, report, results  # noqa: F401  - registers the commands
+from grader.cli import collect, course, grading, problems, report, results, web  # noqa: F401  - registers the commands
 
 __all__ = ["app"]

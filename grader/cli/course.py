@@ -138,12 +138,19 @@ def validate(
 def submit(
     assignment: str = typer.Argument(..., help="Assignment name."),
     notebook: Path = typer.Argument(..., help="Your notebook."),
-    student: str = typer.Option(..., "--student", help="Your student id."),
+    student: str = typer.Option(None, "--student", help="Your student id (in the course folder; not with --server)."),
     run: bool = typer.Option(True, "--validate/--no-validate", help="Run the notebook first to report missing answers."),
     force: bool = typer.Option(False, "--force", help="File a notebook released to another student anyway (grading flags it)."),
+    server: str = typer.Option(None, "--server", help="Hand in to `autograde serve` at this URL instead (from anywhere)."),
+    token: str = typer.Option(None, "--token", envvar="AUTOGRADE_TOKEN", help="With --server: your sign-in token, the end of your link (or $AUTOGRADE_TOKEN, kept out of your shell history)."),
     course: Path = CourseOption,
 ) -> None:
-    """Validate, then copy your notebook into submitted/<student>/<assignment>/ with a timestamp."""
+    """Validate, then copy your notebook into submitted/<student>/<assignment>/ with a timestamp (or hand it in to a server)."""
+    if server is not None:
+        _submit_remote(server, token, assignment, notebook)
+        return
+    if student is None:
+        fail("--student is needed to submit inside the course folder (or hand in with --server URL --token TOKEN)")
     c = course_at(course)
     result = submit_notebook(c, assignment, notebook, student, run=run, force=force)
     if run:
@@ -159,3 +166,19 @@ def submit(
         err.print(f"[yellow]late:[/] {late.describe()}", highlight=False, soft_wrap=True)
     elif late is not None and late.describe():
         out.print(late.describe(), highlight=False, soft_wrap=True)  # on time under an extension
+
+
+def _submit_remote(server: str, token: str | None, assignment: str, notebook: Path) -> None:
+    from grader.web.client import submit_remote
+
+    if not token:
+        fail("--server needs your sign-in token: --token TOKEN (the part of your link after /signin/) or $AUTOGRADE_TOKEN")
+    try:
+        receipt = submit_remote(server, token.rsplit("/signin/", 1)[-1], assignment, notebook)
+    except AutogradeError as exc:
+        fail(str(exc))
+    if receipt.report is not None:
+        _print_report(receipt.report)
+    if receipt.note:
+        err.print(f"[yellow]{escape(receipt.note)}[/]", highlight=False, soft_wrap=True)
+    out.print(f"Handed in: submission {receipt.id}, {receipt.status}. See {receipt.url}", highlight=False, soft_wrap=True)
