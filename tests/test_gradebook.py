@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from grader.errors import GradebookError
-from grader.gradebook import Gradebook, LateMark, database_url
+from grader.gradebook import Gradebook, LateMark, PartRecord, database_url
+from grader.outcomes import SubmissionStatus, Verdict
 
 
-def _row(pid: str, part: str, score: float, given, *, verdict: str = "correct", manual: bool = False) -> dict:
-    return dict(problem_id=pid, part=part, given=given, expected={"value": [1, 2.5]}, score=score, max_score=2.0,
-                verdict=verdict, feedback="", mistake=None, manual=manual)
+def _row(pid: str, part: str, score: float, given, *, verdict: str = "correct", manual: bool = False) -> PartRecord:
+    return PartRecord(problem_id=pid, part=part, given=given, expected={"value": [1, 2.5]}, score=score, max_score=2.0,
+                      verdict=Verdict(verdict), feedback="", mistake=None, manual=manual)
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def book(database, tmp_path):
 def _record(book, tmp_path, sid="s01", rows=(), status="graded", stamp="2030-01-01T10:00:00+00:00", **kw) -> int:
     path = tmp_path / "submitted" / sid / "a1" / stamp.replace(":", "-") / "a1.ipynb"
     return book.record(assignment="a1", student_id=sid, path=str(path), sha256="ab" * 32, submitted_at=stamp,
-                       status=status, rows=rows, **kw)
+                       status=SubmissionStatus(status), rows=rows, **kw)
 
 
 def test_a_submission_its_parts_and_variants_round_trip(book, tmp_path):
@@ -36,9 +37,9 @@ def test_a_submission_its_parts_and_variants_round_trip(book, tmp_path):
     assert (sub.id, sub.student_id, sub.status, sub.late_days, sub.executor) == (sub_id, "s01", "graded", 1, "fork")
     assert sub.score == pytest.approx(2.25) and sub.max_score == 4.0 and sub.seconds == 1.25  # 2.5 less 10%
     assert sub.path == str(tmp_path / "submitted/s01/a1/2030-01-01T10-00-00+00-00/a1.ipynb")
-    parts = {(r["problem_id"], r["part"]): r for r in book.results(sub_id)}
-    assert parts[("q1", "size")]["given"] == [3, 3] and parts[("q2", "value")]["given"] == "x ≤ 1"
-    assert parts[("q1", "size")]["expected"] == {"value": [1, 2.5]} and parts[("q2", "value")]["verdict"] == "partial"
+    parts = {(r.problem_id, r.part): r for r in book.part_rows(sub_id)}
+    assert parts[("q1", "size")].given == [3, 3] and parts[("q2", "value")].given == "x ≤ 1"
+    assert parts[("q1", "size")].expected == {"value": [1, 2.5]} and parts[("q2", "value")].verdict is Verdict.PARTIAL
     assert book.variant_params("a1") == {("s01", "q1"): {"n": 4, "pad": [1, 1]}}
     assert book.variant_alternatives("a1") == {("s01", "q1"): "conv_output_shape"}
     assert book.is_graded("a1", "s01", sub.path, "ab" * 32) and not book.is_graded("a1", "s01", sub.path, "cd" * 32)
@@ -51,9 +52,9 @@ def test_a_regrade_replaces_the_row_and_keeps_an_unchanged_hand_grade(book, tmp_
     again = _record(book, tmp_path, rows=[_row("q1", "size", 0.0, [2, 2], verdict="wrong"),
                                           _row("q3", "text", 0.0, "shared", verdict="pending", manual=True)])
     assert again == first and len(book.submissions("a1", latest_only=False)) == 1
-    parts = {r["problem_id"]: r for r in book.results(first)}
-    assert (parts["q3"]["verdict"], parts["q3"]["score"], parts["q3"]["feedback"]) == ("manual", 2.0, "good")
-    assert parts["q1"]["score"] == 0.0 and book.submissions("a1")[0].score == 2.0
+    parts = {r.problem_id: r for r in book.part_rows(first)}
+    assert (parts["q3"].verdict, parts["q3"].score, parts["q3"].feedback) == ("manual", 2.0, "good")
+    assert parts["q1"].score == 0.0 and book.submissions("a1")[0].score == 2.0
 
 
 def test_late_marks_change_totals_without_grading_again(book, tmp_path):

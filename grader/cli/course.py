@@ -173,10 +173,7 @@ def _submit_remote(server: str, token: str | None, assignment: str, notebook: Pa
 
     if not token:
         fail("--server needs your sign-in token: --token TOKEN (the part of your link after /signin/) or $AUTOGRADE_TOKEN")
-    try:
-        receipt = submit_remote(server, token.rsplit("/signin/", 1)[-1], assignment, notebook)
-    except AutogradeError as exc:
-        fail(str(exc))
+    receipt = submit_remote(server, token.rsplit("/signin/", 1)[-1], assignment, notebook)  # errors: the CLI's hook
     if receipt.report is not None:
         _print_report(receipt.report)
     if receipt.note:

@@ -132,8 +132,8 @@ class Desk:
             if row is not None:
                 out["score"], out["max_score"] = row.score, row.max_score
                 if policy == "full":
-                    out["parts"] = [{k: r[k] for k in ("problem_id", "part", "score", "max_score", "verdict", "feedback")}
-                                    for r in self.book.results(row.id)]
+                    out["parts"] = [{k: getattr(r, k) for k in ("problem_id", "part", "score", "max_score", "verdict", "feedback")}
+                                    for r in self.book.part_rows(row.id)]
         return out
 
 

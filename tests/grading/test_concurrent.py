@@ -43,6 +43,6 @@ def test_two_batches_at_once_grade_each_submission_once_and_lose_no_row(subs):
     try:
         rows = book.submissions("a1", latest_only=False)
         assert sorted(r.student_id for r in rows) == STUDENTS  # one row each: none lost, none doubled
-        assert [(r.status, r.score, len(book.results(r.id))) for r in rows] == [("graded", 4, 5)] * len(STUDENTS)
+        assert [(r.status, r.score, len(book.part_rows(r.id))) for r in rows] == [("graded", 4, 5)] * len(STUDENTS)
     finally:
         book.close()

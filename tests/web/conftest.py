@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from grader.config import Course
 from grader.generate import generate, release_path
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, PartRecord
+from grader.outcomes import SubmissionStatus, Verdict
 from grader.web import create_app
 from grader.web.app import SESSION_COOKIE
 from grader.web.tables import PrincipalKind, Role, staff
@@ -46,9 +47,9 @@ class FakeGrading:
                     continue
                 self.graded[key] += 1
                 book.record(assignment=assignment, student_id=student_folder.parent.name, path=str(latest),
-                            sha256="0" * 64, submitted_at=latest.parent.name, status="graded", rows=[
-                                dict(problem_id="q1", part="out_channels", given=1, expected=SECRET_VALUE, score=1.5,
-                                     max_score=2.0, verdict="partial", feedback=f"Expected {SECRET_VALUE}."),
+                            sha256="0" * 64, submitted_at=latest.parent.name, status=SubmissionStatus.GRADED, rows=[
+                                PartRecord(problem_id="q1", part="out_channels", given=1, expected=SECRET_VALUE, score=1.5,
+                                           max_score=2.0, verdict=Verdict.PARTIAL, feedback=f"Expected {SECRET_VALUE}."),
                             ])
         finally:
             book.close()
