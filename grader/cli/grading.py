@@ -14,6 +14,9 @@ from rich.table import Table
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
 from grader.errors import AutogradeError
 from grader.grading.runner import grade as run_grading
+from grader.sandbox.executors import EXECUTORS, ExecutorName
+
+EXECUTOR_HELP = "; ".join(f"{name.value}: {entry.help}" for name, entry in EXECUTORS.items()) + "."
 
 
 class _BatchDisplay:
@@ -70,7 +73,7 @@ def grade(
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
     accept_changes: bool = typer.Option(False, "--accept-changes", help="Grade even where a problem's parameters changed since release (the students' notebooks show other numbers)."),
-    executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
+    executor: ExecutorName = typer.Option(ExecutorName.FORK, "--executor", help=EXECUTOR_HELP),
     junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
     include_after_cutoff: bool = typer.Option(False, "--include-after-cutoff", help="Grade each student's latest submission even when it came after their cutoff (late days and penalty still apply)."),

@@ -25,8 +25,10 @@ from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.releases import ReleaseRecord, changes_message, fingerprints
-from grader.sandbox.job import Limits, Sandbox
-from grader.sandbox.limits import sandbox_for
+from grader.grading.hide import sandbox_for
+from grader.limits import Limits
+from grader.sandbox.executors import ExecutorName
+from grader.sandbox.job import Sandbox
 from grader.variants import Variant, solved_variants
 
 __all__ = ["Batch", "Found", "discover", "row_of"]
@@ -114,7 +116,7 @@ class Batch:
 
     course: Course
     assignment: Assignment
-    executor: str = "kernel"
+    executor: ExecutorName = ExecutorName.KERNEL
     submitted: Path | None = None
     regrade: bool = False
     include_after_cutoff: bool = False
@@ -154,7 +156,7 @@ class Batch:
 
     @property
     def limits(self) -> Limits:
-        return Limits.from_config(self.course.config.limits)
+        return self.course.config.limits
 
     def plan(self) -> Batch:
         """Pick the latest submission per student; skip those already graded (unless regrading)."""
@@ -217,7 +219,7 @@ class Batch:
         params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
-                            limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel",
+                            limits=self.limits, executor=ExecutorName(self.executor),
                             sandbox=self.sandbox,
                             alternatives={pid: v.alternative for pid, v in vs.items() if v.alternative is not None})
         return Planned(f, student, sha, job, vs, slot_map)

@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.sandbox.executors import EXECUTORS, ExecutorName, executor as live_executor
 
 __all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
 
@@ -24,20 +25,17 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _context(executor: str):
+def _context(executor: ExecutorName):
     ctx = multiprocessing.get_context("forkserver")
     # what every worker imports, once, in the server they are forked from (the first batch of a
     # process decides: the server outlives it); the kernel route's imports (zmq, nbclient) are heavy
-    ctx.set_forkserver_preload(["grader.grading.execute", f"grader.sandbox.{'forked' if executor == 'fork' else 'kernel'}"])
+    ctx.set_forkserver_preload(["grader.grading.execute", EXECUTORS[executor].module])
     return ctx
 
 
-def _warm(executor: str, parent: int) -> None:
+def _warm(executor: ExecutorName, parent: int) -> None:
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
-    if executor == "fork":
-        from grader.sandbox.forked import warm_up
-
-        warm_up()
+    live_executor(executor)  # its zygote, say, starts now rather than with the first job
 
 
 def _exit_with(parent: int) -> None:
@@ -50,14 +48,14 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _new_pool(executor: str, workers: int) -> ProcessPoolExecutor:
+def _new_pool(executor: ExecutorName, workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm, initargs=(executor, os.getpid()))
 
 
-_STARTED: dict[str, tuple[ProcessPoolExecutor, threading.Thread]] = {}
+_STARTED: dict[ExecutorName, tuple[ProcessPoolExecutor, threading.Thread]] = {}
 
 
-def start_workers(executor: str, workers: int) -> None:
+def start_workers(executor: ExecutorName, workers: int) -> None:
     """Start a batch's workers (and their zygotes) now, in the background, while the caller plans
     the batch: the next :func:`run_jobs` for ``executor`` takes them over. The first worker waits
     for the process server to import the grader (about 0.8 s): the caller does not.
@@ -71,7 +69,7 @@ def start_workers(executor: str, workers: int) -> None:
     _STARTED[executor] = (pool, starting)
 
 
-def _take_started(executor: str) -> ProcessPoolExecutor | None:
+def _take_started(executor: ExecutorName) -> ProcessPoolExecutor | None:
     pool, starting = _STARTED.pop(executor, (None, None))
     if starting is not None:
         starting.join()
@@ -93,7 +91,7 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
     the last outcome. When a worker dies, the jobs in flight are suspects: each reruns alone in a
     fresh worker once the others are done, and only one that kills that worker too is failed.
     """
-    executor = jobs[0].executor if jobs else "kernel"
+    executor = ExecutorName(jobs[0].executor) if jobs else ExecutorName.KERNEL
     suspects: list[int] = []
     pending = list(range(len(jobs)))
     pool = _take_started(executor)

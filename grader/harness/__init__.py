@@ -20,6 +20,7 @@ from grader.gradebook import Gradebook
 from grader.grading.batch import Batch
 from grader.grading.pool import default_workers, run_jobs
 from grader.harness import hooks
+from grader.sandbox.executors import EXECUTORS, ExecutorName
 from grader.harness.nodes import ASSIGNMENT_KEY, PartItem, SubmissionNode
 
 BATCH_KEY = pytest.StashKey[Batch]()
@@ -34,8 +35,8 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-assignment", help="Grade this assignment (turns the harness on).")
     group.addoption("--grader-course", type=Path, help="Course folder (default: the nearest one with autograde.toml).")
     group.addoption("--grader-workers", type=int, default=0, help="Parallel runs (default: the machine's cores).")
-    group.addoption("--grader-executor", choices=("kernel", "fork"), default="fork",
-                    help="kernel: a real ipykernel per submission (fidelity); fork: the warm pre-forked pool (fast).")
+    group.addoption("--grader-executor", choices=[name.value for name in EXECUTORS], default=ExecutorName.FORK.value,
+                    help="; ".join(f"{name.value}: {entry.help}" for name, entry in EXECUTORS.items()))
     group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
     group.addoption("--grader-cluster", help="Run submissions on this Dask scheduler (tcp://host:8786).")
     group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")

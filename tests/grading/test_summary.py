@@ -48,3 +48,15 @@ def test_the_summary_gives_the_mean_over_the_assignment_and_two_decimals(make_co
     assert round(100 * mean, 2) == 77.78
     assert re.search(r"mean score, all 3 graded\s*│\s*77\.78%", second.output), second.output
     assert not re.search(r"\d\.\d{3}", second.output.split("time")[0])  # no score with more than 2 decimals
+
+
+def test_the_executor_is_a_choice_from_the_registry(make_course):
+    from grader.sandbox.executors import EXECUTORS
+
+    course = make_course(students=("s01",), limits=LIMITS, assignment=THIRDS)
+    result = CliRunner().invoke(app, ["grade", "a1", "--executor", "forked", "--course", str(course.root)],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "'forked' is not one of 'fork', 'kernel'" in re.sub(r"[\s│]+", " ", result.output)
+    help_text = re.sub(r"[\s│]+", " ", CliRunner().invoke(app, ["grade", "--help"], env={"COLUMNS": "300"}).output)
+    for name, entry in EXECUTORS.items():
+        assert f"{name.value}: {entry.help}" in help_text
