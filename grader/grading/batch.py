@@ -122,6 +122,8 @@ class Batch:
     include_after_cutoff: bool = False
     accept_changes: bool = False  # grade against parameters that changed since release
     gradebook: Gradebook | None = None
+    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores)
+    cluster: str | None = None  # a Dask scheduler's address (default: the course's setting)
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)
     unknown: list[Found] = field(default_factory=list)      # not on the roster
@@ -134,6 +136,11 @@ class Batch:
     @classmethod
     def open(cls, course: Course, assignment: str, **kw) -> Batch:
         return cls(course=course, assignment=load_assignment(course, assignment), **kw)
+
+    @property
+    def address(self) -> str | None:
+        """The Dask scheduler to grade on, if any: asked for, else the course's."""
+        return self.cluster or self.course.config.cluster
 
     @property
     def policy(self) -> ScoringPolicy:

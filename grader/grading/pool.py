@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -95,19 +95,31 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
     suspects: list[int] = []
     pending = list(range(len(jobs)))
     pool = _take_started(executor)
-    while pending:
-        pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
-        with pool:
-            pending = yield from _run(pool, task, jobs, pending, 2 * workers, suspects)
-        pool = None
-    for i in suspects:
-        again: list[int] = []
-        with _new_pool(executor, 1) as alone:
-            yield from _run(alone, task, jobs, [i], 1, again)
-            if again:
-                yield i, ExecutionOutcome(key=jobs[i].key, status="failed",
-                                          reason="the grading worker died while running this submission, twice (once alone)")
-    stop_workers()
+    try:
+        while pending:
+            pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
+            with pool:
+                pending = yield from _cancelling(pool, _run(pool, task, jobs, pending, 2 * workers, suspects))
+            pool = None
+        for i in suspects:
+            again: list[int] = []
+            with _new_pool(executor, 1) as alone:
+                yield from _cancelling(alone, _run(alone, task, jobs, [i], 1, again))
+                if again:
+                    yield i, ExecutionOutcome(key=jobs[i].key, status="failed",
+                                              reason="the grading worker died while running this submission, twice (once alone)")
+    finally:
+        stop_workers()
+
+
+def _cancelling(pool: ProcessPoolExecutor, runs: Generator[tuple[int, ExecutionOutcome], None, list[int]]):
+    """``runs``; when the caller stops early (closes the iterator, Ctrl-C), the jobs not yet started
+    are cancelled rather than run for nobody (the pool's exit still waits for those running)."""
+    try:
+        return (yield from runs)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,

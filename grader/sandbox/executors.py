@@ -18,7 +18,7 @@ from typing import Protocol
 
 from grader.sandbox.job import RunJob, RunResult
 
-__all__ = ["EXECUTORS", "Executor", "ExecutorName", "Registered", "executor"]
+__all__ = ["EXECUTORS", "Executor", "ExecutorName", "Registered", "describe", "executor"]
 
 
 class ExecutorName(StrEnum):
@@ -59,6 +59,11 @@ EXECUTORS: dict[ExecutorName, Registered] = {
         "grader.sandbox.kernel", "KernelExecutor",
         "a real ipykernel per notebook: the fidelity path", reads_literals=False),
 }
+
+
+def describe() -> str:
+    """Every executor with its help, for a command line's option."""
+    return "; ".join(f"{name.value}: {entry.help}" for name, entry in EXECUTORS.items())
 
 
 @cache

@@ -60,3 +60,25 @@ def test_the_executor_is_a_choice_from_the_registry(make_course):
     help_text = re.sub(r"[\s│]+", " ", CliRunner().invoke(app, ["grade", "--help"], env={"COLUMNS": "300"}).output)
     for name, entry in EXECUTORS.items():
         assert f"{name.value}: {entry.help}" in help_text
+
+
+def test_junitxml_gives_one_case_per_graded_part_with_its_points(make_course, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    subs = Submissions(make_course(students=("s01", "s02"), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", _one_third_right(subs, "s01"))
+    subs.edited("s02", lambda nb: None)  # the worked notebook: all right
+    report = tmp_path / "junit.xml"
+    result = CliRunner().invoke(app, ["grade", "a1", "--workers", "1", "--junitxml", str(report),
+                                      "--course", str(subs.course.root)])
+    assert result.exit_code == 0, result.output
+    suite = ET.parse(report).getroot().find("testsuite")
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+    parts = ("q1::weight", "q1::dweight_dx", "q1::dweight_dy")
+    assert sorted(cases) == sorted((f"{sid}.a1", part) for sid in ("s01", "s02") for part in parts)
+    assert (suite.get("tests"), suite.get("failures")) == ("6", "2")
+    points = {key: {p.get("name"): p.get("value") for p in c.iter("property")} for key, c in cases.items()}
+    assert points[("s01.a1", "q1::weight")]["score"] == points[("s02.a1", "q1::dweight_dx")]["max_score"]
+    wrong = cases[("s01.a1", "q1::dweight_dx")].find("failure")
+    assert wrong is not None and wrong.get("message").startswith("q1/dweight_dx: 0 of ")
+    assert cases[("s01.a1", "q1::weight")].find("failure") is None
