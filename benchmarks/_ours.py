@@ -14,32 +14,25 @@ import time
 STARTED = time.perf_counter()  # before the grader's imports: they are part of the batch's cost
 
 
-class _Clock:
-    """A harness plugin noting when planning ended and when each submission was recorded."""
-
-    def __init__(self) -> None:
-        self.batch_started = 0.0
-        self.done: list[tuple[str, float, float, str]] = []  # student, when, its seconds, route
-
-    def pytest_grader_batch_started(self, batch, total):
-        self.batch_started = time.perf_counter() - STARTED
-
-    def pytest_grader_submission_done(self, batch, planned, outcome, rows, done, total):
-        self.done.append((planned.student.student_id, time.perf_counter() - STARTED, outcome.seconds, outcome.executor))
-
-
 def main(course_dir: str, submissions: str, executor: str, workers: str, out: str) -> None:
     from pathlib import Path
 
     from grader.config import load_course
-    from grader.grading.runner import grade
+    from grader.gradebook import Gradebook
+    from grader.grading.runner import grade_batch, open_batch
 
     imported = time.perf_counter() - STARTED
-    clock = _Clock()
-    code = grade(load_course(Path(course_dir)), "cnn-fundamentals", submissions=Path(submissions),
-                 workers=int(workers), executor=executor, regrade=True, plugins=[clock])
-    Path(out).write_text(json.dumps({"code": code, "imported": imported, "batch_started": clock.batch_started,
-                                     "done": clock.done, "ended": time.perf_counter() - STARTED,
+    done: list[tuple[str, float, float, str]] = []  # student, when, its seconds, route
+    course = load_course(Path(course_dir))
+    book = Gradebook(course.config.gradebook, course.root)
+    batch = open_batch(course, "cnn-fundamentals", gradebook=book, submissions=Path(submissions),
+                       workers=int(workers), executor=executor, regrade=True)
+    batch_started = time.perf_counter() - STARTED  # planning ended
+    for result in grade_batch(batch):
+        done.append((result.student_id, time.perf_counter() - STARTED, result.outcome.seconds, result.outcome.executor))
+    book.close()
+    Path(out).write_text(json.dumps({"code": 0, "imported": imported, "batch_started": batch_started,
+                                     "done": done, "ended": time.perf_counter() - STARTED,
                                      "self_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

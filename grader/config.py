@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader.answers import Tolerance
 from grader.errors import ConfigError, describe_validation_error
+from grader.limits import Limits
 from grader.private import private_folder, write_private
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "FeedbackConfig",
     "FoldersConfig",
     "LMS_COLUMNS",
-    "LimitsConfig",
     "OnSubmit",
     "Student",
     "WebConfig",
@@ -58,19 +58,6 @@ class FoldersConfig(_Strict):
     reports: str = Field("reports", description="Instructor reports.")
     exports: str = Field("exports", description="Gradebook exports (CSV, Canvas, JSON).")
     assignments: str = Field("assignments", description="Assignment definitions: assignments/<name>/assignment.toml.")
-
-
-class LimitsConfig(_Strict):
-    """What one submission may use while it runs."""
-
-    cell_seconds: float = Field(30, gt=0, le=3600, description="Wall-clock limit for one cell.")
-    notebook_seconds: float = Field(120, gt=0, le=7200, description="Wall-clock limit for the whole notebook.")
-    memory_mb: int = Field(2048, ge=64, le=1_000_000, description="Memory of one run: each process's address space, and the resident memory of all its processes together (its control group).")
-    processes: int = Field(64, ge=1, le=10_000, description="Processes and threads of one run, all together (its uid's cap and its control group's).")
-    output_kb: int = Field(1024, ge=1, le=1_000_000, description="Printed output kept per notebook.")
-    file_mb: int = Field(64, ge=1, le=100_000, description="Largest file the kernel may write.")
-    disk_mb: int = Field(256, ge=16, le=100_000, description="Space of the run's private working folder (where namespaces are available).")
-    submission_mb: int = Field(20, ge=1, le=10_000, description="Largest submitted notebook accepted.")
 
 
 OnSubmit = Literal["receipt", "validity", "score", "full"]
@@ -115,7 +102,7 @@ class CourseConfig(_Strict):
     secret_file: str | None = Field(None, description="File holding the course secret (else $AUTOGRADE_SECRET, else .autograde/secret).")
     gradebook: str = Field("gradebook.db", description="SQLite file, or a SQLAlchemy URL such as postgresql://...")
     folders: FoldersConfig = Field(default_factory=FoldersConfig)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    limits: Limits = Field(default_factory=Limits)  # the sandbox's own type, validated here
     tolerance: Tolerance = Field(default_factory=Tolerance, description="Default tolerance for real answers.")
     carry_forward: float = Field(1.0, ge=0, le=1, description="Share of a part's points for a step right from a wrong earlier answer (0 = off).")
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)

@@ -34,6 +34,7 @@ from grader.problems import families, get_family
 from grader.report.export import export
 from grader.report.feedback import write_feedback
 from grader.report.report import write_report
+from grader.sandbox.executors import ExecutorName
 from grader.submit import submit
 from grader.variants import variants
 
@@ -163,7 +164,7 @@ def main(folder: Path = ROOT / "demo-run") -> None:
                   f"{result.students} students in {result.seconds:.2f} s.")
     done = make_submissions(course)
     console.print(f"Made {len(done)} submissions; grading them in the sandbox ...")
-    grade(course, ASSIGNMENT, executor="fork")
+    grade(course, ASSIGNMENT, executor=ExecutorName.FORK)
     show_results(course, done)
     after_due = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     pages = write_feedback(course, ASSIGNMENT, now=after_due).pages

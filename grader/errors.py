@@ -140,7 +140,7 @@ def describe_validation_error(exc: ValidationError, *, one_based: bool = False) 
     for err in exc.errors(include_url=False):
         loc = _printable(_place(err["loc"], one_based))
         msg = _printable(err["msg"].removeprefix("Value error, "), 300)
-        if err["type"] == "extra_forbidden":
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # the latter: a dataclass's
             msg = "unknown key (check the spelling)"
         elif err["type"] == "missing":
             msg = "required but missing"

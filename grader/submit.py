@@ -16,7 +16,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from grader.assignment import Assignment, load_assignment
-from grader.config import Course, LimitsConfig
+from grader.config import Course
 from grader.course_families import find_family
 from grader.errors import AutogradeError, ConfigError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
@@ -28,8 +28,9 @@ from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
 from grader.outcomes import RunStatus, ValidationStatus
 from grader.private import FILE_MODE, private_folder
 from grader.problems import families
-from grader.sandbox.job import Limits
-from grader.sandbox.limits import sandbox_for
+from grader.grading.hide import sandbox_for
+from grader.limits import Limits
+from grader.sandbox.executors import ExecutorName
 
 __all__ = ["Inbox", "ProblemCheck", "SubmitResult", "ValidationReport", "check_stamp", "submit", "validate"]
 
@@ -89,8 +90,8 @@ def _record(nb: NotebookNode, name: str) -> dict:
     return record
 
 
-def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None = None,
-             course: Course | None = None, executor: str = "kernel", student_id: str | None = None) -> ValidationReport:
+def validate(path: Path, limits: Limits | None = None, data: bytes | None = None,
+             course: Course | None = None, executor: ExecutorName = ExecutorName.KERNEL, student_id: str | None = None) -> ValidationReport:
     """Run the notebook as the grader would and report missing or malformed answers and what raised (and,
     with the course secret at hand, a notebook released to someone other than ``student_id`` or its header's)."""
     path = Path(path)
@@ -124,7 +125,7 @@ def validate(path: Path, limits: LimitsConfig | None = None, data: bytes | None 
         expected[pid] = (family, params)
     # the notebook is its own reference here: validation is advice, never a grade
     outcome = execute_submission(SubmissionJob(key=path.name, data=data, params={pid: params.model_dump(mode="json") for pid, (_, params) in expected.items()}, slots=slot_map,
-                                               questions=tuple(questions), limits=Limits.from_config(limits or LimitsConfig()),
+                                               questions=tuple(questions), limits=limits or Limits(),
                                                sandbox=sandbox_for(course), executor=executor))
     report.run_status, report.run_reason = outcome.status, outcome.reason
     raised = _raised(outcome, nb, report)

@@ -20,6 +20,15 @@ def test_a_typo_in_autograde_toml_names_the_key_and_file(make_course):
         make_course(config_extra="cel_seconds = 3\n")
 
 
+def test_limits_are_the_sandboxs_own_type_with_bounds_checked(make_course):
+    from grader.limits import Limits
+
+    course = make_course(config_extra="open_files = 64\nmemory_mb = 512\n")
+    assert course.config.limits == Limits(cell_seconds=10, notebook_seconds=40, open_files=64, memory_mb=512)
+    with pytest.raises(ConfigError, match=r"autograde.toml: limits.memory_mb: Input should be greater than or equal to 64"):
+        make_course(config_extra="memory_mb = 3\n")
+
+
 def test_bad_toml_syntax_names_the_line(make_course):
     course = make_course()
     (course.root / "autograde.toml").write_text('course = "x"\ntitle = \n')

@@ -117,7 +117,7 @@ def test_grade_flags_it_in_the_summary_the_gradebook_and_the_report_and_grades_t
 def test_the_csv_and_json_exports_say_whose_notebook_it_was_and_the_canvas_file_does_not(course):
     submit(course, "a1", release_path(course, "a1", "s002", worked=True), "s008", run=False, force=True)
     submit(course, "a1", release_path(course, "a1", "s001", worked=True), "s001", run=False)
-    assert grade(course, "a1", workers=1) in (0, 1)
+    grade(course, "a1", workers=1)
     rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(
         export(course, "a1", "csv").path.read_text(encoding="utf-8-sig")))}
     assert [(rows[s]["identity"], rows[s]["released_to"]) for s in STUDENTS] == [
@@ -147,6 +147,6 @@ def test_the_feedback_page_says_the_notebook_was_someone_elses(course):
     from grader.report.feedback import write_feedback
 
     submit(course, "a1", release_path(course, "a1", "s002", worked=True), "s008", run=False, force=True)
-    assert grade(course, "a1", workers=1) in (0, 1)
+    grade(course, "a1", workers=1)
     page = (write_feedback(course, "a1").pages[0]).read_text()
     assert "Note: this notebook was released to s002, not to s008. It was graded with your own numbers." in page

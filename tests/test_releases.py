@@ -97,14 +97,14 @@ def test_grade_refuses_numbers_that_changed_since_release_naming_them_unless_acc
     assert "q2 for 2 students (s001, s002)" in result.output and "--accept-changes" in result.output
     assert _submissions(changed) == 0  # nothing graded, nothing recorded
 
-    assert grade(changed, "a1", workers=1, accept_changes=True) in (0, 1)
+    grade(changed, "a1", workers=1, accept_changes=True)
     assert _submissions(changed) == 2
 
 
 def test_a_problem_added_after_release_is_not_a_change(course):
     submit(course, "a1", release_path(course, "a1", "s001", worked=True), "s001", run=False)
     added = _edit(course, '[[problems]]\nid = "q3"', '[[problems]]\nid = "q4"\nfamily = "kl_gaussian"\n\n[[problems]]\nid = "q3"')
-    assert grade(added, "a1", workers=1) in (0, 1)
+    grade(added, "a1", workers=1)
     assert _submissions(added) == 1
 
 

@@ -5,56 +5,57 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
-from grader.grading.runner import grade as run_grading
-from grader.outcomes import RunStatus, SubmissionStatus
+from grader.config import Course
+from grader.errors import AutogradeError
+from grader.gradebook import Gradebook
+from grader.grading.batch import Batch
+from grader.grading.junit import write_junit
+from grader.grading.lock import batch_lock
+from grader.grading.runner import SubmissionResult, grade_batch, open_batch
+from grader.sandbox.executors import ExecutorName, describe
+
+EXECUTOR_HELP = describe() + "."
 
 
 class _BatchDisplay:
-    """A pytest plugin that shows progress (a bar on a terminal, plain lines otherwise) and a summary."""
+    """Progress (a bar on a terminal, plain lines otherwise) and what the summary needs."""
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
-        self.task = None
-        self.batch = None
+        self.task: TaskID | None = None
         self.counts = {"graded": 0, "failed": 0, "invalid": 0}
         self.weak_layers: dict[str, set[str]] = {}  # isolation layers that did not hold, and why
         self.unreadable: list[str] = []  # "student problem/part" whose answer could not be read or compared
         self.started = time.perf_counter()
-        self.stopped = "interrupted"  # why the batch stopped early, if it did
 
-    def pytest_keyboard_interrupt(self, excinfo):
-        if str(excinfo.value):  # a lost cluster says why; Ctrl-C says nothing
-            self.stopped = str(excinfo.value)
-
-    def pytest_grader_batch_started(self, batch, total):
-        self.batch = batch
+    def start(self, assignment: str, total: int) -> None:
         if err.is_terminal:
             self.progress.start()
-            self.task = self.progress.add_task(f"grading {batch.assignment.name}", total=total)
+            self.task = self.progress.add_task(f"grading {assignment}", total=total)
         else:
-            err.print(f"grading {total} submission(s) of {batch.assignment.name}", highlight=False)
+            err.print(f"grading {total} submission(s) of {assignment}", highlight=False)
 
-    def pytest_grader_submission_done(self, batch, planned, outcome, rows, done, total):
+    def done(self, result: SubmissionResult, done: int, total: int) -> None:
+        outcome = result.outcome
         for layer, state in outcome.sandbox.items():
             if state != "on":
                 self.weak_layers.setdefault(layer, set()).add(state)
-        self.counts[SubmissionStatus.of_run(outcome.status)] += 1
-        self.unreadable += [f"{planned.student.student_id} {r.problem_id}/{r.part}" for r in rows if r.result.unreadable]
-        score = sum(r.result.score for r in rows)
-        top = sum(r.result.max_score for r in rows)
+        status = {"invalid": "invalid", "failed": "failed"}.get(outcome.status, "graded")
+        self.counts[status] += 1
+        self.unreadable += [f"{result.student_id} {r.problem_id}/{r.part}" for r in result.rows if r.result.unreadable]
         if self.task is not None:
             self.progress.update(self.task, completed=done)
         else:
-            note = f" ({outcome.status}: {outcome.reason})" if outcome.status != RunStatus.OK else ""
-            err.print(f"[{done}/{total}] {planned.student.student_id}: {score_text(score)}/{score_text(top)}{note}",
+            note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
+            err.print(f"[{done}/{total}] {result.student_id}: {score_text(result.score)}/{score_text(result.max_score)}{note}",
                       highlight=False)
 
     def close(self) -> None:
@@ -69,36 +70,51 @@ def grade(
     workers: int = typer.Option(None, "--workers", min=1, help="Parallel runs (default: the machine's cores)."),
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions already in the gradebook."),
     accept_changes: bool = typer.Option(False, "--accept-changes", help="Grade even where a problem's parameters changed since release (the students' notebooks show other numbers)."),
-    executor: str = typer.Option("fork", "--executor", help="fork (a sandboxed process forked from a warm one per notebook; same results, much faster) or kernel (a real ipykernel per notebook: the fidelity path)."),
-    junitxml: Path = typer.Option(None, "--junitxml", help="Also write the pytest session as JUnit XML."),
+    executor: ExecutorName = typer.Option(ExecutorName.FORK, "--executor", help=EXECUTOR_HELP),
+    junitxml: Path = typer.Option(None, "--junitxml", help="Also write the results as JUnit XML: one test case per graded part, its points as properties."),
     cluster: str = typer.Option(None, "--cluster", help="Grade on a Dask cluster: the scheduler's address, tcp://host:8786."),
     include_after_cutoff: bool = typer.Option(False, "--include-after-cutoff", help="Grade each student's latest submission even when it came after their cutoff (late days and penalty still apply)."),
     course: Path = CourseOption,
 ) -> None:
     """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
     display = _BatchDisplay()
+    results: list[SubmissionResult] = []
+    stopped = ""  # why the batch stopped early, if it did
     try:
         c = course_at(course)
-        extra = [f"--junitxml={junitxml}"] if junitxml else []
-        code = run_grading(c, assignment, submissions=submissions, workers=workers, regrade=regrade,
-                           executor=executor, cluster=cluster, plugins=[display], extra_args=extra,
-                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
-                           on_wait=lambda: err.print(f"waiting: another autograde grade is grading {assignment} "
-                                                     "in this gradebook", highlight=False))
-    finally:
-        display.close()
-    if code == pytest.ExitCode.INTERRUPTED:
-        fail(f"{display.stopped}: the {sum(display.counts.values())} submission(s) graded so far are kept in the gradebook; "
+        book = Gradebook(c.config.gradebook, c.root)
+    except AutogradeError as exc:
+        fail(str(exc))
+    waiting = f"waiting: another autograde grade is grading {assignment} in this gradebook"
+    with batch_lock(c.config.gradebook, c.root, assignment, on_wait=lambda: err.print(waiting, highlight=False)):
+        try:
+            batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor, workers=workers,
+                               cluster=cluster, regrade=regrade, include_after_cutoff=include_after_cutoff,
+                               accept_changes=accept_changes)
+        except AutogradeError as exc:
+            book.close()
+            fail(str(exc))
+        display.start(batch.assignment.name, len(batch.planned))
+        try:
+            for result in grade_batch(batch):
+                results.append(result)
+                display.done(result, len(results), len(batch.planned))
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+        except AutogradeError as exc:  # a lost cluster
+            stopped = str(exc)
+        finally:
+            display.close()
+            book.close()
+    if junitxml:
+        write_junit(junitxml, assignment, results)
+    if stopped:
+        fail(f"{stopped}: the {len(results)} submission(s) graded so far are kept in the gradebook; "
              "run the same command again to grade the rest", code=130)
-    if code == pytest.ExitCode.USAGE_ERROR:
-        raise typer.Exit(2)  # the batch could not be planned; pytest has printed why, in one line
-    if code not in (0, 1, 5) or display.batch is None:
-        fail(f"grading stopped (pytest exit code {code})")
-    _summary(c, display, time.perf_counter() - display.started)
+    _summary(c, batch, display, time.perf_counter() - display.started)
 
 
-def _summary(course, display: _BatchDisplay, seconds: float) -> None:
-    b = display.batch
+def _summary(course: Course, b: Batch, display: _BatchDisplay, seconds: float) -> None:
     table = Table(title=f"{b.assignment.name}: grading summary", title_justify="left", show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")

@@ -26,8 +26,10 @@ from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.outcomes import RunStatus, SubmissionStatus, Verdict
 from grader.releases import ReleaseRecord, changes_message, fingerprints
-from grader.sandbox.job import Limits, Sandbox
-from grader.sandbox.limits import sandbox_for
+from grader.grading.hide import sandbox_for
+from grader.limits import Limits
+from grader.sandbox.executors import ExecutorName
+from grader.sandbox.job import Sandbox
 from grader.variants import Variant, solved_variants
 
 __all__ = ["Batch", "Found", "discover", "row_of"]
@@ -112,12 +114,14 @@ class Batch:
 
     course: Course
     assignment: Assignment
-    executor: str = "kernel"
+    executor: ExecutorName = ExecutorName.KERNEL
     submitted: Path | None = None
     regrade: bool = False
     include_after_cutoff: bool = False
     accept_changes: bool = False  # grade against parameters that changed since release
     gradebook: Gradebook | None = None
+    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores)
+    cluster: str | None = None  # a Dask scheduler's address (default: the course's setting)
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)
     unknown: list[Found] = field(default_factory=list)      # not on the roster
@@ -130,6 +134,11 @@ class Batch:
     @classmethod
     def open(cls, course: Course, assignment: str, **kw) -> Batch:
         return cls(course=course, assignment=load_assignment(course, assignment), **kw)
+
+    @property
+    def address(self) -> str | None:
+        """The Dask scheduler to grade on, if any: asked for, else the course's."""
+        return self.cluster or self.course.config.cluster
 
     @property
     def policy(self) -> ScoringPolicy:
@@ -152,7 +161,7 @@ class Batch:
 
     @property
     def limits(self) -> Limits:
-        return Limits.from_config(self.course.config.limits)
+        return self.course.config.limits
 
     def plan(self) -> Batch:
         """Pick the latest submission per student; skip those already graded (unless regrading)."""
@@ -215,7 +224,7 @@ class Batch:
         params = {pid: v.params.model_dump(mode="json") for pid, v in vs.items()}
         job = SubmissionJob(key=f"{student.student_id}/{self.assignment.name}", data=data, params=params,
                             slots=slot_map, questions=tuple(q.id for q in self.assignment.questions),
-                            limits=self.limits, executor=self.executor, literal_ok=self.executor != "kernel",
+                            limits=self.limits, executor=ExecutorName(self.executor),
                             sandbox=self.sandbox,
                             alternatives={pid: v.alternative for pid, v in vs.items() if v.alternative is not None})
         return Planned(f, student, sha, job, vs, slot_map)

@@ -8,7 +8,6 @@ answer slots (no secret, no gradebook) and returns plain data.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +17,13 @@ from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
 from grader.notebook.slots import Slot, parse_collected
 from grader.outcomes import RunStatus
-from grader.sandbox.job import CellError, Limits, RunJob, RunResult, Sandbox
-from grader.sandbox.limits import sandbox_for
-from grader.sandbox.literal import read_literals
+from grader.grading.hide import sandbox_for
+from grader.grading.literal import read_literals
+from grader.limits import Limits
+from grader.sandbox.executors import EXECUTORS, ExecutorName, executor
+from grader.sandbox.job import CellError, RunJob, Sandbox
 
-__all__ = ["EXECUTORS", "ExecutionOutcome", "SubmissionJob", "execute_submission"]
+__all__ = ["ExecutionOutcome", "SubmissionJob", "execute_submission"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ class SubmissionJob:
     slots: dict[str, list[Slot]]         # problem id -> answer variables
     questions: tuple[str, ...] = ()      # free-text question ids
     limits: Limits = field(default_factory=Limits)
-    executor: str = "kernel"
-    literal_ok: bool = True              # read literal-only notebooks without running them (same result)
+    executor: ExecutorName = ExecutorName.KERNEL
     sandbox: Sandbox = field(default_factory=Sandbox)
     alternatives: dict[str, str] = field(default_factory=dict)  # pool problem id -> the alternative this student got
 
@@ -62,25 +62,10 @@ class ExecutionOutcome:
     memory_peak_mb: float | None = None
 
 
-def _kernel(job: RunJob) -> RunResult:
-    from grader.sandbox.kernel import run_in_kernel
-
-    return run_in_kernel(job)
-
-
-def _fork(job: RunJob) -> RunResult:
-    from grader.sandbox.forked import run_forked
-
-    return run_forked(job)
-
-
-EXECUTORS: dict[str, Callable[[RunJob], RunResult]] = {"kernel": _kernel, "fork": _fork}
-
-
 def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     """Read, prepare, run and collect one submission. Never raises for anything the student did."""
     start = time.perf_counter()
-    outcome = ExecutionOutcome(key=job.key, executor=job.executor)
+    outcome = ExecutionOutcome(key=job.key, executor=ExecutorName(job.executor).value)
     try:
         submitted = read_notebook(job.data, name=job.key)
     except SubmissionError as exc:
@@ -91,12 +76,13 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
     outcome.cell_origin = prepared.cell_origin
     variables = [s.variable for group in job.slots.values() for s in group]
-    run = read_literals(prepared.notebook.cells, variables, prepared.marker) if job.literal_ok else None
+    literal_ok = EXECUTORS[ExecutorName(job.executor)].reads_literals
+    run = read_literals(prepared.notebook.cells, variables, prepared.marker) if literal_ok else None
     if run is None:
         # hide what the client named, and this machine's own grader home and source too (a cluster worker's)
         local = sandbox_for(None)
         sandbox = Sandbox(hide=tuple(dict.fromkeys(job.sandbox.hide + local.hide)), keep=job.sandbox.keep)
-        run = EXECUTORS[job.executor](RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
+        run = executor(job.executor).run(RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
     outcome.status, outcome.reason, outcome.executor = RunStatus(run.status), run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb

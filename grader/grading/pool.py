@@ -11,12 +11,13 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.outcomes import RunStatus
+from grader.sandbox.executors import EXECUTORS, ExecutorName, executor as live_executor
 
 __all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
 
@@ -25,20 +26,17 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _context(executor: str):
+def _context(executor: ExecutorName):
     ctx = multiprocessing.get_context("forkserver")
     # what every worker imports, once, in the server they are forked from (the first batch of a
     # process decides: the server outlives it); the kernel route's imports (zmq, nbclient) are heavy
-    ctx.set_forkserver_preload(["grader.grading.execute", f"grader.sandbox.{'forked' if executor == 'fork' else 'kernel'}"])
+    ctx.set_forkserver_preload(["grader.grading.execute", EXECUTORS[executor].module])
     return ctx
 
 
-def _warm(executor: str, parent: int) -> None:
+def _warm(executor: ExecutorName, parent: int) -> None:
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
-    if executor == "fork":
-        from grader.sandbox.forked import warm_up
-
-        warm_up()
+    live_executor(executor)  # its zygote, say, starts now rather than with the first job
 
 
 def _exit_with(parent: int) -> None:
@@ -51,14 +49,14 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _new_pool(executor: str, workers: int) -> ProcessPoolExecutor:
+def _new_pool(executor: ExecutorName, workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm, initargs=(executor, os.getpid()))
 
 
-_STARTED: dict[str, tuple[ProcessPoolExecutor, threading.Thread]] = {}
+_STARTED: dict[ExecutorName, tuple[ProcessPoolExecutor, threading.Thread]] = {}
 
 
-def start_workers(executor: str, workers: int) -> None:
+def start_workers(executor: ExecutorName, workers: int) -> None:
     """Start a batch's workers (and their zygotes) now, in the background, while the caller plans
     the batch: the next :func:`run_jobs` for ``executor`` takes them over. The first worker waits
     for the process server to import the grader (about 0.8 s): the caller does not.
@@ -72,7 +70,7 @@ def start_workers(executor: str, workers: int) -> None:
     _STARTED[executor] = (pool, starting)
 
 
-def _take_started(executor: str) -> ProcessPoolExecutor | None:
+def _take_started(executor: ExecutorName) -> ProcessPoolExecutor | None:
     pool, starting = _STARTED.pop(executor, (None, None))
     if starting is not None:
         starting.join()
@@ -94,23 +92,35 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
     the last outcome. When a worker dies, the jobs in flight are suspects: each reruns alone in a
     fresh worker once the others are done, and only one that kills that worker too is failed.
     """
-    executor = jobs[0].executor if jobs else "kernel"
+    executor = ExecutorName(jobs[0].executor) if jobs else ExecutorName.KERNEL
     suspects: list[int] = []
     pending = list(range(len(jobs)))
     pool = _take_started(executor)
-    while pending:
-        pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
-        with pool:
-            pending = yield from _run(pool, task, jobs, pending, 2 * workers, suspects)
-        pool = None
-    for i in suspects:
-        again: list[int] = []
-        with _new_pool(executor, 1) as alone:
-            yield from _run(alone, task, jobs, [i], 1, again)
-            if again:
-                yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED,
-                                          reason="the grading worker died while running this submission, twice (once alone)")
-    stop_workers()
+    try:
+        while pending:
+            pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
+            with pool:
+                pending = yield from _cancelling(pool, _run(pool, task, jobs, pending, 2 * workers, suspects))
+            pool = None
+        for i in suspects:
+            again: list[int] = []
+            with _new_pool(executor, 1) as alone:
+                yield from _cancelling(alone, _run(alone, task, jobs, [i], 1, again))
+                if again:
+                    yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED,
+                                              reason="the grading worker died while running this submission, twice (once alone)")
+    finally:
+        stop_workers()
+
+
+def _cancelling(pool: ProcessPoolExecutor, runs: Generator[tuple[int, ExecutionOutcome], None, list[int]]):
+    """``runs``; when the caller stops early (closes the iterator, Ctrl-C), the jobs not yet started
+    are cancelled rather than run for nobody (the pool's exit still waits for those running)."""
+    try:
+        return (yield from runs)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,

@@ -1,87 +1,124 @@
-"""``autograde grade``: run the pytest harness on a course's submissions, isolated from any
-pytest configuration or conftest.py that happens to sit near the submissions."""
+"""Grading a batch: an iterator of submission results that the CLI, the pytest harness and the web
+service all consume.
+
+``open_batch`` checks the course, starts local workers (or reaches the cluster) and plans the
+batch; ``grade_batch`` runs, scores and records each submission and yields it as soon as it is
+committed, so stopping the iteration (Ctrl-C, ``pytest -x``, a lost scheduler) keeps everything
+yielded so far and a rerun grades the rest. ``grade`` does both for a whole assignment.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from grader.assignment import load_assignment
 from grader.config import Course
+from grader.gradebook import Gradebook
+from grader.grading.batch import Batch, Planned
+from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.lock import batch_lock
-from grader.grading.pool import default_workers, start_workers, stop_workers
+from grader.grading.pool import default_workers, run_jobs, start_workers, stop_workers
+from grader.grading.score import PartRow, part_rows
 from grader.late import deadlines
 from grader.private import private_folder
+from grader.sandbox.executors import ExecutorName
 
-__all__ = ["grade"]
-
-
-_UNUSED_PLUGINS = ("skipping", "unittest", "stepwise", "faulthandler", "debugging", "setuponly", "setupplan",
-                   "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin", "nose", "assertion",
-                   "unraisableexception", "threadexception")
+__all__ = ["SubmissionResult", "grade", "grade_batch", "open_batch"]
 
 
-@contextlib.contextmanager
-def _without_env(*names: str):
-    saved = {n: os.environ.pop(n) for n in names if n in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
+@dataclass(frozen=True)
+class SubmissionResult:
+    """One submission run, scored part by part and recorded."""
+
+    planned: Planned
+    outcome: ExecutionOutcome
+    rows: list[PartRow]
+
+    @property
+    def student_id(self) -> str:
+        return self.planned.student.student_id
+
+    @property
+    def score(self) -> float:
+        return sum(r.result.score for r in self.rows)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.result.max_score for r in self.rows)
+
+    def row(self, problem_id: str, part: str) -> PartRow:
+        return next(r for r in self.rows if r.problem_id == problem_id and r.part == part)
 
 
-def grade(course: Course, assignment: str, *, submissions: Path | None = None, workers: int | None = None,
-          regrade: bool = False, executor: str = "fork", cluster: str | None = None, plugins: Sequence[object] = (),
-          extra_args: Sequence[str] = (), include_after_cutoff: bool = False, accept_changes: bool = False,
-          on_wait: Callable[[], None] = lambda: None) -> int:
-    """Grade every latest submission (before its student's cutoff, unless ``include_after_cutoff``) and
-    record it in the gradebook; returns pytest's exit code. While another batch grades the same
-    assignment this waits for it (calling ``on_wait`` first), then grades what is left."""
-    deadlines(course, load_assignment(course, assignment))  # configuration errors surface here, as one line, not from pytest
+def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None = None, submissions: Path | None = None,
+               executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
+               regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False) -> Batch:
+    """A planned batch of every latest submission (before its student's cutoff, unless
+    ``include_after_cutoff``); local workers start meanwhile. Raises ``AutogradeError`` for what
+    stops the whole batch (a bad configuration, an unreachable cluster, changed releases)."""
+    batch = Batch.open(course, assignment, executor=ExecutorName(executor), regrade=regrade, gradebook=gradebook,
+                       include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
+                       workers=workers, cluster=cluster)
+    deadlines(course, batch.assignment)  # configuration errors surface here, as one line
     course.secret()
-    with batch_lock(course.config.gradebook, course.root, assignment, on_wait):
-        return _grade(course, assignment, submissions=submissions, workers=workers, regrade=regrade, executor=executor,
-                      cluster=cluster, plugins=plugins, extra_args=extra_args,
-                      include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
-
-
-def _grade(course: Course, assignment: str, *, submissions: Path | None, workers: int | None, regrade: bool,
-           executor: str, cluster: str | None, plugins: Sequence[object], extra_args: Sequence[str],
-           include_after_cutoff: bool, accept_changes: bool) -> int:
-    if cluster or course.config.cluster:
+    if batch.address:
         from grader.grading.cluster import connect
 
-        connect(cluster or course.config.cluster).close()  # an unreachable scheduler: one line, before we start
+        connect(batch.address).close()  # an unreachable scheduler: one line, before we start
     else:
-        # local workers and their zygotes start up while pytest plans the batch
-        start_workers(executor, workers or course.config.workers or default_workers())
-    folder = private_folder(Path(submissions or course.folder("submitted")).resolve())
-    with tempfile.TemporaryDirectory(prefix="autograde-pytest-") as tmp:
-        ini = Path(tmp) / "pytest.ini"
-        ini.write_text("[pytest]\n")
-        args = [
-            "-c", str(ini), "--rootdir", str(course.root), "--noconftest",
-            "-p", "grader.harness", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:doctest",
-            "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging", "--capture=no",
-            # plugins a grading session has no use for cost milliseconds per item over thousands of items
-            *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
-            "--grader-assignment", assignment, "--grader-course", str(course.root), "--grader-record",
-            "--grader-executor", executor,
-            *(["--grader-workers", str(workers)] if workers else []),
-            *(["--grader-regrade"] if regrade else []),
-            *(["--grader-include-after-cutoff"] if include_after_cutoff else []),
-            *(["--grader-accept-changes"] if accept_changes else []),
-            *(["--grader-cluster", cluster] if cluster else []),
-            *extra_args, str(folder),
-        ]
-        # PYTEST_ADDOPTS of a surrounding run (CI's JUnit report, say) must not reach this session
-        try:
-            with _without_env("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
-                return int(pytest.main(args, plugins=list(plugins)))
-        finally:
-            stop_workers()  # those of a batch with nothing to run
+        start_workers(batch.executor, workers_for(batch))  # they start up while the batch is planned
+    batch.submitted = private_folder(Path(submissions or course.folder("submitted")).resolve())
+    try:
+        return batch.plan()
+    except BaseException:
+        stop_workers()
+        raise
+
+
+def workers_for(batch: Batch) -> int:
+    """Local workers: asked for, else the course's setting, else the machine's cores."""
+    return batch.workers or batch.course.config.workers or default_workers()
+
+
+def grade_batch(batch: Batch, planned: Sequence[Planned] | None = None) -> Iterator[SubmissionResult]:
+    """Record what is not graded (unknown students, unreadable files, ...), then run, score and
+    record each of ``planned`` (default: the whole plan); yield each as it is committed, in the
+    order they finish. Closing the iterator stops the runs still going; they stay unrecorded."""
+    batch.record_plan()
+    chosen = list(batch.planned if planned is None else planned)
+    outcomes = _outcomes(batch, [p.job for p in chosen])
+    try:
+        for index, outcome in outcomes:
+            p = chosen[index]
+            rows = part_rows(batch.assignment, p.variants, p.slots, outcome, batch.policy)
+            batch.record(p, outcome, rows)
+            yield SubmissionResult(p, outcome, rows)
+    finally:
+        outcomes.close()
+
+
+def _outcomes(batch: Batch, jobs: list[SubmissionJob]) -> Iterator[tuple[int, ExecutionOutcome]]:
+    if batch.address:
+        from grader.grading.cluster import run_jobs_on_cluster
+
+        return run_jobs_on_cluster(jobs, batch.address)
+    return run_jobs(jobs, workers_for(batch))
+
+
+def grade(course: Course, assignment: str, *, submissions: Path | None = None,
+          executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
+          regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
+          on_wait: Callable[[], None] = lambda: None) -> list[SubmissionResult]:
+    """Grade an assignment's latest submissions into the course's gradebook (see :func:`open_batch`).
+    While another batch grades the same assignment this waits for it (calling ``on_wait`` first),
+    then grades what is left."""
+    gradebook = Gradebook(course.config.gradebook, course.root)
+    try:
+        with batch_lock(course.config.gradebook, course.root, assignment, on_wait):
+            batch = open_batch(course, assignment, gradebook=gradebook, submissions=submissions, executor=executor,
+                               workers=workers, cluster=cluster, regrade=regrade,
+                               include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+            return list(grade_batch(batch))
+    finally:
+        gradebook.close()

@@ -13,7 +13,7 @@ from grader.notebook.slots import Slot, to_answer
 from grader.outcomes import RunStatus, SubmissionStatus
 from grader.variants import Variant
 
-__all__ = ["PartRow", "ScoringPolicy", "SubmissionResult", "manual_part", "part_rows", "score_problem"]
+__all__ = ["PartRow", "ScoringPolicy", "manual_part", "part_rows", "score_problem"]
 
 RUN_TROUBLE = {
     RunStatus.TIMEOUT: "the notebook ran out of time",
@@ -37,27 +37,6 @@ class PartRow:
     part: str
     result: PartResult
     manual: bool = False
-
-
-@dataclass
-class SubmissionResult:
-    """The whole outcome of one submission."""
-
-    student_id: str
-    assignment: str
-    status: SubmissionStatus
-    reason: str = ""
-    rows: list[PartRow] = field(default_factory=list)
-    seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return sum(r.result.score for r in self.rows)
-
-    @property
-    def max_score(self) -> float:
-        return sum(r.result.max_score for r in self.rows)
 
 
 def score_problem(problem: Problem, variant: Variant, slots: list[Slot], outcome: ExecutionOutcome,
@@ -110,7 +89,7 @@ def manual_part(question: QuestionConfig, text: str | None) -> PartResult:
 
 def part_rows(assignment: Assignment, variants: dict[str, Variant], slots: dict[str, list[Slot]],
               outcome: ExecutionOutcome, policy: ScoringPolicy) -> list[PartRow]:
-    """Every part of every problem, in assignment order (for callers that do not go through pytest)."""
+    """Every part of every problem, in assignment order: what a submission's result holds."""
     rows: list[PartRow] = []
     for item in assignment.problems:
         if isinstance(item, QuestionConfig):

@@ -3,9 +3,12 @@
 It does nothing unless ``--grader-assignment`` is given. Then every latest submission under the
 given folder becomes a collected node with one item per graded part (so ``-k q3`` and any order
 work, and ``--junitxml`` gives JUnit XML); points travel on each item's ``user_properties``, and
-a failing item's text is the student's feedback. Submissions run in parallel, once each; a
-submission's items run, and with ``--grader-record`` its results are committed to the gradebook,
-as soon as it finishes. The logic lives in :mod:`grader.grading`, callable without pytest.
+a failing item's text is the student's feedback.
+
+A thin plugin over :func:`grader.grading.runner.grade_batch`: collection only plans (nothing is
+written); pytest's own loop runs the items, so ``-x``, ``--maxfail`` and ``-k`` work as anywhere.
+The selected submissions run in parallel, once each, as the loop starts; an item waits for its
+submission's result, and with ``--grader-record`` each result is committed as it finishes.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from grader.config import load_course
 from grader.errors import AutogradeError
 from grader.gradebook import Gradebook
 from grader.grading.batch import Batch
-from grader.grading.pool import default_workers, run_jobs
+from grader.grading.runner import grade_batch
 from grader.harness import hooks
-from grader.harness.nodes import ASSIGNMENT_KEY, PartItem, SubmissionNode
+from grader.harness.nodes import ASSIGNMENT_KEY, RESULTS_KEY, PartItem, Results, SubmissionNode
+from grader.sandbox.executors import EXECUTORS, ExecutorName, describe
 
 BATCH_KEY = pytest.StashKey[Batch]()
+PLANNED_KEY = pytest.StashKey[dict]()
 
 
 def pytest_addhooks(pluginmanager) -> None:
@@ -34,8 +39,8 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grader-assignment", help="Grade this assignment (turns the harness on).")
     group.addoption("--grader-course", type=Path, help="Course folder (default: the nearest one with autograde.toml).")
     group.addoption("--grader-workers", type=int, default=0, help="Parallel runs (default: the machine's cores).")
-    group.addoption("--grader-executor", choices=("kernel", "fork"), default="fork",
-                    help="kernel: a real ipykernel per submission (fidelity); fork: the warm pre-forked pool (fast).")
+    group.addoption("--grader-executor", choices=[name.value for name in EXECUTORS], default=ExecutorName.FORK.value,
+                    help=describe())
     group.addoption("--grader-record", action="store_true", help="Commit results to the course gradebook.")
     group.addoption("--grader-cluster", help="Run submissions on this Dask scheduler (tcp://host:8786).")
     group.addoption("--grader-regrade", action="store_true", help="Grade again submissions already in the gradebook.")
@@ -52,10 +57,11 @@ def pytest_configure(config) -> None:
     try:
         course = load_course(config.getoption("grader_course"))
         gradebook = Gradebook(course.config.gradebook, course.root) if config.getoption("grader_record") else None
-        batch = Batch.open(course, name, executor=config.getoption("grader_executor"),
+        batch = Batch.open(course, name, executor=ExecutorName(config.getoption("grader_executor")),
                            regrade=config.getoption("grader_regrade"), gradebook=gradebook,
                            include_after_cutoff=config.getoption("grader_include_after_cutoff"),
-                           accept_changes=config.getoption("grader_accept_changes"))
+                           accept_changes=config.getoption("grader_accept_changes"),
+                           workers=config.getoption("grader_workers") or None, cluster=config.getoption("grader_cluster"))
     except AutogradeError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[BATCH_KEY] = batch
@@ -67,6 +73,7 @@ def _batch(config) -> Batch | None:
 
 
 def pytest_collection(session) -> None:
+    """Plan the batch (read only: what to grade, and what is already graded)."""
     batch = _batch(session.config)
     if batch is None:
         return
@@ -76,11 +83,7 @@ def pytest_collection(session) -> None:
         batch.plan()
     except AutogradeError as exc:
         raise pytest.UsageError(str(exc)) from None
-    batch.record_plan()
     session.config.stash[PLANNED_KEY] = {str(p.found.path.resolve()): p for p in batch.planned}
-
-
-PLANNED_KEY = pytest.StashKey[dict]()
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -91,53 +94,25 @@ def pytest_collect_file(file_path: Path, parent):
     if planned is None:
         return None
     node = SubmissionNode.from_parent(parent, path=file_path)
-    node.setup_planned(planned, batch.policy)
+    node.setup_planned(planned)
     return node
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session):
+    """Start the selected submissions' runs, then let pytest's own loop run their items."""
     batch = _batch(session.config)
-    if batch is None:
-        return None
-    if session.testsfailed and not session.config.option.continue_on_collection_errors:
-        raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
-    if session.config.option.collectonly:
-        return True
+    collection_failed = session.testsfailed and not session.config.option.continue_on_collection_errors
+    if batch is None or session.config.option.collectonly or collection_failed:
+        return (yield)
     nodes = list(dict.fromkeys(item.parent for item in session.items if isinstance(item, PartItem)))
-    items = {node: [i for i in session.items if i.parent is node] for node in nodes}
-    hook = session.config.hook
-    hook.pytest_grader_batch_started(batch=batch, total=len(nodes))
-    jobs = [n.planned.job for n in nodes]
-    cluster = session.config.getoption("grader_cluster") or batch.course.config.cluster
-    if cluster:
-        from grader.grading.cluster import run_jobs_on_cluster
-
-        outcomes = _stop_on_error(run_jobs_on_cluster(jobs, cluster), session)
-    else:
-        workers = session.config.getoption("grader_workers") or batch.course.config.workers or default_workers()
-        outcomes = run_jobs(jobs, workers)
-    done = 0
-    for index, outcome in outcomes:
-        node = nodes[index]
-        node.outcome = outcome
-        group = items[node]
-        for item, following in zip(group, group[1:] + [None]):
-            # the next item of the same submission keeps its parents set up between items
-            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
-        rows = [item.row for item in items[node] if item.row is not None]
-        batch.record(node.planned, outcome, rows)
-        done += 1
-        hook.pytest_grader_submission_done(batch=batch, planned=node.planned, outcome=outcome, rows=rows,
-                                           done=done, total=len(nodes))
-    return True
-
-
-def _stop_on_error(outcomes, session):
-    """A lost cluster ends the batch as an interruption: what was recorded stays, a rerun grades the rest."""
+    results = Results(grade_batch(batch, [node.planned for node in nodes]), session, batch, len(nodes))
+    session.config.stash[RESULTS_KEY] = results
+    session.config.hook.pytest_grader_batch_started(batch=batch, total=len(nodes))
     try:
-        yield from outcomes
-    except AutogradeError as exc:
-        raise session.Interrupted(str(exc)) from None
+        return (yield)
+    finally:
+        results.close()  # after -x or --maxfail: runs not finished are stopped, and stay unrecorded
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

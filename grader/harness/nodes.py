@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from grader.assignment import QuestionConfig
-from grader.checking import CheckResult, PartResult
-from grader.grading.batch import Planned
-from grader.grading.execute import ExecutionOutcome
-from grader.grading.score import PartRow, ScoringPolicy, manual_part, score_problem
+from grader.checking import PartResult
+from grader.errors import AutogradeError
+from grader.grading.batch import Batch, Planned
+from grader.grading.runner import SubmissionResult
 
-__all__ = ["PartFailure", "PartItem", "SubmissionNode"]
+__all__ = ["PartFailure", "PartItem", "Results", "SubmissionNode"]
+
+ASSIGNMENT_KEY = pytest.StashKey()
+
+
+class Results:
+    """The batch's results as they finish, handed to items in whatever order pytest runs them."""
+
+    def __init__(self, stream: Iterator[SubmissionResult], session: pytest.Session, batch: Batch, total: int):
+        self.stream, self.session, self.batch, self.total = stream, session, batch, total
+        self.ready: dict[int, SubmissionResult] = {}  # by id of the Planned
+        self.done = 0
+
+    def of(self, planned: Planned) -> SubmissionResult:
+        """``planned``'s result, waiting for it (and keeping the others that finish first)."""
+        try:
+            while id(planned) not in self.ready:
+                self._arrived(next(self.stream))  # every planned submission comes back once
+        except AutogradeError as exc:  # a lost cluster: what was recorded stays, a rerun grades the rest
+            raise self.session.Interrupted(str(exc)) from None
+        return self.ready[id(planned)]
+
+    def _arrived(self, result: SubmissionResult) -> None:
+        self.ready[id(result.planned)] = result
+        self.done += 1
+        self.session.config.hook.pytest_grader_submission_done(
+            batch=self.batch, planned=result.planned, outcome=result.outcome, rows=result.rows, done=self.done,
+            total=self.total)
+
+    def close(self) -> None:
+        """Let a batch whose results all arrived end as usual; stop one that was cut short (``-x``)."""
+        if self.done == self.total:
+            for result in self.stream:  # none is left: this lets the workers stop in the usual way
+                self._arrived(result)
+        else:
+            close = getattr(self.stream, "close", None)
+            if close is not None:
+                close()
+
+
+RESULTS_KEY = pytest.StashKey[Results]()
 
 
 class PartFailure(Exception):
@@ -24,18 +65,15 @@ class PartFailure(Exception):
 
 
 class SubmissionNode(pytest.File):
-    """One student's submission. Run once (by the harness's loop); its items read the outcome."""
+    """One student's submission: its items read the one result of its one run."""
 
     planned: Planned
-    policy: ScoringPolicy
 
-    def setup_planned(self, planned: Planned, policy: ScoringPolicy) -> None:
-        self.planned, self.policy = planned, policy
-        self.outcome: ExecutionOutcome | None = None
-        self._checks: dict[str, CheckResult] = {}
+    def setup_planned(self, planned: Planned) -> None:
+        self.planned = planned
 
     def collect(self):
-        for item in self.planned_assignment().problems:
+        for item in self.config.stash[ASSIGNMENT_KEY].problems:
             if isinstance(item, QuestionConfig):
                 yield PartItem.from_parent(self, name=f"{item.id}::answer", problem_id=item.id, part="answer")
                 continue
@@ -43,19 +81,8 @@ class SubmissionNode(pytest.File):
             for part in variant.family.parts(variant.params):
                 yield PartItem.from_parent(self, name=f"{item.id}::{part}", problem_id=item.id, part=part)
 
-    def planned_assignment(self):
-        return self.config.stash[ASSIGNMENT_KEY]
-
-    def part_result(self, problem_id: str, part: str) -> PartRow:
-        assert self.outcome is not None, "the harness runs a submission before its items"
-        problem = self.planned_assignment().problem(problem_id)
-        if isinstance(problem, QuestionConfig):
-            return PartRow(problem_id, part, manual_part(problem, self.outcome.free_text.get(problem_id)), manual=True)
-        if problem_id not in self._checks:
-            variant = self.planned.variants[problem_id]  # of a pool: the alternative this student got
-            self._checks[problem_id] = score_problem(variant.problem, variant,
-                                                     self.planned.slots[problem_id], self.outcome, self.policy)
-        return PartRow(problem_id, part, self._checks[problem_id].parts[part])
+    def result(self) -> SubmissionResult:
+        return self.config.stash[RESULTS_KEY].of(self.planned)
 
 
 class PartItem(pytest.Item):
@@ -64,16 +91,15 @@ class PartItem(pytest.Item):
     def __init__(self, *, problem_id: str, part: str, **kw: Any):
         super().__init__(**kw)
         self.problem_id, self.part = problem_id, part
-        self.row: PartRow | None = None
 
     def runtest(self) -> None:
         node: SubmissionNode = self.parent
-        self.row = node.part_result(self.problem_id, self.part)
-        result = self.row.result
+        row = node.result().row(self.problem_id, self.part)
+        result = row.result
         self.user_properties += [("score", round(result.score, 6)), ("max_score", round(result.max_score, 6))]
         if result.mistake:
             self.user_properties.append(("mistake", result.mistake))
-        if self.row.manual and result.pending:
+        if row.manual and result.pending:
             pytest.skip("pending: graded by hand")
         if not result.correct:
             raise PartFailure(result)
@@ -86,6 +112,3 @@ class PartItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.planned.student.student_id}::{self.problem_id}::{self.part}"
-
-
-ASSIGNMENT_KEY = pytest.StashKey()

@@ -305,11 +305,10 @@ def _load_family_file(path: Path, _mtime_ns: int, _size: int) -> Family:
 
 
 def _discover() -> Iterator[Family]:
-    import grader.problems as package
-
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    # this module's own folder, not ``import grader.problems``: the package imports this module
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
         if info.name not in INFRASTRUCTURE and not info.name.startswith("_"):
-            yield load_family_module(importlib.import_module(f"grader.problems.{info.name}"), info.name)
+            yield load_family_module(importlib.import_module(f"{__package__}.{info.name}"), info.name)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             module = ep.load()

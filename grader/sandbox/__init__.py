@@ -1,5 +1,9 @@
-"""Running student code: resource limits, a scrubbed environment, and the executors that use them.
+"""Running student code: resource limits, a scrubbed environment, isolation layers, and the executors
+that use them.
 
-Every executor is a plain function ``RunJob -> RunResult`` (see ``job.py``), so a local pool,
-a warm pre-forked pool or a cluster can call it alike.
+Every executor follows one protocol (``executors.py``: name, warm-up, run, close) and runs a plain
+:class:`~grader.sandbox.job.RunJob` into a :class:`~grader.sandbox.job.RunResult`, so a local pool,
+a warm pre-forked pool or a cluster can call it alike. This package knows nothing of notebooks,
+families or courses: the cells, the limits and what to hide arrive in the job. It imports nothing of
+``grader`` but itself and :mod:`grader.limits` (``tests/test_layers.py`` checks it).
 """

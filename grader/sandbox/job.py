@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.limits import Limits
+
 __all__ = ["COLLECTOR_CELL_PREFIX", "COLLECTOR_OUTPUT_CHARS", "KERNEL_DIED", "CellError", "Limits", "RunJob",
            "RunResult", "Sandbox"]
 
@@ -16,28 +18,9 @@ rest is dropped where it arrives, whatever an answer's ``tolist()`` prints while
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What one run may use (from ``[limits]`` in autograde.toml)."""
-
-    cell_seconds: float = 30
-    notebook_seconds: float = 120
-    memory_mb: int = 2048
-    processes: int = 64
-    output_kb: int = 1024
-    file_mb: int = 64
-    open_files: int = 256
-    disk_mb: int = 256
-
-    @classmethod
-    def from_config(cls, config) -> Limits:
-        """From ``[limits]`` in autograde.toml (a ``LimitsConfig``)."""
-        names = ("cell_seconds", "notebook_seconds", "memory_mb", "processes", "output_kb", "file_mb", "disk_mb")
-        return cls(**{name: getattr(config, name) for name in names})
-
-
-@dataclass(frozen=True)
 class Sandbox:
-    """Which folders the run must not see (the course, the grader's home) and which it needs."""
+    """Which folders the run must not see (the course, the grader's home) and which it needs: the
+    caller's to say (``grader.grading.hide``), the sandbox only applies it."""
 
     hide: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()

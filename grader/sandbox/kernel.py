@@ -28,12 +28,13 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader.sandbox.executors import ExecutorName
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS, KERNEL_DIED, CellError, RunJob, RunResult
 from grader.sandbox.launch import LAYERS_FILE, LIMITS_ENV, SANDBOX_ENV
 from grader.sandbox.limits import clean_environment, make_rundir
 from grader.sandbox.uids import RunSlot, reap, run_slot
 
-__all__ = ["run_in_kernel"]
+__all__ = ["KernelExecutor", "run_in_kernel"]
 
 KERNEL_NAME = "autograde-sandbox"
 MAX_MESSAGE_BYTES = 128 << 20  # a single kernel message past this is dropped (the output cap applies after)
@@ -141,6 +142,21 @@ def _kill_group(km: AsyncKernelManager, slot: RunSlot) -> None:
         reap(slot.uid)
 
 
+class KernelExecutor:
+    """A fresh sandboxed kernel per job: nothing to warm up, nothing left to close."""
+
+    name = ExecutorName.KERNEL
+
+    def warm_up(self) -> None:
+        _spec_manager()
+
+    def run(self, job: RunJob) -> RunResult:
+        return run_in_kernel(job)
+
+    def close(self) -> None:
+        pass
+
+
 def run_in_kernel(job: RunJob) -> RunResult:
     """Execute ``job.notebook`` in a fresh sandboxed kernel and return what it printed and raised."""
     with run_slot(job.limits) as slot:  # a uid and a control group of the run's own; all killed at the end
@@ -164,7 +180,7 @@ def _run(job: RunJob, slot: RunSlot) -> RunResult:
         allow_errors=True, interrupt_on_timeout=True, record_timing=False, shutdown_kernel="immediate",
         error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran past {limits.cell_seconds:g} s", "traceback": []},
     )
-    result = RunResult(executor="kernel")
+    result = RunResult(executor=ExecutorName.KERNEL.value)
     expired = threading.Event()
 
     def on_deadline() -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from grader.sandbox.isolate import die_with_parent, isolate
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 from grader.sandbox.limits import apply_limits
 
 LIMITS_ENV = "AUTOGRADE_LIMITS"

@@ -5,23 +5,15 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import sys
 import tempfile
-import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from grader.sandbox.job import Limits, Sandbox
+from grader.limits import Limits
 
-if TYPE_CHECKING:  # the zygote and the launcher stay light: no pydantic, no course code
-    from grader.config import Course
-
-__all__ = ["RunDir", "apply_limits", "clean_environment", "courses_near", "make_rundir", "sandbox_for"]
+__all__ = ["RunDir", "apply_limits", "clean_environment", "make_rundir"]
 
 _KEEP = ("PATH", "LANG", "LC_ALL", "TZ")
-COURSE_MARK = "autograde.toml"
 
 
 def apply_limits(limits: Limits) -> None:
@@ -87,54 +79,3 @@ def make_rundir() -> RunDir:
     run.shared.mkdir(mode=0o700)
     return run
 
-
-
-
-def _subfolders(folder: Path) -> list[Path]:
-    try:
-        return [Path(e.path) for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return []
-
-
-def courses_near(paths: tuple[str, ...], depth: int = 2) -> list[str]:
-    """Course folders (an ``autograde.toml`` inside) in each of ``paths``, each folder above them
-    and up to ``depth`` levels below those: the folders a run could see around what is bound back
-    into it (``make demo`` keeps a course in the checkout, beside the virtual environment)."""
-    found: dict[str, None] = {}
-    for start in paths:
-        start = Path(start).resolve()
-        for above in (start, *start.parents):
-            if above == above.parent:  # the root itself is never covered
-                break
-            level = [above]
-            for _ in range(depth + 1):
-                found.update((str(f), None) for f in level if (f / COURSE_MARK).is_file())
-                level = [sub for f in level for sub in _subfolders(f)]
-    return list(found)
-
-
-@lru_cache(maxsize=1)
-def _neighbours(_minute: int) -> tuple[str, ...]:
-    return tuple(courses_near((sys.prefix, sys.base_prefix, sys.exec_prefix)))
-
-
-def _installation_neighbours() -> tuple[str, ...]:
-    """Looked for at most once a minute per process (a scan costs tens of milliseconds, and a worker
-    sets up a run in a few), so a course made beside the installation is covered within a minute."""
-    return _neighbours(int(time.monotonic() // 60))
-
-
-def sandbox_for(course: Course | None) -> Sandbox:
-    """What runs of this course must not see, and what they need to start."""
-    import grader
-
-    hide = [str(Path.home()), str(Path(grader.__file__).resolve().parent), *_installation_neighbours()]
-    if course is not None:
-        # every course folder, wherever autograde.toml puts it (exports and reports hold every grade)
-        hide += [str(course.root)] + [str(course.folder(f)) for f in type(course.config.folders).model_fields]
-        if course.config.secret_file:
-            hide.append(str(course.path(course.config.secret_file).parent))
-        if "://" not in course.config.gradebook:
-            hide.append(str(course.path(course.config.gradebook).parent))
-    return Sandbox(hide=tuple(dict.fromkeys(hide)))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.sandbox.cgroup import PREFIX, Hierarchy, RunCgroup, hierarchy
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 
 __all__ = ["BASE", "SIZE", "RunSlot", "acquire", "clear", "holders", "reap", "run_slot"]
 

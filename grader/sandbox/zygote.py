@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 
+from grader.sandbox.child import child_main, prepare_shell
+
 __all__ = ["Zygote"]
 
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL")
@@ -43,6 +45,7 @@ class Zygote:
 
     def stop(self) -> None:
         """Close the control socket: the zygote leaves when it reads the end of it."""
+        atexit.unregister(self.stop)
         self.control.close()
         try:
             self.process.wait(timeout=2)
@@ -68,9 +71,7 @@ class Zygote:
 
 
 def _serve(control: socket.socket) -> None:  # never returns
-    from grader.sandbox.forked import child_main, prepare_shell
-
-    prepare_shell()  # the warm part: numpy, IPython and a shell, imported before any fork
+    shell = prepare_shell()  # the warm part: numpy, IPython and a shell, imported before any fork
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, not by us
     while True:
         try:
@@ -83,7 +84,7 @@ def _serve(control: socket.socket) -> None:  # never returns
         if pid == 0:
             control.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            child_main(socket.socket(fileno=fds[0]))
+            child_main(socket.socket(fileno=fds[0]), shell)
             os._exit(0)
         os.close(fds[0])
         control.sendall(struct.pack(">q", pid))

@@ -28,7 +28,7 @@ def test_a_shape_written_as_students_write_it_grades_right_in_a_notebook(subs, f
     truth = {sid: _truth(subs, sid) for sid in ("s01", "s02")}
     for sid, t in truth.items():
         subs.edited(sid, lambda nb, t=t: setattr(cell(nb, "q1"), "source", source(t)))
-    assert grade(subs.course, "a1", workers=1, executor="fork") in (0, 1)
+    grade(subs.course, "a1", workers=1, executor="fork")
     found = rows_by_student(subs.course)
     for sid in truth:
         rows = found[sid][1]

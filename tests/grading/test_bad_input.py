@@ -62,8 +62,7 @@ def write_cases(subs) -> None:
 @pytest.mark.parametrize("executor", EXECUTORS)
 def test_a_batch_of_broken_submissions_grades_everyone_with_reasons(subs, executor):
     write_cases(subs)
-    code = grade(subs.course, "a1", workers=2, executor=executor)
-    assert code in (0, 1)
+    grade(subs.course, "a1", workers=2, executor=executor)
     found = rows_by_student(subs.course)
     assert set(found) == set(CASES) | {"zz99"}
 

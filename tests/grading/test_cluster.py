@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from grader.errors import AutogradeError
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
 from tests.grading.conftest import insert_after, rows_by_student
@@ -43,7 +44,7 @@ def test_the_cluster_gives_the_same_results_as_the_local_pool(subs, cluster):
     (subs.course.root / "gradebook.db").unlink()
     for extra in ("-wal", "-shm"):
         (subs.course.root / f"gradebook.db{extra}").unlink(missing_ok=True)
-    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address)
     assert _rows(subs.course) == local
 
 
@@ -57,7 +58,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(subs, cluster):
     killer = threading.Timer(3.0, lambda: os.kill(victim, signal.SIGKILL))  # while submissions are running
     killer.start()
     started = time.monotonic()
-    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address)
     assert time.monotonic() - started > 3.5  # the worker died while the batch was running
     killer.join()
     book = Gradebook(subs.course.config.gradebook, subs.course.root)
@@ -68,7 +69,6 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(subs, cluster):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(subs):
-    from grader.errors import AutogradeError
 
     subs.edited("s01", lambda nb: None)
     started = time.monotonic()
@@ -112,14 +112,15 @@ def test_a_result_lost_in_transit_is_an_interruption_not_a_failed_submission(sub
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(distributed.Future, "result", flaky)
-    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) == pytest.ExitCode.INTERRUPTED
+    with pytest.raises(AutogradeError, match="lost the Dask scheduler"):
+        grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address)
     monkeypatch.undo()
     book = Gradebook(subs.course.config.gradebook, subs.course.root)
     first = book.submissions("a1", latest_only=False)
     book.close()
     assert len(first) == 1 and first[0].status == "graded", [(r.student_id, r.status, r.reason) for r in first]
 
-    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address)
     book = Gradebook(subs.course.config.gradebook, subs.course.root)
     rows = book.submissions("a1", latest_only=False)
     book.close()
@@ -147,21 +148,21 @@ def test_a_scheduler_killed_mid_batch_records_nothing_false_and_a_rerun_grades_t
             address = client.scheduler.address
         killer = threading.Timer(3.0, scheduler.kill)  # while submissions are running
         killer.start()
-        code = grade(subs.course, "a1", executor="fork", cluster=address)
+        with pytest.raises(AutogradeError, match="lost the Dask scheduler"):
+            grade(subs.course, "a1", executor="fork", cluster=address)
         killer.join()
     finally:
         for process in (worker, scheduler):
             if process is not None:
                 process.kill()
                 process.wait()
-    assert code == pytest.ExitCode.INTERRUPTED
     book = Gradebook(subs.course.config.gradebook, subs.course.root)
     first = book.submissions("a1", latest_only=False)
     book.close()
     assert len(first) < len(students)
     assert all(r.status == "graded" for r in first), [(r.student_id, r.status, r.reason) for r in first]  # none "failed"
 
-    assert grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address) in (0, 1)
+    grade(subs.course, "a1", executor="fork", cluster=cluster.scheduler_address)
     book = Gradebook(subs.course.config.gradebook, subs.course.root)
     rows = book.submissions("a1", latest_only=False)
     book.close()

@@ -35,8 +35,7 @@ def _line(sid: str, n: int) -> str:
 
 def test_grading_goes_on_past_a_family_that_raises(custom_course):
     course, subs, broken = _course(custom_course)
-    code = grade(course, "a1", workers=2)
-    assert code in (0, 1)
+    grade(course, "a1", workers=2)
     found = rows_by_student(course)
     assert set(found) == set(STUDENTS) - broken  # the others are graded; the broken ones wait for a fix
     for sid, (sub, rows) in found.items():

@@ -58,7 +58,7 @@ def course(make_course):
         stray.rmdir()
     late_mtime = dt.datetime(2030, 3, 1, tzinfo=dt.UTC).timestamp()
     os.utime(unstamped, (late_mtime, late_mtime))
-    assert grade(c, "a1", workers=2, executor="fork") in (0, 1)
+    grade(c, "a1", workers=2, executor="fork")
     return c
 
 
@@ -119,7 +119,7 @@ def test_an_extension_granted_later_re_marks_without_grading_again_and_the_cutof
     before = {sid: sub.graded_at for sid, (sub, _) in rows_by_student(course).items()}
     (course.root / "extensions.csv").write_text("student_id,assignment,due,cutoff\n"
                                                 "s03,a1,2030-02-05T23:59:00Z,\ns04,a1,2030-02-03,\n")
-    assert grade(course, "a1", workers=2, executor="fork") in (0, 1, 5)
+    assert grade(course, "a1", workers=2, executor="fork") == []  # nothing new to grade: only the marks change
     assert marks(course)["s04"] == ("graded", 0, 0.0, 4.0)
     assert rows_by_student(course)["s04"][0].graded_at == before["s04"]  # not run again
     assert exported(course)["s04"]["total"] == "4"
@@ -130,7 +130,7 @@ def test_an_extension_granted_later_re_marks_without_grading_again_and_the_cutof
     assert now["s05"] == ("graded", 10, 50.0, 2.0)  # ten days late: 100%, but the floor keeps half
     assert now["s06"] == ("graded", 8, 50.0, 2.0)
 
-    assert grade(course, "a1", workers=2, executor="fork") in (0, 1)  # the cutoff holds again
+    grade(course, "a1", workers=2, executor="fork")  # the cutoff holds again
     summary = CliRunner().invoke(app, ["grade", "a1", "--course", str(course.root)]).output
     assert re.search(r"after the cutoff \(kept, not graded;[^│]*│\s*2 │", summary)  # s05's and s06's late files
     assert marks(course)["s05"] == ("graded", 0, 0.0, 0.0) and marks(course)["s06"][0] == "after_cutoff"

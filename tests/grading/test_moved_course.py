@@ -31,7 +31,7 @@ def _totals(course) -> dict[str, str]:
 def test_a_copied_course_grades_nothing_again_and_a_regrade_replaces_the_scores(subs, tmp_path):
     for sid in GRADED:
         subs.edited(sid, lambda nb: None)
-    assert grade(subs.course, "a1", workers=1, executor="fork") in (0, 1)
+    grade(subs.course, "a1", workers=1, executor="fork")
     before = {s.student_id: (s.id, s.graded_at, s.score) for s in _rows(subs.course)}
     assert sorted(before) == list(GRADED) and all(score == 4 for _, _, score in before.values())
     assert all(not s.path.startswith("/") for s in _raw_paths(subs.course))
@@ -39,13 +39,13 @@ def test_a_copied_course_grades_nothing_again_and_a_regrade_replaces_the_scores(
     moved = tmp_path / "moved"
     shutil.copytree(subs.course.root, moved)
     course = load_course(moved)
-    assert grade(course, "a1", workers=1, executor="fork") == 5  # nothing to grade: pytest collected nothing
+    assert grade(course, "a1", workers=1, executor="fork") == []  # nothing to grade
     assert {s.student_id: (s.id, s.graded_at, s.score) for s in _rows(course)} == before
     assert all(s.path.startswith(str(moved)) for s in _rows(course))  # read back as files of this copy
 
     toml = moved / "assignments" / "a1" / "assignment.toml"
     toml.write_text(toml.read_text().replace("points = 2\n", "points = 6\n", 1))  # q1 is now worth 6
-    assert grade(course, "a1", workers=1, executor="fork", regrade=True) in (0, 1)
+    grade(course, "a1", workers=1, executor="fork", regrade=True)
     after = _rows(course)
     assert sorted(s.id for s in after) == sorted(i for i, _, _ in before.values())  # the same rows, updated
     assert {s.student_id: s.score for s in after} == dict.fromkeys(GRADED, 8.0)

@@ -48,3 +48,37 @@ def test_the_summary_gives_the_mean_over_the_assignment_and_two_decimals(make_co
     assert round(100 * mean, 2) == 77.78
     assert re.search(r"mean score, all 3 graded\s*│\s*77\.78%", second.output), second.output
     assert not re.search(r"\d\.\d{3}", second.output.split("time")[0])  # no score with more than 2 decimals
+
+
+def test_the_executor_is_a_choice_from_the_registry(make_course):
+    from grader.sandbox.executors import EXECUTORS
+
+    course = make_course(students=("s01",), limits=LIMITS, assignment=THIRDS)
+    result = CliRunner().invoke(app, ["grade", "a1", "--executor", "forked", "--course", str(course.root)],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "'forked' is not one of 'fork', 'kernel'" in re.sub(r"[\s│]+", " ", result.output)
+    help_text = re.sub(r"[\s│]+", " ", CliRunner().invoke(app, ["grade", "--help"], env={"COLUMNS": "300"}).output)
+    for name, entry in EXECUTORS.items():
+        assert f"{name.value}: {entry.help}" in help_text
+
+
+def test_junitxml_gives_one_case_per_graded_part_with_its_points(make_course, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    subs = Submissions(make_course(students=("s01", "s02"), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", _one_third_right(subs, "s01"))
+    subs.edited("s02", lambda nb: None)  # the worked notebook: all right
+    report = tmp_path / "junit.xml"
+    result = CliRunner().invoke(app, ["grade", "a1", "--workers", "1", "--junitxml", str(report),
+                                      "--course", str(subs.course.root)])
+    assert result.exit_code == 0, result.output
+    suite = ET.parse(report).getroot().find("testsuite")
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+    parts = ("q1::weight", "q1::dweight_dx", "q1::dweight_dy")
+    assert sorted(cases) == sorted((f"{sid}.a1", part) for sid in ("s01", "s02") for part in parts)
+    assert (suite.get("tests"), suite.get("failures")) == ("6", "2")
+    points = {key: {p.get("name"): p.get("value") for p in c.iter("property")} for key, c in cases.items()}
+    assert points[("s01.a1", "q1::weight")]["score"] == points[("s02.a1", "q1::dweight_dx")]["max_score"]
+    wrong = cases[("s01.a1", "q1::dweight_dx")].find("failure")
+    assert wrong is not None and wrong.get("message").startswith("q1/dweight_dx: 0 of ")
+    assert cases[("s01.a1", "q1::weight")].find("failure") is None

@@ -52,3 +52,35 @@ def test_a_bad_assignment_is_a_usage_error(pytester, graded_course):
                                 "--grader-course", str(graded_course.root))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown assignment 'nope'*"])
+
+
+def test_x_stops_at_the_first_failing_part(pytester, graded_course):
+    # s001 has every computed part right and its free-text q3 blank (a failure); s002 answered nothing
+    result = _run(pytester, graded_course, "-x")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+    result = _run(pytester, graded_course, "--maxfail=3")
+    result.assert_outcomes(passed=4, failed=3)
+
+
+def _gradebook_bytes(course) -> bytes:
+    path = course.root / course.config.gradebook
+    return path.read_bytes() if path.exists() else b""
+
+
+def test_collect_only_writes_nothing(pytester, graded_course):
+    from grader.gradebook import Gradebook
+
+    result = _run(pytester, graded_course, "--collect-only", "--grader-record")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*10 tests collected*"])
+    book = Gradebook(graded_course.config.gradebook, graded_course.root)  # made empty, if not yet there
+    try:
+        assert book.submissions("a1", latest_only=False) == []
+    finally:
+        book.close()
+    _run(pytester, graded_course, "--grader-record").assert_outcomes(passed=4, failed=6)
+    before = _gradebook_bytes(graded_course)
+    result = _run(pytester, graded_course, "--collect-only", "--grader-record", "--grader-regrade")
+    result.stdout.fnmatch_lines(["*10 tests collected*"])
+    assert _gradebook_bytes(graded_course) == before and before

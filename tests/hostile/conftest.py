@@ -86,7 +86,7 @@ def _run_uid_segments() -> list[str]:
 
 CRASHED_BATCH = """
 import os, sys
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 from grader.sandbox.uids import acquire
 slot = acquire(Limits())
 pid = os.fork()

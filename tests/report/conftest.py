@@ -68,7 +68,7 @@ def _build(root):
     subs.edited("s03", lambda nb: None, worked=False)
     subs.edited("s04", s04)
     subs.write("zz99", dumps({}))
-    assert grade(course, "a1", workers=2, executor="fork") in (0, 1)
+    grade(course, "a1", workers=2, executor="fork")
     return course
 
 

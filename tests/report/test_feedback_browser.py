@@ -73,7 +73,7 @@ def test_chromium_shows_the_feedback_page_with_its_math_typeset(make_course, tmp
                 for s in slots(pid, family, params))
 
     subs.edited("s01", answer, worked=False)
-    assert grade(course, "a1", workers=1, executor="fork") in (0, 1)
+    grade(course, "a1", workers=1, executor="fork")
     page = write_feedback(course, "a1", now=dt.datetime(2030, 3, 1, tzinfo=dt.UTC)).pages[0]  # after the due date
 
     dom = _chromium("--dump-dom", page.as_uri()).stdout

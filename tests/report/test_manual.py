@@ -199,7 +199,7 @@ def test_typed_work_with_no_place_in_the_new_sheet_is_never_dropped(graded):
     nb = subs.notebook("s02")
     cell(nb, "q3").source = "A second try."
     subs.write("s02", nb, stamp="2030-01-02T10-00-00")
-    assert grade(graded, "a1", workers=1, executor="fork") in (0, 1)
+    grade(graded, "a1", workers=1, executor="fork")
     before = path.read_bytes()
     with pytest.raises(ConfigError) as refused:
         export_manual(graded, "a1")

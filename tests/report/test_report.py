@@ -56,7 +56,7 @@ def _build(root):
         subs.edited(sid, edit, worked=sid != "r09")
     subs.write("r10", b'{"cells": [')
     subs.write("zz99", dumps({}))
-    assert grade(course, "a1", workers=2, executor="fork") in (0, 1)
+    grade(course, "a1", workers=2, executor="fork")
     return course
 
 

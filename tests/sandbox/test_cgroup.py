@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.cgroup import Hierarchy, find_hierarchy, hierarchy
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 from grader.sandbox.uids import acquire
 
 

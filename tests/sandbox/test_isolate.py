@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.sandbox.isolate import _covering_order
-from grader.sandbox.limits import courses_near
+from grader.grading.hide import courses_near
 
 
 def test_a_folder_inside_a_covered_one_is_not_covered_again():

@@ -18,7 +18,7 @@ import pytest
 
 from grader.sandbox import uids
 from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 from tests.hostile.course import run_uid_processes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="run uids are taken and reaped as root")
@@ -28,7 +28,7 @@ import os, sys, time
 from pathlib import Path
 from grader.sandbox import uids
 from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
-from grader.sandbox.job import Limits
+from grader.limits import Limits
 from tests.hostile.course import run_uid_processes
 uids.BASE = int(sys.argv[1])
 uids._lock_folder = lambda: Path(sys.argv[3])

@@ -8,7 +8,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.notebook.slots import collector_source, parse_collected
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, Limits, RunJob
-from grader.sandbox.literal import read_literals
+from grader.grading.literal import read_literals
 
 MARKER = "@@autograde:test@@"
 NAMES = ["a", "b", "c", "d", "e", "f", "g", "h", "missing"]
@@ -36,7 +36,7 @@ def test_anything_but_literal_assignments_goes_to_execution(source):
 
 
 def test_a_literal_notebook_past_the_budget_goes_to_the_sandbox():
-    from grader.sandbox import literal
+    from grader.grading import literal
 
     big = "x = [" + ", ".join(["0.25"] * 20_000) + "]"  # 120000 characters: two are past the budget
     assert read_literals(_notebook([big]).cells, NAMES, MARKER) is not None
@@ -53,11 +53,11 @@ def test_literal_assignments_are_read_in_order():
 
 @pytest.mark.parametrize("executor", ["fork", pytest.param("kernel", marks=pytest.mark.slow)])
 def test_reading_literals_equals_executing_them(executor):
-    from grader.grading.execute import EXECUTORS
+    from grader.sandbox.executors import executor as live
 
     nb = _notebook(LITERAL_CELLS[:3])
     literal = parse_collected(read_literals(nb.cells, NAMES, MARKER).collected[0], MARKER)
-    run = EXECUTORS[executor](RunJob(dict(nb), MARKER, Limits(cell_seconds=10, notebook_seconds=60)))
+    run = live(executor).run(RunJob(dict(nb), MARKER, Limits(cell_seconds=10, notebook_seconds=60)))
     executed = parse_collected(run.collected[-1], MARKER)
     assert run.status == "ok" and executed.keys() == literal.keys()
     for key in literal:  # nan != nan, so compare their text

@@ -7,6 +7,7 @@ function therefore gives exactly what executing would. Any other statement, an a
 builtin or underscore name (which could break the collector), or anything ``literal_eval``
 refuses sends the notebook down the executing route instead.
 
+It lives in ``grading/``, not ``sandbox/``: it never runs code, and it reads the notebook's cells.
 This runs in the grader's worker, outside the sandbox and its time limits, so it has a budget of
 its own: a notebook whose code cells hold more than ``MAX_CHARS`` characters (a healthy answered
 notebook holds a few thousand), or whose reading takes past ``MAX_SECONDS``, is handed to the
