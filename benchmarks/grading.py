@@ -27,8 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._course import (ASSIGNMENT, FULL_MARKS, HOSTILE, PROBLEMS, build_submissions,  # noqa: E402
-                                describe_mix, make_course, write_submissions)
+from benchmarks._course import (  # noqa: E402
+    ASSIGNMENT,
+    FULL_MARKS,
+    HOSTILE,
+    PROBLEMS,
+    build_submissions,
+    describe_mix,
+    make_course,
+    write_submissions,
+)
 from benchmarks._measure import busy, loadavg, run_measured  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -235,7 +243,7 @@ def main() -> int:
             write_submissions(course, subs, folder, keep=lambda s: folder == "submitted" or not s.hostile)
         executors = ["fork"] + ([] if args.skip_kernel or args.n > 200 else ["kernel"])
         ours = {(e, f): run_ours(course.root, f, e, workers, work) for e in executors for f in FOLDERS}
-        for (e, f), r in ours.items():
+        for (_e, f), r in ours.items():
             print(f"graded: {r.system:<26} {FOLDERS[f]:<34} {r.wall:6.1f} s")
         theirs = {} if args.skip_nbgrader else run_nbgrader(args, subs, course, work)
         for f, r in theirs.items():

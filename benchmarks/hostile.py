@@ -23,10 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._measure import GraderPeak, loadavg  # noqa: E402
+from grader.grading.literal import read_literals  # noqa: E402
 from grader.notebook.read import read_notebook  # noqa: E402
 from grader.report import feedback  # noqa: E402
-from grader.grading.literal import read_literals  # noqa: E402
 from tests.hostile.conftest import CORPUS, WORKERS, Batches  # noqa: E402
+
 
 def _regrade(proof, executor: str) -> str:
     """The corpus's course graded again by ``autograde grade --regrade`` in a process of its own,

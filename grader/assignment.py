@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, NonNegativeFloat, Tag, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    NonNegativeFloat,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from grader.answers import Tolerance
 from grader.checking import split_points

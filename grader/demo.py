@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -139,10 +138,10 @@ def show_results(course, done: dict[str, str]) -> None:
             rows = book.part_rows(sub.id)
             mistakes = sorted({r.mistake for r in rows if r.mistake})
             score = f"{score_text(sub.score)} / {score_text(sub.max_score)}" if sub.score is not None and sub.max_score else "-"
-            waiting: Counter[str] = Counter()  # points of free-text parts not graded yet, by why
+            waiting: dict[str, float] = {}  # points of free-text parts not graded yet, by why
             for r in rows:
                 if r.manual and r.verdict in (Verdict.PENDING, Verdict.UNANSWERED):
-                    waiting[r.verdict] += r.max_score
+                    waiting[r.verdict] = waiting.get(r.verdict, 0.0) + r.max_score
             by_hand = ", ".join(f"{score_text(points)} {why}" for why, points in sorted(waiting.items()))
             table.add_row(sub.student_id, done.get(sub.student_id, ""), sub.status, score, by_hand, ", ".join(mistakes))
     finally:

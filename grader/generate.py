@@ -6,15 +6,15 @@ import datetime as dt
 import multiprocessing
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.assignment import Assignment, load_assignment
 from grader.config import Course, Student, load_course
-from grader.grading.pool import default_workers
 from grader.errors import FamilyError, ReleaseChangedError
+from grader.grading.pool import default_workers
 from grader.identity import stamp
 from grader.notebook.build import STEPS, NotebookContext, build, notebook_bytes, write_notebook
 from grader.releases import ReleaseRecord, changed_problems, changes_message, fingerprints

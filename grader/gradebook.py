@@ -13,8 +13,8 @@ is moved or copied keeps its rows instead of grading every submission again as n
 from __future__ import annotations
 
 import datetime as dt
-import os
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum

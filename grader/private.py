@@ -51,7 +51,7 @@ def write_private(path: Path, data: bytes, exclusive: bool = False) -> Path:
 
 def make_private(root: Path) -> None:
     """Make a tree autograde copied (folders 0700, files 0600), links left alone."""
-    for folder, dirs, files in os.walk(root):
+    for folder, _dirs, files in os.walk(root):
         os.chmod(folder, FOLDER_MODE)
         for name in files:
             path = os.path.join(folder, name)

@@ -20,16 +20,16 @@ from grader.config import Course
 from grader.course_families import find_family
 from grader.errors import AutogradeError, ConfigError, SubmissionError
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.grading.hide import sandbox_for
 from grader.identity import IdentityCheck, RosterStamps, notebook_stamp
 from grader.late import Deadlines, Lateness, deadlines, moment
+from grader.limits import Limits
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook, read_submission_bytes
 from grader.notebook.slots import UNANSWERED, Slot, slots, to_answer
 from grader.outcomes import RunStatus, ValidationStatus
 from grader.private import FILE_MODE, private_folder
 from grader.problems import families
-from grader.grading.hide import sandbox_for
-from grader.limits import Limits
 from grader.sandbox.executors import ExecutorName
 
 __all__ = ["Inbox", "ProblemCheck", "SubmitResult", "ValidationReport", "check_stamp", "submit", "validate"]

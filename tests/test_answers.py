@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from grader.answers import (
-    Array, Choice, FormError, FreeText, Integer, IntegerList, OptionalInteger, Real, Shape, Tolerance, read_number, read_shape,
+    Array,
+    Choice,
+    FormError,
+    FreeText,
+    Integer,
+    IntegerList,
+    OptionalInteger,
+    Real,
+    Shape,
+    Tolerance,
+    read_number,
+    read_shape,
 )
 
 

@@ -93,9 +93,9 @@ def test_the_batch_survives_lines_json_itself_cannot_read():
     answer = {"out_channels": 96, "out_size": [55, 55]}
     lines = [
         json.dumps({"params": ALEXNET, "answer": answer}),
-        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "7" * 5000),           # past the 4,300-digit limit
-        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "[" * 100_000 + "]" * 100_000),  # nested too deeply
-        '{"params": %s, "answer": %s}' % (json.dumps(ALEXNET), "7" * 400),            # a 400-digit integer: a verdict
+        f'{{"params": {json.dumps(ALEXNET)}, "answer": {"7" * 5000}}}',           # past the 4,300-digit limit
+        f'{{"params": {json.dumps(ALEXNET)}, "answer": {"[" * 100_000 + "]" * 100_000}}}',  # nested too deeply
+        f'{{"params": {json.dumps(ALEXNET)}, "answer": {"7" * 400}}}',            # a 400-digit integer: a verdict
         json.dumps({"params": {**ALEXNET, "in_channels": True}, "answer": answer}),  # true is not 1
         json.dumps({"params": ALEXNET, "answer": answer}),
     ]

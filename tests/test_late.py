@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from grader.assignment import load_assignment
-from grader.config import load_course
 from grader.cli import app
+from grader.config import load_course
 from grader.errors import ConfigError
 from grader.generate import generate, release_path
 from grader.gradebook import Gradebook, LateMark

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, out, rel
-from grader.collect import ArchiveLimits, CollectedFile, CollectResult, Layout, Outcome, collect as collect_files
+from grader.collect import ArchiveLimits, CollectedFile, CollectResult, Layout, Outcome
+from grader.collect import collect as collect_files
 from grader.late import shown
 
 _STYLE = {Outcome.IMPORTED: "green", Outcome.ALREADY_THERE: "dim", Outcome.UNMATCHED: "yellow", Outcome.REFUSED: "red"}

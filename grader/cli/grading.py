@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
@@ -154,9 +153,9 @@ def _summary(course: Course, b: Batch, display: _BatchDisplay, seconds: float) -
                   f"kept in the maximum; the reason is in each part's feedback): {shown}", highlight=False, soft_wrap=True)
     for f in b.unknown:
         err.print(f"[yellow]not on the roster:[/] {rel(course, f.path)}", highlight=False)
-    for f, reason in b.unreadable:
+    for _, reason in b.unreadable:
         err.print(f"[yellow]unreadable:[/] {reason}", highlight=False)
-    for f, reason in b.broken:
+    for _, reason in b.broken:
         err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     for planned in b.planned:
         if planned.identity is not None and planned.identity.flagged:

@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from grader.cli.common import App, CourseOption, app, course_at, err, fail, out, rel
 from grader.late import parse_moment
-from grader.report.export import ExportFormat, export as export_results
+from grader.report.export import ExportFormat
+from grader.report.export import export as export_results
 
 manual_app = App(help="Hand grading of free-text answers: export a sheet, fill in scores, import it.",
                          no_args_is_help=True)

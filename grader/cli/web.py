@@ -101,7 +101,6 @@ def staff_add(
     course: Path = CourseOption,
 ) -> None:
     """Add (or change the role of) a staff member and print their sign-in link."""
-    import sqlalchemy as sa
 
     from grader.web.tables import PrincipalKind, Role, staff
 

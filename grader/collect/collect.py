@@ -190,4 +190,4 @@ class _Filer:
         late = "" if claim.lms_late is None else f"the LMS marks it {'late' if claim.lms_late else 'on time'}\n"
         write_private(path.parent / "collected.txt", (
             f"collected from {self.source.name} ({self.layout.value if self.layout else '?'}): {claim.entry.name}\n"
-            f"submission time from: {claim.time_source}\n{late}").encode("utf-8"))
+            f"submission time from: {claim.time_source}\n{late}").encode())

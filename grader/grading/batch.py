@@ -17,17 +17,17 @@ from pathlib import Path
 from grader.assignment import Assignment, load_assignment
 from grader.config import SAFE_ID, Course, Student
 from grader.errors import FamilyError, ReleaseChangedError, SubmissionError
-from grader.grading.execute import ExecutionOutcome, SubmissionJob
-from grader.grading.score import PartRow, ScoringPolicy
 from grader.gradebook import Gradebook, LateMark, PartRecord
+from grader.grading.execute import ExecutionOutcome, SubmissionJob
+from grader.grading.hide import sandbox_for
+from grader.grading.score import PartRow, ScoringPolicy
 from grader.identity import IdentityCheck, RosterStamps, stamp_in_bytes
 from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
+from grader.limits import Limits
 from grader.notebook.read import digest, read_submission_bytes
 from grader.notebook.slots import Slot, slots
 from grader.outcomes import RunStatus, SubmissionStatus, Verdict
 from grader.releases import ReleaseRecord, changes_message, fingerprints
-from grader.grading.hide import sandbox_for
-from grader.limits import Limits
 from grader.sandbox.executors import ExecutorName
 from grader.sandbox.job import Sandbox
 from grader.variants import Variant, solved_variants

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.errors import SubmissionError
+from grader.grading.hide import sandbox_for
+from grader.grading.literal import read_literals
+from grader.limits import Limits
 from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
 from grader.notebook.slots import Slot, parse_collected
 from grader.outcomes import RunStatus
-from grader.grading.hide import sandbox_for
-from grader.grading.literal import read_literals
-from grader.limits import Limits
 from grader.sandbox.executors import EXECUTORS, ExecutorName, executor
 from grader.sandbox.job import CellError, RunJob, Sandbox
 

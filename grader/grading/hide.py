@@ -35,8 +35,8 @@ def courses_near(paths: tuple[str, ...], depth: int = 2) -> list[str]:
     and up to ``depth`` levels below those: the folders a run could see around what is bound back
     into it (``make demo`` keeps a course in the checkout, beside the virtual environment)."""
     found: dict[str, None] = {}
-    for start in paths:
-        start = Path(start).resolve()
+    for given in paths:
+        start = Path(given).resolve()
         for above in (start, *start.parents):
             if above == above.parent:  # the root itself is never covered
                 break

@@ -54,7 +54,7 @@ def _bindings(source: str) -> list[tuple[list[str], Any]] | None:
             value = ast.literal_eval(statement.value)
         except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             return None
-        out.append(([t.id for t in targets], value))
+        out.append(([t.id for t in targets if isinstance(t, ast.Name)], value))  # all are, checked above
     return out
 
 

@@ -49,7 +49,7 @@ def _no_lock(_url: sa.URL, _assignment: str, _on_wait: Callable[[], None]) -> It
 
 @contextlib.contextmanager
 def _file_lock(url: sa.URL, assignment: str, on_wait: Callable[[], None]) -> Iterator[None]:
-    database = Path(url.database)
+    database = Path(url.database or "")  # the callers pass a file's URL
     if not database.parent.is_dir():
         yield  # opening the gradebook will say what is wrong with its folder
         return

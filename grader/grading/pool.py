@@ -17,7 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.outcomes import RunStatus
-from grader.sandbox.executors import EXECUTORS, ExecutorName, executor as live_executor
+from grader.sandbox.executors import EXECUTORS, ExecutorName
+from grader.sandbox.executors import executor as live_executor
 
 __all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
 

@@ -10,7 +10,7 @@ from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import CheckResult, PartResult, check, split_points, storable, unreadable
 from grader.grading.execute import ExecutionOutcome
 from grader.notebook.slots import Slot, to_answer
-from grader.outcomes import RunStatus, SubmissionStatus
+from grader.outcomes import RunStatus
 from grader.variants import Variant
 
 __all__ = ["PartRow", "ScoringPolicy", "manual_part", "part_rows", "score_problem"]

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from grader.errors import GradebookError
-
 __all__ = ["HEAD", "config", "current", "upgrade"]
 
 HERE = Path(__file__).resolve().parent

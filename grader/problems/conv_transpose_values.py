@@ -8,8 +8,7 @@ from itertools import product
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
-                                      plain)
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_transpose, conv_transpose_output_size

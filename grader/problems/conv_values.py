@@ -8,8 +8,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
-                                      plain)
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv, conv_output_size
@@ -106,7 +105,7 @@ def solve(p: Params) -> dict[str, Part]:
 
 
 def mistakes(p: Params):
-    ones, zeros = (1,) * p.dims, (0,) * p.dims
+    ones = (1,) * p.dims
 
     def fits(factor: int = 1, **changes) -> bool:  # a slip that costs past the grader's bounds is not listed
         return p.affordable([len(p.weight), *p.out_sizes(**changes)], factor * p.macs(**changes))

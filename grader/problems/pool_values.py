@@ -8,8 +8,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from grader.problems._tensors import (Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind,
-                                      plain)
+from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind, plain
 from grader.problems.base import Dims, Mistake, Part
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import SizeSteps, output_steps, pool
@@ -39,7 +38,7 @@ class Params(TensorParams):
         for k, q in zip(self.axes("kernel_size"), self.axes("padding")):
             if q > k // 2:
                 raise ValueError(f"padding: {q} is more than half the kernel size {k} (PyTorch's rule)")
-        for n, k, s, q, d, o in zip(self.sizes(), self.axes("kernel_size"), self.strides(), self.axes("padding"),
+        for n, k, _s, q, d, o in zip(self.sizes(), self.axes("kernel_size"), self.strides(), self.axes("padding"),
                                     self.axes("dilation"), self.out_sizes()):
             if o < 1:
                 raise ValueError(f"kernel_size: the window spans {d * (k - 1) + 1} entries, more than the padded input ({n + 2 * q})")

@@ -27,8 +27,16 @@ from grader.errors import AutogradeError
 from grader.gradebook import PartRecord
 from grader.late import submission_time
 from grader.outcomes import SubmissionStatus, Verdict
-from grader.report.coincidence import MAX_CHANCE, Answers, Match, MatchKind, answer_key, match_problem, \
-    null_distribution, pair_scores
+from grader.report.coincidence import (
+    MAX_CHANCE,
+    Answers,
+    Match,
+    MatchKind,
+    answer_key,
+    match_problem,
+    null_distribution,
+    pair_scores,
+)
 from grader.report.notebook_evidence import ClassNotebooks, read_class_notebooks
 from grader.report.records import opened
 from grader.variants import Variant, variants

@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbformat import NotebookNode
-
 from grader.assignment import Assignment
 from grader.errors import AutogradeError
 from grader.gradebook import SubmissionRecord

@@ -41,7 +41,7 @@ def prepare_shell() -> InteractiveShell:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
     shell = InteractiveShell.instance(config=config)
-    shell.ask_exit = lambda: None  # exit() does nothing, as in our kernels (see kernel.py: no race)
+    shell.ask_exit = lambda: None  # type: ignore[attr-defined]  # IPython sets it at run time; exit() does nothing, as in our kernels (see kernel.py: no race)
     # a first cell sets up what IPython makes lazily (its compiler, transformers, display hook):
     # once here rather than in every child (about 10 ms each); the namespace is reset in the child
     shell.run_cell("import math\n1", store_history=False, silent=True)
@@ -52,7 +52,8 @@ class _Bounded:
     """A stdout that keeps at most ``budget`` characters (the rest is counted, not kept)."""
 
     def __init__(self, budget: int):
-        self.budget, self.parts, self.truncated = budget, [], False
+        self.budget, self.truncated = budget, False
+        self.parts: list[str] = []
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):

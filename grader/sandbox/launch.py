@@ -14,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from grader.sandbox.isolate import die_with_parent, isolate
 from grader.limits import Limits
+from grader.sandbox.isolate import die_with_parent, isolate
 from grader.sandbox.limits import apply_limits
 
 LIMITS_ENV = "AUTOGRADE_LIMITS"

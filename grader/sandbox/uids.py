@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.sandbox.cgroup import PREFIX, Hierarchy, RunCgroup, hierarchy
 from grader.limits import Limits
+from grader.sandbox.cgroup import PREFIX, Hierarchy, RunCgroup, hierarchy
 
 __all__ = ["BASE", "SIZE", "RunSlot", "acquire", "clear", "holders", "reap", "run_slot"]
 

@@ -6,8 +6,14 @@ from grader.solvers.params import layer_params
 from grader.solvers.pool import pool
 from grader.solvers.receptive import receptive_fields
 from grader.solvers.sampling import bilinear_weight
-from grader.solvers.shapes import (SizeSteps, conv_output_size, conv_transpose_output_size, layers_to_size, output_steps,
-                                   pool_output_size)
+from grader.solvers.shapes import (
+                                   SizeSteps,
+                                   conv_output_size,
+                                   conv_transpose_output_size,
+                                   layers_to_size,
+                                   output_steps,
+                                   pool_output_size,
+)
 
 __all__ = [
     "SizeSteps",

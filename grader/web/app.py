@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from grader.config import Course
 from grader.errors import AuthError, AutogradeError, UploadError
 from grader.gradebook import Gradebook
+from grader.sandbox.executors import ExecutorName
 from grader.web.auth import Principal, Signer
 from grader.web.desk import Desk
 from grader.web.grading import GradeAssignment, grade_assignment
@@ -47,7 +48,7 @@ SECURITY_HEADERS = [
 class Service:
     """What every route needs: the course, its gradebook, the signer, the desk and the grading worker."""
 
-    def __init__(self, course: Course, *, executor: str = "fork", grade: GradeAssignment = grade_assignment):
+    def __init__(self, course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment):
         self.course = course
         self.book = Gradebook(course.config.gradebook, course.root)
         create_tables(self.book.engine)
@@ -111,7 +112,7 @@ def redacted(path: str) -> str:
     return "/signin/[token]" if path.startswith("/signin/") else path
 
 
-def create_app(course: Course, *, executor: str = "fork", grade: GradeAssignment = grade_assignment,
+def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
     from grader.web import api, pages

@@ -60,7 +60,7 @@ def revoke(engine: sa.Engine, kind: PrincipalKind, principal_id: str) -> int:
     with engine.begin() as conn:
         if conn.execute(principals.update().where(key).values(generation=principals.c.generation + 1)).rowcount == 0:
             conn.execute(principals.insert().values(kind=kind.value, principal_id=principal_id, generation=1))
-        return int(conn.execute(sa.select(principals.c.generation).where(key)).scalar())
+        return int(conn.execute(sa.select(principals.c.generation).where(key)).scalar_one())
 
 
 def staff_role(engine: sa.Engine, email: str) -> Role | None:

@@ -9,6 +9,7 @@ import httpx
 
 from grader.errors import SubmissionError
 from grader.notebook.read import read_submission_bytes
+from grader.outcomes import RunStatus, ValidationStatus
 from grader.submit import ProblemCheck, ValidationReport
 
 __all__ = ["RemoteReceipt", "submit_remote"]
@@ -51,8 +52,8 @@ def _report(body: dict, notebook: Path) -> ValidationReport | None:
     if not isinstance(found, dict):
         return None
     report = ValidationReport(str(notebook), str(body.get("assignment", "")), str(body.get("student_id", "")),
-                              run_status=str(found.get("run_status", "ok")), run_reason=str(found.get("run_reason", "")),
+                              run_status=RunStatus(str(found.get("run_status", "ok"))), run_reason=str(found.get("run_reason", "")),
                               errors=[str(e) for e in found.get("errors", [])])
-    report.problems = [ProblemCheck(str(p.get("problem_id")), str(p.get("status")), [str(m) for m in p.get("messages", [])])
+    report.problems = [ProblemCheck(str(p.get("problem_id")), ValidationStatus(str(p.get("status"))), [str(m) for m in p.get("messages", [])])
                        for p in found.get("problems", []) if isinstance(p, dict)]
     return report

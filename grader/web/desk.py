@@ -20,6 +20,7 @@ from grader.gradebook import Gradebook
 from grader.late import Deadline, deadlines, shown
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook
+from grader.sandbox.executors import ExecutorName
 from grader.submit import Inbox, ValidationReport, check_stamp, validate
 from grader.web import queue as q
 from grader.web.tables import QueueStatus, utcnow
@@ -42,7 +43,7 @@ class AssignmentView:
 class Desk:
     """One course's submission desk for the service."""
 
-    def __init__(self, course: Course, book: Gradebook, executor: str = "fork"):
+    def __init__(self, course: Course, book: Gradebook, executor: ExecutorName = ExecutorName.FORK):
         self.course, self.book, self.executor = course, book, executor
 
     # -- what a student may see ------------------------------------------------------------------
@@ -87,7 +88,7 @@ class Desk:
     def accept(self, student_id: str, name: str, filename: str, data: bytes, now: dt.datetime | None = None) -> q.QueueItem:
         """Check, validate, file and queue one upload; UploadError with the status that says why not."""
         now = now or utcnow()
-        assignment = self.assignment(student_id, name)
+        self.assignment(student_id, name)  # 404 unless it is released to this student
         if q.recent_uploads(self.book.engine, student_id, now - dt.timedelta(hours=1)) >= self.course.config.web.uploads_per_hour:
             raise UploadError(429, f"too many uploads: at most {self.course.config.web.uploads_per_hour} an hour; try again later")
         limit = self.course.config.limits.submission_mb
@@ -110,6 +111,7 @@ class Desk:
             filed = Inbox.open(self.course, name).submit(Path(filename), student_id, run=False, now=now, data=data)
         except SubmissionError as exc:
             raise UploadError(400, str(exc)) from None
+        assert filed.path is not None  # filed for real (a dry run alone writes nothing)
         late = filed.lateness
         after_cutoff = bool(late and late.after_cutoff)
         return q.enqueue(self.book.engine, assignment=name, student_id=student_id, path=self.book.stored_path(filed.path),

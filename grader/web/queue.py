@@ -49,8 +49,11 @@ def enqueue(engine: sa.Engine, *, assignment: str, student_id: str, path: str, s
         new = conn.execute(queue.insert().values(
             assignment=assignment, student_id=student_id, path=path, submitted_at=submitted_at, status=status.value,
             late=late, validation=json.dumps(validation, sort_keys=True), reason=reason, attempts=0,
-            finished_at=None if not status.done else utcnow())).inserted_primary_key[0]
-    return get(engine, int(new))
+            finished_at=None if not status.done else utcnow())).inserted_primary_key
+    assert new is not None  # an INSERT of one row always has its key
+    item = get(engine, int(new[0]))
+    assert item is not None  # just written, in a committed transaction
+    return item
 
 
 def get(engine: sa.Engine, item_id: int) -> QueueItem | None:
@@ -107,4 +110,4 @@ def latest_by_student(engine: sa.Engine, assignment: str) -> dict[str, QueueItem
 def recent_uploads(engine: sa.Engine, student_id: str, since: dt.datetime) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(queue).where(
-            (queue.c.student_id == student_id) & (queue.c.submitted_at >= since))).scalar())
+            (queue.c.student_id == student_id) & (queue.c.submitted_at >= since))).scalar_one())

@@ -6,9 +6,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader.grading.literal import read_literals
 from grader.notebook.slots import collector_source, parse_collected
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, Limits, RunJob
-from grader.grading.literal import read_literals
 
 MARKER = "@@autograde:test@@"
 NAMES = ["a", "b", "c", "d", "e", "f", "g", "h", "missing"]

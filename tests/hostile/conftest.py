@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.gradebook import Gradebook
 from grader.generate import generate, release_path
+from grader.gradebook import Gradebook
 from grader.submit import submit
 from tests.hostile import corpus_bounds, corpus_files, corpus_reach, corpus_run
 from tests.hostile.cases import REPORT, Case, Context

@@ -5,7 +5,19 @@ otherwise), so what it gets is exactly what its attack cost it."""
 from __future__ import annotations
 
 from tests.hostile.cases import (
-    ALL, KERNEL_DIED, NONE, PAST_NOTEBOOK, Q1, Q2, Case, Expect, after, answer, edited, reporting, reports,
+    ALL,
+    KERNEL_DIED,
+    NONE,
+    PAST_NOTEBOOK,
+    Q1,
+    Q2,
+    Case,
+    Expect,
+    after,
+    answer,
+    edited,
+    reporting,
+    reports,
 )
 
 DIED = dict(run="died", reason=KERNEL_DIED)

@@ -80,7 +80,7 @@ def test_no_reference_answer_is_in_the_student_notebook(make_course):
     student = course.roster()[0]
     nb = notebook_for(course, a, student, b"test-secret")
     text = notebook_bytes(nb).decode()
-    for pid, variant in variants(b"test-secret", course.config.course, a, student.student_id).items():
+    for variant in variants(b"test-secret", course.config.course, a, student.student_id).values():
         answer = variant.answer()
         assert json.dumps(answer["out_size"]) not in text
     assert "Mentions translation equivariance" not in text  # the grading rubric stays with the instructor

@@ -8,8 +8,8 @@ import pytest
 from grader.assignment import load_assignment
 from grader.generate import notebook_for
 from grader.notebook.prepare import prepare
-from grader.variants import variants
 from grader.notebook.slots import UNANSWERED, collector_source, parse_collected, slots
+from grader.variants import variants
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
-
-from pathlib import Path
 
 from grader.checking import check
 from grader.config import load_course

@@ -7,8 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from grader.report.coincidence import (Answers, Match, MatchKind, NullDistribution, answer_key, match_problem,
-                                       null_distribution, pair_scores)
+from grader.report.coincidence import (
+    Answers,
+    Match,
+    MatchKind,
+    NullDistribution,
+    answer_key,
+    match_problem,
+    null_distribution,
+    pair_scores,
+)
 
 
 @pytest.mark.parametrize(("a", "b"), [

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader.grading.runner import grade
-from grader.report.feedback import write_feedback
 from grader.notebook.slots import slots, stub_line
+from grader.report.feedback import write_feedback
 from tests.grading.conftest import LIMITS, Submissions, cell
 from tests.report.test_markup import LATEX_COMMAND, reading
 

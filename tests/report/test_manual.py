@@ -14,9 +14,9 @@ from grader.cli import app
 from grader.errors import ConfigError
 from grader.gradebook import Gradebook, PartRecord
 from grader.grading.runner import grade
+from grader.outcomes import Verdict
 from grader.report.export import export
 from grader.report.feedback import write_feedback
-from grader.outcomes import Verdict
 from grader.report.manual import COLUMNS, export_manual, import_manual
 from tests.grading.conftest import Submissions, cell, rows_by_student
 from tests.report.conftest import FORMULA, SCRIPT

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.cgroup import Hierarchy, find_hierarchy, hierarchy
 from grader.limits import Limits
+from grader.sandbox.cgroup import Hierarchy, find_hierarchy, hierarchy
 from grader.sandbox.uids import acquire
 
 

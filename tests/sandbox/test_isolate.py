@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader.sandbox.isolate import _covering_order
 from grader.grading.hide import courses_near
+from grader.sandbox.isolate import _covering_order
 
 
 def test_a_folder_inside_a_covered_one_is_not_covered_again():

@@ -12,13 +12,12 @@ import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from grader.limits import Limits
 from grader.sandbox import uids
 from grader.sandbox.cgroup import PREFIX, Hierarchy, hierarchy
-from grader.limits import Limits
 from tests.hostile.course import run_uid_processes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="run uids are taken and reaped as root")

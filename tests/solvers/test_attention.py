@@ -23,7 +23,7 @@ class Counted:
         return a @ b
 
 
-def _numpy_attention(rng, n, l, s, e, h, kdim, vdim, bias_kv, zero_attn, ff):
+def _numpy_attention(rng, n, l, s, e, h, kdim, vdim, bias_kv, zero_attn, ff):  # noqa: E741 (PyTorch names the target length L)
     """One forward pass of multi-head attention (and a feed-forward block when ff), written out step by step."""
     count, d = Counted(), e // h
     q = count.mm(rng.normal(size=(n, l, e)), rng.normal(size=(e, e)))

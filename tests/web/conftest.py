@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import nbformat
@@ -12,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from grader.config import Course
-from grader.generate import generate, release_path
+from grader.generate import release_path
 from grader.gradebook import Gradebook, PartRecord
 from grader.outcomes import SubmissionStatus, Verdict
 from grader.web import create_app

@@ -85,7 +85,7 @@ def upgrade() -> None:
         have = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in have:
-                default = column.server_default.arg if column.server_default is not None else None
+                default = getattr(column.server_default, "arg", None)  # a DefaultClause's text, or none
                 op.add_column(table.name, sa.Column(column.name, column.type, nullable=column.nullable,
                                                     server_default=default))
 

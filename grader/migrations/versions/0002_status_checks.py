@@ -43,7 +43,7 @@ def upgrade() -> None:
 def _refuse_unknown_words() -> None:
     bind = op.get_bind()
     for (table, column), (_, words, nullable) in CHECKS.items():
-        value = sa.column(column)
+        value: sa.ColumnClause[str] = sa.column(column)
         unknown = ~value.in_(words) if nullable else (value.is_(None) | ~value.in_(words))
         found = bind.execute(sa.select(value).select_from(sa.table(table)).where(unknown).distinct().limit(5)).scalars().all()
         if found:
