@@ -9,9 +9,9 @@ from starlette.routing import Route
 
 from grader.errors import AuthError, UploadError
 from grader.web import queue as q
-from grader.web.app import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
 from grader.web.dashboard import dashboard
 from grader.web.look import render, stylesheet
+from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
 from grader.web.tables import PrincipalKind
 
 __all__ = ["routes"]
