@@ -165,7 +165,7 @@ def _cell(nb, cell_id: str):
 def _fill(nb, pid: str, problem_slots, values: list, numpy: bool) -> None:
     cell = _cell(nb, pid)
     if not numpy:
-        cell.source = answer_cell(pid, problem_slots, values).source
+        cell.source = answer_cell(pid, problem_slots, values)["source"]
         return
     lines = [f"# {pid}: my answer", "import numpy as np"]
     for slot, value in zip(problem_slots, values):
