@@ -196,6 +196,13 @@ class FeedbackWriter:
         return PartView(row.part, points(row.score), points(row.max_score), verdict,
                         LABELS[verdict], feedback, given, _shown(row.expected) if show else None)
 
+    def _due(self, student_id: str) -> str:
+        """The student's own due date for the page's header: an extension's, said so, else the assignment's."""
+        deadline = self.deadlines.for_student(student_id)
+        if deadline.due is None:
+            return ""
+        return deadline.due.strftime("%Y-%m-%d %H:%M %Z") + (" (your extension)" if deadline.extended else "")
+
     def _closing(self, closes: dt.datetime) -> tuple[str, str]:
         """The moment answers may be shown, said before and after it: the due date where that is all
         it is, else when submissions close for this student (a cutoff, a grace, an extension)."""
@@ -287,7 +294,7 @@ class FeedbackWriter:
             course_title=config.title or config.course,
             assignment_title=self.assignment.config.title,
             assignment_name=self.assignment.name,
-            due=self.assignment.due.strftime("%Y-%m-%d %H:%M %Z") if self.assignment.due else "",
+            due=self._due(record.student_id),
             student_id=record.student_id,
             student_name=record.name,
             submitted_at=shown(record.submitted_at) or sub.submitted_at,

@@ -249,3 +249,11 @@ def test_a_solution_that_cannot_be_written_is_a_note_not_a_lost_page(graded):
         db.execute("UPDATE variants SET params = '{\"stride\": 0}' WHERE student_id = 's02' AND problem_id = 'q2'")
     shown = solutions(pages(graded, AFTER_DUE)["s02"])
     assert "this problem has changed since it was graded" in shown["q2"] and "<math" in shown["q1"]
+
+
+def test_the_header_gives_an_extended_students_own_due_date(graded):
+    (graded.root / "extensions.csv").write_text("student_id,assignment,due,cutoff\ns02,a1,2030-02-10T12:00:00Z,\n")
+    graded.config_path.write_text('extensions = "extensions.csv"\n' + graded.config_path.read_text())
+    got = pages(load_course(graded.root))
+    assert "due 2030-02-10 12:00 UTC (your extension)" in got["s02"]
+    assert "due 2030-01-31 23:59 UTC</dd>" in got["s01"]
