@@ -40,7 +40,9 @@ class _BatchDisplay:
             self.progress.start()
             self.task = self.progress.add_task(f"grading {assignment}", total=total)
         else:
-            err.print(f"grading {total} submission(s) of {assignment}", highlight=False)
+            err.print(f"grading {total} submission(s) of {assignment} (each line: this run's auto-graded points, "
+                      "before any late penalty or hand grade; the gradebook's totals are in the summary)", highlight=False,
+                      soft_wrap=True)
 
     def done(self, result: SubmissionResult, done: int, total: int) -> None:
         outcome = result.outcome
@@ -54,7 +56,7 @@ class _BatchDisplay:
             self.progress.update(self.task, completed=done)
         else:
             note = f" ({outcome.status}: {outcome.reason})" if outcome.status != "ok" else ""
-            err.print(f"[{done}/{total}] {result.student_id}: {score_text(result.score)}/{score_text(result.max_score)}{note}",
+            err.print(f"[{done}/{total}] {result.student_id}: {score_text(result.score)}/{score_text(result.max_score)} auto-graded{note}",
                       highlight=False)
 
     def close(self) -> None:
@@ -85,26 +87,30 @@ def grade(
     except AutogradeError as exc:
         fail(str(exc))
     waiting = f"waiting: another autograde grade is grading {assignment} in this gradebook"
-    with batch_lock(c.config.gradebook, c.root, assignment, on_wait=lambda: err.print(waiting, highlight=False)):
-        try:
-            batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor, workers=workers,
-                               cluster=cluster, regrade=regrade, include_after_cutoff=include_after_cutoff,
-                               accept_changes=accept_changes)
-        except AutogradeError as exc:
-            book.close()
-            fail(str(exc))
-        display.start(batch.assignment.name, len(batch.planned))
-        try:
-            for result in grade_batch(batch):
-                results.append(result)
-                display.done(result, len(results), len(batch.planned))
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-        except AutogradeError as exc:  # a lost cluster
-            stopped = str(exc)
-        finally:
-            display.close()
-            book.close()
+    try:
+        with batch_lock(c.config.gradebook, c.root, assignment, on_wait=lambda: err.print(waiting, highlight=False)):
+            try:
+                batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor, workers=workers,
+                                   cluster=cluster, regrade=regrade, include_after_cutoff=include_after_cutoff,
+                                   accept_changes=accept_changes)
+            except AutogradeError as exc:
+                book.close()
+                fail(str(exc))
+            display.start(batch.assignment.name, len(batch.planned))
+            try:
+                for result in grade_batch(batch):
+                    results.append(result)
+                    display.done(result, len(results), len(batch.planned))
+            except KeyboardInterrupt:
+                stopped = "interrupted"
+            except AutogradeError as exc:  # a lost cluster
+                stopped = str(exc)
+            finally:
+                display.close()
+                book.close()
+    except KeyboardInterrupt:  # while waiting for another batch, or planning: nothing was graded
+        book.close()
+        fail(f"interrupted before grading began: nothing of {assignment} was graded by this run", code=130)
     if junitxml:
         write_junit(junitxml, assignment, results)
     if stopped:

@@ -4,13 +4,16 @@ submission is graded once, by one of them, and each has one row, whichever run s
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
 
 from grader.gradebook import Gradebook
+from grader.grading.lock import batch_lock
 from tests.grading.conftest import insert_after
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -44,5 +47,25 @@ def test_two_batches_at_once_grade_each_submission_once_and_lose_no_row(subs):
         rows = book.submissions("a1", latest_only=False)
         assert sorted(r.student_id for r in rows) == STUDENTS  # one row each: none lost, none doubled
         assert [(r.status, r.score, len(book.part_rows(r.id))) for r in rows] == [("graded", 4, 5)] * len(STUDENTS)
+    finally:
+        book.close()
+
+
+def test_ctrl_c_while_waiting_for_another_batch_is_one_line_and_grades_nothing(subs):
+    course = subs.course
+    with batch_lock(course.config.gradebook, course.root, "a1"):  # another batch holds the assignment
+        process, log = _start(course, "waiting")
+        deadline = time.monotonic() + 60
+        while "waiting: another autograde grade" not in (course.root / "waiting.log").read_text():
+            assert process.poll() is None and time.monotonic() < deadline, (course.root / "waiting.log").read_text()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        log.close()
+    said = (course.root / "waiting.log").read_text()
+    assert "Traceback" not in said and "interrupted before grading began: nothing of a1 was graded" in said, said
+    book = Gradebook(course.config.gradebook, course.root)
+    try:
+        assert book.submissions("a1", latest_only=False) == []
     finally:
         book.close()

@@ -38,7 +38,7 @@ def test_the_summary_gives_the_mean_over_the_assignment_and_two_decimals(make_co
     subs.edited("s02", lambda nb: None)  # the worked notebook: all right
     first = _grade(subs.course)
     assert first.exit_code == 0, first.output
-    assert "[1/2] s01: 0.33/1" in first.output or "[2/2] s01: 0.33/1" in first.output, first.output
+    assert "s01: 0.33/1 auto-graded" in first.output and "before any late penalty or hand grade" in first.output, first.output
     assert re.search(r"mean score, all 2 graded\s*│\s*66\.67%", first.output), first.output
     subs.edited("s03", lambda nb: None)
     second = _grade(subs.course)  # this batch is s03 alone, who has everything right
