@@ -11,6 +11,7 @@
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     ├── GradebookError             the gradebook cannot be opened or written
+    │   └── GradeChangeError       ... a grade change refused (no such part, a score out of range, no reason)
     ├── RenderError                a page (feedback) could not be rendered within its bounds
     └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
 
@@ -30,6 +31,7 @@ __all__ = [
     "CollectError",
     "ConfigError",
     "FamilyError",
+    "GradeChangeError",
     "GradebookError",
     "NotebookError",
     "ParamsError",
@@ -92,6 +94,10 @@ class CollectError(AutogradeError):
 
 class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
+
+
+class GradeChangeError(GradebookError):
+    """An override, hand grade or regrade request refused: it says which part and why."""
 
 
 class RenderError(AutogradeError):

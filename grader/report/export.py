@@ -164,6 +164,7 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
                     "part": row.part, "score": _number(row.score), "max": _number(row.max_score),
                     "verdict": row.verdict, "mistake": row.mistake, "feedback": row.feedback,
                     "manual": row.manual, "given": row.given, "expected": row.expected,
+                    "override": row.override,  # an instructor's reason, when they set this computed score
                 } for row in r.rows if row.problem_id == pid],
             } for pid, (got, top) in per_problem.items()],
         })
