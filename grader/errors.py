@@ -12,6 +12,7 @@
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     ├── GradebookError             the gradebook cannot be opened or written
     │   └── GradeChangeError       ... a grade change refused (no such part, a score out of range, no reason)
+    │       └── GradeRightsError   ... because the one asking may not make it (a TA overriding a computed score)
     ├── RenderError                a page (feedback) could not be rendered within its bounds
     └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
 
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigError",
     "FamilyError",
     "GradeChangeError",
+    "GradeRightsError",
     "GradebookError",
     "NotebookError",
     "ParamsError",
@@ -98,6 +100,10 @@ class GradebookError(AutogradeError):
 
 class GradeChangeError(GradebookError):
     """An override, hand grade or regrade request refused: it says which part and why."""
+
+
+class GradeRightsError(GradeChangeError):
+    """A grade change the signed-in staff member's role does not allow (see docs/security.md)."""
 
 
 class RenderError(AutogradeError):
