@@ -30,7 +30,7 @@ from grader.errors import GradeChangeError
 from grader.outcomes import ChangeKind, RequestStatus
 
 __all__ = ["Change", "Override", "carry_overrides", "changes", "cli_user", "enum_type", "history", "log", "log_regrade", "metadata",
-           "net", "overrides", "overrides_of", "regrade_requests", "remove_override", "retotal", "scores_of",
+           "net", "override_count", "overrides", "overrides_of", "regrade_requests", "remove_override", "retotal", "scores_of",
            "set_override"]
 
 metadata = sa.MetaData()
@@ -292,3 +292,12 @@ def history(engine: sa.Engine, assignment: str | None = None, student_id: str | 
         query = query.where(changes.c.student_id == student_id)
     with engine.connect() as conn:
         return [Change(**r._mapping) for r in conn.execute(query)]
+
+
+def override_count(engine: sa.Engine, assignment: str) -> int:
+    """How many parts of the assignment's submissions carry an instructor's override."""
+    submissions = _submissions()
+    query = sa.select(sa.func.count()).select_from(overrides.join(submissions, overrides.c.submission_id == submissions.c.id)) \
+        .where(submissions.c.assignment == assignment)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())

@@ -8,8 +8,10 @@ import json
 import re
 
 import pytest
+from typer.testing import CliRunner
 
 from grader.changes import history, remove_override, set_override
+from grader.cli import app
 from grader.errors import GradeChangeError
 from grader.gradebook import Gradebook
 from grader.grading.runner import grade
@@ -19,6 +21,8 @@ from grader.report.feedback import write_feedback
 from grader.report.manual import import_manual
 from tests.grading.conftest import rows_by_student
 from tests.report.test_manual import sheet, write_sheet
+
+runner = CliRunner()
 
 
 def exported(course) -> dict[str, dict[str, str]]:
@@ -90,7 +94,9 @@ def test_a_regrade_keeps_the_override_and_says_so_in_the_log(graded):
             conn.exec_driver_sql("UPDATE grade_overrides SET computed = 99")
     finally:
         book.close()
-    grade(graded, "a1", regrade=True, executor="fork")
+    done = runner.invoke(app, ["grade", "a1", "--regrade", "--executor", "fork", "--course", str(graded.root)])
+    assert done.exit_code == 0, done.output
+    assert re.search(r"overrides kept \(an instructor.s scores\)\s+│\s+1 │", done.output)
     after = rows_by_student(graded)["s02"]
     assert after[1][wrong].score == 0.25 and after[1][wrong].override == "partial credit agreed in class"
     assert exported(graded)["s02"]["total"] == page_total(graded, "s02")[0].split(" / ")[0]
