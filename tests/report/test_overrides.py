@@ -19,6 +19,7 @@ from grader.outcomes import ChangeKind, Verdict
 from grader.report.export import export
 from grader.report.feedback import write_feedback
 from grader.report.manual import import_manual
+from grader.report.stats import headline
 from tests.grading.conftest import rows_by_student
 from tests.report.test_manual import sheet, write_sheet
 
@@ -33,6 +34,18 @@ def exported(course) -> dict[str, dict[str, str]]:
 def page_total(course, student: str) -> str:
     page = next(p for p in write_feedback(course, "a1").pages if p.stem == student).read_text()
     return re.search(r'<dd class="ag-total">([^<]*)</dd>', page).group(1), page
+
+
+def headline_of(course):
+    book = Gradebook(course.config.gradebook, course.root)
+    try:
+        return headline(book, "a1")
+    finally:
+        book.close()
+
+
+def report_mean(course) -> float:
+    return headline_of(course).mean
 
 
 def override(course, student, problem, part, score, reason, by="prof@example.edu"):
@@ -57,6 +70,7 @@ def test_an_override_counts_alike_in_the_gradebook_exports_feedback_and_is_logge
     before = rows_by_student(graded)["s02"]
     wrong = next(key for key, row in before[1].items() if key[0] == "q1" and row.verdict == Verdict.WRONG)
     assert exported(graded)["s02"]["q1"] != "2"
+    mean_before = report_mean(graded)
     sub_id = override(graded, "s02", *wrong, before[1][wrong].max_score, "the +1 was in the statement's typo, not yours")
 
     after = rows_by_student(graded)["s02"]
@@ -76,6 +90,11 @@ def test_an_override_counts_alike_in_the_gradebook_exports_feedback_and_is_logge
     assert student["score"] == pytest.approx(raised)
     [part] = [p for q in student["problems"] for p in q["parts"] if (q["id"], p["part"]) == wrong]
     assert part["override"] == "the +1 was in the statement's typo, not yours"
+
+    counted = sum(r.max_score for r in after[1].values() if r.verdict != Verdict.PENDING)  # the report leaves pending out
+    graded_count = len(headline_of(graded).scores)
+    gained = (before[1][wrong].max_score - before[1][wrong].score) / counted / graded_count
+    assert report_mean(graded) == pytest.approx(mean_before + gained)  # the report's mean counts the override too
 
     [entry] = log(graded, student_id="s02")
     assert (entry.kind, entry.by, entry.submission_id, entry.problem_id, entry.part) == (
