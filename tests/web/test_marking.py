@@ -38,7 +38,8 @@ def marked(served):
                            feedback=SECRET_FEEDBACK if sid == "s002" else "", given=3, expected=3 if right else 4),
                 PartRecord("q3", "answer", 0.0, 2.0, Verdict.PENDING, manual=True, given=text),
             ])
-    return ids
+    yield ids
+    served.service.book.close()  # the app ran without its lifespan: its pool's connections are closed here
 
 
 def callers(served):
@@ -101,6 +102,7 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(served, marked)
     assert history(served.service.book.engine) == []
 
 
+@pytest.mark.usefixtures("database")  # SQLite, and PostgreSQL under .ci/with-postgres
 async def test_a_group_of_equal_answers_is_graded_by_one_form_each_member_logged(served, marked):
     async with served.client(TA, staff_role="ta") as client:
         page = (await client.get("/staff/a1/grading/q3")).text
@@ -138,6 +140,7 @@ async def test_a_bad_grade_is_refused_naming_why_and_changes_nothing(served, mar
     assert history(served.service.book.engine) == []
 
 
+@pytest.mark.usefixtures("database")  # SQLite, and PostgreSQL under .ci/with-postgres
 async def test_an_instructor_overrides_a_computed_score_and_the_student_sees_the_same_score(served, marked):
     async with served.client(PROF, staff_role="instructor") as client:
         page = (await client.get(f"/staff/a1/submissions/{marked['s002']}")).text
@@ -158,6 +161,7 @@ async def test_an_instructor_overrides_a_computed_score_and_the_student_sees_the
     assert (entry.kind, entry.by, entry.student_id, entry.old, entry.new) == (ChangeKind.OVERRIDE, PROF, "s002", 0.0, 1.0)
 
 
+@pytest.mark.usefixtures("database")  # SQLite, and PostgreSQL under .ci/with-postgres
 async def test_a_regrade_request_is_asked_queued_answered_and_the_student_reads_the_answer(served, marked):
     async with served.client("s002") as student:
         page = (await student.get("/me/a1/regrades")).text
