@@ -233,3 +233,17 @@ async def test_the_audit_log_filters_by_assignment_and_student_and_downloads_as_
 def test_answers_come_from_the_same_code_as_the_sheet(served, marked):
     assignment = load_assignment(served.course, "a1")
     assert [(a.student_id, a.answer) for a in answers(served.course, assignment, served.service.book)] == sorted(ANSWERS.items())
+
+
+def test_an_override_belongs_to_its_submission_and_a_new_one_is_graded_afresh(served, marked):
+    from grader.changes import set_override
+
+    book = served.service.book
+    set_override(book.engine, marked["s002"], "q1", "out_size", 1.0, "typo", PROF)
+    newer = book.record(assignment="a1", student_id="s002", path="submitted/s002/a1/u/a1.ipynb", sha256="1" * 64,
+                        submitted_at="2029-01-02T00:00:00Z", status=SubmissionStatus.GRADED,
+                        rows=[PartRecord("q1", "out_size", 0.0, 1.0, Verdict.WRONG)])
+    [row] = book.part_rows(newer)
+    assert (row.score, row.override) == (0.0, None)
+    old = {r.part: r for r in book.part_rows(marked["s002"]) if r.problem_id == "q1"}
+    assert (old["out_size"].score, old["out_size"].override) == (1.0, "typo")
