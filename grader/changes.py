@@ -27,10 +27,10 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from grader.errors import GradeChangeError
-from grader.outcomes import ChangeKind, RequestStatus
+from grader.outcomes import ChangeKind, RequestStatus, Verdict
 
-__all__ = ["Change", "Override", "carry_overrides", "changes", "cli_user", "enum_type", "history", "log", "log_regrade", "metadata",
-           "net", "override_count", "overrides", "overrides_of", "regrade_requests", "remove_override", "retotal", "scores_of",
+__all__ = ["Change", "Override", "carry_overrides", "changes", "cli_user", "enum_type", "hand_grade", "history", "log", "log_regrade", "metadata",
+           "net", "override", "override_count", "overrides", "overrides_of", "regrade_requests", "remove_override", "retotal", "scores_of",
            "set_override"]
 
 metadata = sa.MetaData()
@@ -249,23 +249,46 @@ def set_override(engine: sa.Engine, submission_id: int, problem_id: str, part: s
     """Set a computed part's score, with a reason (required): stored in the part's row, so every total and
     page follows, kept over later regrades, logged. GradeChangeError for a hand-graded part (grade it by
     hand instead), a score outside 0..max or no reason."""
+    with engine.begin() as conn:
+        override(conn, submission_id, problem_id, part, score, reason, by, kind)
+
+
+def override(conn: sa.Connection, submission_id: int, problem_id: str, part: str, score: float, reason: str, by: str,
+             kind: ChangeKind = ChangeKind.OVERRIDE) -> None:
+    """:func:`set_override` inside the caller's transaction."""
     reason = reason.strip()
     if not reason:
         raise GradeChangeError(f"{problem_id}/{part}: an override needs a reason")
-    with engine.begin() as conn:
-        row = _part(conn, submission_id, problem_id, part)
-        if row.manual:
-            raise GradeChangeError(f"{problem_id}/{part} is a free-text answer: grade it by hand, not by an override")
-        if not 0 <= score <= row.max_score:
-            raise GradeChangeError(f"{problem_id}/{part}: score {score:g} is outside 0..{row.max_score:g}")
-        held = conn.execute(sa.select(overrides.c.computed).where(_override_key(submission_id, problem_id, part))).first()
-        values = dict(score=score, reason=reason, by=by, at=now())
-        if held is None:
-            conn.execute(overrides.insert().values(submission_id=submission_id, problem_id=problem_id, part=part,
-                                                   computed=row.score, **values))
-        else:
-            conn.execute(overrides.update().where(_override_key(submission_id, problem_id, part)).values(**values))
-        _rescore(conn, submission_id, problem_id, part, row.score, score, by=by, kind=kind, reason=reason)
+    row = _part(conn, submission_id, problem_id, part)
+    if row.manual:
+        raise GradeChangeError(f"{problem_id}/{part} is a free-text answer: grade it by hand, not by an override")
+    if not 0 <= score <= row.max_score:
+        raise GradeChangeError(f"{problem_id}/{part}: score {score:g} is outside 0..{row.max_score:g}")
+    held = conn.execute(sa.select(overrides.c.computed).where(_override_key(submission_id, problem_id, part))).first()
+    values = dict(score=score, reason=reason, by=by, at=now())
+    if held is None:
+        conn.execute(overrides.insert().values(submission_id=submission_id, problem_id=problem_id, part=part,
+                                               computed=row.score, **values))
+    else:
+        conn.execute(overrides.update().where(_override_key(submission_id, problem_id, part)).values(**values))
+    _rescore(conn, submission_id, problem_id, part, row.score, score, by=by, kind=kind, reason=reason)
+
+
+def hand_grade(conn: sa.Connection, submission_id: int, problem_id: str, part: str, score: float, feedback: str, *,
+               by: str, kind: ChangeKind = ChangeKind.HAND, reason: str = "") -> bool:
+    """A free-text part's hand grade (clamped to 0..max) with its comment, logged, inside the caller's
+    transaction; False when there is no such part."""
+    results = _results()
+    key = (results.c.submission_id == submission_id) & (results.c.problem_id == problem_id) & (results.c.part == part)
+    row = conn.execute(sa.select(results.c.max_score, results.c.score, results.c.verdict).where(key)).first()
+    if row is None:
+        return False
+    new = min(max(score, 0.0), row.max_score)
+    conn.execute(results.update().where(key).values(score=new, feedback=feedback, verdict=Verdict.MANUAL))
+    retotal(conn, submission_id)
+    log(conn, by=by, kind=kind, submission_id=submission_id, problem_id=problem_id, part=part,
+        old=None if row.verdict == Verdict.PENDING else row.score, new=new, reason=reason or feedback)
+    return True
 
 
 def remove_override(engine: sa.Engine, submission_id: int, problem_id: str, part: str, reason: str, by: str) -> None:

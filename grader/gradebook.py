@@ -252,18 +252,9 @@ class Gradebook:
     def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str, *,
                    by: str = "", kind: ChangeKind = ChangeKind.HAND, reason: str = "") -> bool:
         """Record a hand grade for a free-text part, logged as a change ``by`` someone; False when there is no such part."""
-        key = (results.c.submission_id == submission_id) & (results.c.problem_id == problem_id) & (results.c.part == part)
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(results.c.max_score, results.c.score, results.c.verdict).where(key)).first()
-            if row is None:
-                return False
-            new = min(max(score, 0.0), row.max_score)
-            conn.execute(results.update().where(key).values(score=new, feedback=feedback, verdict=Verdict.MANUAL))
-            changes.retotal(conn, submission_id)
-            old = None if row.verdict == Verdict.PENDING else row.score
-            changes.log(conn, by=by or changes.cli_user(), kind=kind, submission_id=submission_id, problem_id=problem_id,
-                        part=part, old=old, new=new, reason=reason or feedback)
-        return True
+            return changes.hand_grade(conn, submission_id, problem_id, part, score, feedback, by=by or changes.cli_user(),
+                                      kind=kind, reason=reason)
 
     def set_late(self, assignment: str, marks: Iterable[tuple[str, str, LateMark]]) -> None:
         """Re-mark (student id, path, mark) submissions already graded, when an extension or the

@@ -109,15 +109,18 @@ def answer(book: Gradebook, request_id: int, *, by: str, reply: str, scores: Map
     for part, score in changed.items():
         if not 0 <= score <= parts[part].max_score:
             raise GradeChangeError(f"{request.problem_id}/{part}: score {score:g} is outside 0..{parts[part].max_score:g}")
-    for part, score in changed.items():
-        if parts[part].manual:
-            book.set_manual(request.submission_id, request.problem_id, part, score, reply, by=by, kind=ChangeKind.REQUEST,
-                            reason=reply)
-        else:
-            changes.set_override(book.engine, request.submission_id, request.problem_id, part, score, reply, by,
-                                 kind=ChangeKind.REQUEST)
     status = RequestStatus.DECLINED if scores is None else RequestStatus.ACCEPTED
-    with book.engine.begin() as conn:
-        conn.execute(table.update().where(table.c.id == request_id).values(
-            status=status, reply=reply, answered_by=by, answered_at=changes.now(), open_key=None))
+    with book.engine.begin() as conn:  # every new score and the answer, or nothing
+        # answered only if still open: of two staff answering at once, the second changes nothing
+        done = conn.execute(table.update().where((table.c.id == request_id) & (table.c.status == RequestStatus.OPEN.value))
+                            .values(status=status, reply=reply, answered_by=by, answered_at=changes.now(), open_key=None))
+        if done.rowcount != 1:
+            raise GradeChangeError(f"request {request_id} was answered already")
+        for part, score in changed.items():
+            if parts[part].manual:
+                changes.hand_grade(conn, request.submission_id, request.problem_id, part, score, reply, by=by,
+                                   kind=ChangeKind.REQUEST, reason=reply)
+            else:
+                changes.override(conn, request.submission_id, request.problem_id, part, score, reply, by,
+                                 kind=ChangeKind.REQUEST)
     return get(book, request_id)  # type: ignore[return-value]
