@@ -11,8 +11,6 @@ instructor overrides a computed score or reads the audit log.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
@@ -178,19 +176,13 @@ async def audit(request: Request) -> Response:
                  student=student or "", names=assignment_names(service.course), points=points)
 
 
-LOG_COLUMNS = ("at", "by", "kind", "assignment", "student_id", "submission_id", "problem_id", "part", "old", "new", "reason")
-
-
 @page
 async def audit_csv(request: Request) -> Response:
     require(request, role=Role.INSTRUCTOR)
+    from grader.report.export import changes_text
+
     entries = await run_in_threadpool(changes.history, service_of(request).book.engine, *_log_filters(request))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LOG_COLUMNS)
-    for e in entries:  # a comment typed by staff is text for a spreadsheet, never a formula
-        writer.writerow([manual.inert(str(getattr(e, c) if getattr(e, c) is not None else "")) for c in LOG_COLUMNS])
-    return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+    return Response(changes_text(entries).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="grade-changes.csv"'})
 
 

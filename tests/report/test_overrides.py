@@ -163,6 +163,11 @@ def test_manual_import_and_a_regrade_that_changes_a_score_are_logged(graded, tmp
     assert (hand.kind, hand.student_id, hand.problem_id, hand.old, hand.new, hand.reason) == (
         ChangeKind.HAND, "s01", "q3", None, 2.0, "Both reasons.")
     assert hand.by.endswith("(command line)")
+    done = runner.invoke(app, ["changes", "a1", "--student", "s01", "--course", str(graded.root)])
+    assert done.exit_code == 0 and "wrote exports/a1.changes.csv: 1 change(s)" in done.output, done.output
+    [row] = csv.DictReader(io.StringIO((graded.root / "exports" / "a1.changes.csv").read_text(encoding="utf-8-sig")))
+    assert (row["kind"], row["student_id"], row["problem_id"], row["part"], row["old"], row["new"], row["reason"]) == (
+        "hand", "s01", "q3", "answer", "", "2", "Both reasons.")
     book = Gradebook(graded.config.gradebook, graded.root)
     try:  # as if an older grader had scored s01's q1 otherwise: grading again puts it right, and says so
         with book.engine.begin() as conn:
