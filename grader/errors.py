@@ -11,6 +11,8 @@
     ├── CollectError               an LMS download cannot be collected (not an archive, layout unclear, ...)
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     ├── GradebookError             the gradebook cannot be opened or written
+    │   └── GradeChangeError       ... a grade change refused (no such part, a score out of range, no reason)
+    │       └── GradeRightsError   ... because the one asking may not make it (a TA overriding a computed score)
     ├── RenderError                a page (feedback) could not be rendered within its bounds
     └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
 
@@ -30,6 +32,8 @@ __all__ = [
     "CollectError",
     "ConfigError",
     "FamilyError",
+    "GradeChangeError",
+    "GradeRightsError",
     "GradebookError",
     "NotebookError",
     "ParamsError",
@@ -92,6 +96,14 @@ class CollectError(AutogradeError):
 
 class GradebookError(AutogradeError):
     """The gradebook cannot be opened or written."""
+
+
+class GradeChangeError(GradebookError):
+    """An override, hand grade or regrade request refused: it says which part and why."""
+
+
+class GradeRightsError(GradeChangeError):
+    """A grade change the signed-in staff member's role does not allow (see docs/security.md)."""
 
 
 class RenderError(AutogradeError):

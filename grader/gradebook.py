@@ -12,34 +12,24 @@ is moved or copied keeps its rows instead of grading every submission again as n
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from grader import migrations
+from grader import changes, migrations
+from grader.changes import enum_type as _enum
+from grader.changes import metadata, net, now
 from grader.errors import GradebookError
-from grader.outcomes import DONE, IdentityStatus, SubmissionStatus, Verdict
+from grader.outcomes import DONE, ChangeKind, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
 
 __all__ = ["Gradebook", "LateMark", "PartRecord", "SubmissionRecord", "database_url"]
-
-metadata = sa.MetaData()
-
-
-def _enum(values: type[StrEnum], name: str) -> sa.Enum:
-    """A column holding one of ``values``: VARCHAR(20) with a CHECK constraint named ``name`` (the same on
-    SQLite and PostgreSQL, and a later revision changes the allowed words by replacing one constraint),
-    and checked in Python before a write, so a bad word fails naming itself."""
-    return sa.Enum(values, name=name, native_enum=False, create_constraint=True, validate_strings=True, length=20,
-                   values_callable=lambda members: [m.value for m in members])
 
 students = sa.Table(
     "students", metadata,
@@ -135,6 +125,7 @@ class PartRecord:
     manual: bool = False       # a written answer, graded by hand
     given: Any = None
     expected: Any = None
+    override: str | None = None  # the reason, when an instructor set this computed part's score
 
 
 @dataclass(frozen=True)
@@ -144,14 +135,6 @@ class LateMark:
     due_at: str | None = None
     late_days: int | None = None
     penalty_percent: float = 0.0
-
-
-def _net(total: float | None, penalty_percent: float) -> float | None:
-    return None if total is None else total * (1 - penalty_percent / 100)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def database_url(location: str, root: Path) -> str:
@@ -227,22 +210,24 @@ class Gradebook:
                status: SubmissionStatus, reason: str = "", rows: Iterable[PartRecord] = (), seconds: float | None = None,
                executor: str = "", variants: dict[str, tuple[str, Any]] | None = None, late: LateMark = LateMark(),
                alternatives: dict[str, str] | None = None, identity: IdentityStatus | None = None,
-               released_to: str = "") -> int:
+               released_to: str = "", by: str = "") -> int:
         """Write one submission, its part results and the student's variants (problem id -> (family,
         params); ``alternatives``: pool problem id -> the alternative they got) in one transaction,
-        replacing an earlier grading. The total is net of the late penalty; ``identity`` is what the
-        notebook's release stamp said."""
+        replacing an earlier grading (its hand grades and overrides kept; each part now scored
+        differently logged as done ``by``). The total is net of the late penalty; ``identity`` is
+        what the notebook's release stamp said."""
         rows = list(rows)
         path = self.stored_path(path)
-        values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=_now(), status=status, reason=reason,
+        values = dict(sha256=sha256, submitted_at=submitted_at, graded_at=now(), status=status, reason=reason,
                       seconds=seconds, executor=executor, due_at=late.due_at, late_days=late.late_days,
                       penalty_percent=late.penalty_percent, identity=identity, released_to=released_to)
         key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(submissions.c.id).where(key)).first()
             if found:
-                rows = _keep_hand_grades(conn, found.id, rows)
-            values.update(score=_net(sum(r.score for r in rows), late.penalty_percent) if rows else None,
+                before = changes.scores_of(conn, found.id)
+                rows, moved = changes.carry_overrides(conn, found.id, _keep_hand_grades(conn, found.id, rows))
+            values.update(score=net(sum(r.score for r in rows), late.penalty_percent) if rows else None,
                           max_score=sum(r.max_score for r in rows) if rows else None)
             if found:
                 sub_id = found.id
@@ -253,6 +238,8 @@ class Gradebook:
                                                                   path=path, **values)).inserted_primary_key[0]
             if rows:
                 conn.execute(results.insert(), [dict(submission_id=sub_id, **_encode(row)) for row in rows])
+            if found:
+                changes.log_regrade(conn, sub_id, before, rows, moved, by or changes.cli_user())
             if variants:
                 conn.execute(variants_table.delete().where((variants_table.c.assignment == assignment)
                                                            & (variants_table.c.student_id == student_id)))
@@ -262,19 +249,12 @@ class Gradebook:
                     for pid, (family, value) in variants.items()])
         return int(sub_id)
 
-    def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str) -> bool:
-        """Record a hand grade for a pending part; False when there is no such part."""
-        key = (results.c.submission_id == submission_id) & (results.c.problem_id == problem_id) & (results.c.part == part)
+    def set_manual(self, submission_id: int, problem_id: str, part: str, score: float, feedback: str, *,
+                   by: str = "", kind: ChangeKind = ChangeKind.HAND, reason: str = "") -> bool:
+        """Record a hand grade for a free-text part, logged as a change ``by`` someone; False when there is no such part."""
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(results.c.max_score).where(key)).first()
-            if row is None:
-                return False
-            conn.execute(results.update().where(key).values(score=min(max(score, 0.0), row.max_score),
-                                                            feedback=feedback, verdict=Verdict.MANUAL))
-            total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == submission_id)).scalar()
-            penalty = conn.execute(sa.select(submissions.c.penalty_percent).where(submissions.c.id == submission_id)).scalar()
-            conn.execute(submissions.update().where(submissions.c.id == submission_id).values(score=_net(total, penalty or 0.0)))
-        return True
+            return changes.hand_grade(conn, submission_id, problem_id, part, score, feedback, by=by or changes.cli_user(),
+                                      kind=kind, reason=reason)
 
     def set_late(self, assignment: str, marks: Iterable[tuple[str, str, LateMark]]) -> None:
         """Re-mark (student id, path, mark) submissions already graded, when an extension or the
@@ -286,10 +266,12 @@ class Gradebook:
                 found = conn.execute(sa.select(submissions.c.id).where(key)).first()
                 if found is None:
                     continue
-                total = conn.execute(sa.select(sa.func.sum(results.c.score)).where(results.c.submission_id == found.id)).scalar()
                 conn.execute(submissions.update().where(submissions.c.id == found.id).values(
-                    due_at=late.due_at, late_days=late.late_days, penalty_percent=late.penalty_percent,
-                    score=_net(total, late.penalty_percent)))
+                    due_at=late.due_at, late_days=late.late_days, penalty_percent=late.penalty_percent))
+                old, new = changes.retotal(conn, found.id)
+                if old != new:
+                    changes.log(conn, by=changes.cli_user(), kind=ChangeKind.LATE, submission_id=found.id, old=old, new=new,
+                                reason=f"re-marked for lateness: {late.penalty_percent:g}% off")
 
     # -- reading -----------------------------------------------------------------------------
     def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
@@ -323,7 +305,9 @@ class Gradebook:
         """The graded parts of one submission (in no particular order: see :func:`grader.report.records.ordered_rows`)."""
         query = sa.select(results).where(results.c.submission_id == submission_id)
         with self.engine.connect() as conn:
-            return [_decode(r) for r in conn.execute(query)]
+            held = changes.overrides_of(conn, submission_id)
+            return [replace(row, override=held[key].reason) if (key := (row.problem_id, row.part)) in held else row
+                    for row in map(_decode, conn.execute(query))]
 
     def all_results(self, assignment: str) -> Iterator[tuple[SubmissionRecord, list[PartRecord]]]:
         for sub in self.submissions(assignment):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DONE", "GradeStatus", "IdentityStatus", "RunStatus", "SubmissionStatus", "ValidationStatus", "Verdict"]
+__all__ = ["DONE", "ChangeKind", "GradeStatus", "IdentityStatus", "RequestStatus", "RunStatus", "SubmissionStatus", "ValidationStatus", "Verdict"]
 
 
 class RunStatus(StrEnum):
@@ -87,3 +87,22 @@ class ValidationStatus(StrEnum):
     ERROR = "error"            # its answer cell raised
     PENDING = "pending"        # a written answer: graded by hand
     UNKNOWN = "unknown"        # its family cannot be found here: not checked
+
+
+class ChangeKind(StrEnum):
+    """What changed a grade after grading, as the audit log says it (see :mod:`grader.changes`)."""
+
+    HAND = "hand"                  # a free-text answer graded by hand (the web page or manual import)
+    OVERRIDE = "override"          # a computed part's score set by an instructor, with a reason
+    UNOVERRIDE = "unoverride"      # an override taken back: the computed score counts again
+    REGRADE = "regrade"            # graded again, and a part's score came out different
+    REQUEST = "request"            # a student's regrade request accepted with a new score
+    LATE = "late"                  # the total re-marked for lateness (an extension or a policy changed)
+
+
+class RequestStatus(StrEnum):
+    """Where a student's regrade request of one problem is."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"

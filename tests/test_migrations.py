@@ -23,6 +23,7 @@ from grader.outcomes import IdentityStatus, SubmissionStatus, Verdict
 from tests.fixtures import old_gradebook
 
 TABLES = ("students", "variants", "submissions", "results")
+LOG_TABLES = ("grade_changes", "grade_overrides", "regrade_requests")
 
 
 def dump(path) -> dict[str, list[tuple]]:
@@ -37,7 +38,7 @@ def schema(engine: sa.Engine) -> dict:
                 sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(t)),
                 sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(t)),
                 sorted((c["name"], " ".join(c["sqltext"].split())) for c in inspector.get_check_constraints(t)))
-            for t in TABLES}
+            for t in TABLES + LOG_TABLES}
 
 
 @pytest.fixture

@@ -138,11 +138,15 @@ def _summary(course: Course, b: Batch, display: _BatchDisplay, seconds: float) -
         rows.append(("released to another student (see below)", flagged))
     for label, value in rows:
         table.add_row(label, str(value))
+    from grader.changes import override_count
     from grader.report.records import opened
     from grader.report.stats import headline
 
     with opened(course) as book:  # the whole assignment's, as the report gives it: not this batch's alone
         whole = headline(book, b.assignment.name)
+        overridden = override_count(book.engine, b.assignment.name)
+    if overridden:  # a regrade puts each back over the fresh result: say so, or a changed total would puzzle
+        table.add_row("overrides kept (an instructor's scores)", str(overridden))
     if whole.mean is not None:
         pending = " (pending hand grades aside)" if whole.pending else ""
         table.add_row(f"mean score, all {len(whole.scores)} graded{pending}", f"{100 * whole.mean:.2f}%")

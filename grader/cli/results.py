@@ -76,6 +76,22 @@ def export(
                   highlight=False, soft_wrap=True)
 
 
+@app.command("changes")
+def changes_export(
+    assignment: str = typer.Argument(None, help="Assignment name (default: every assignment)."),
+    student: str = typer.Option(None, "--student", help="Only this student's changes."),
+    out_path: Path = typer.Option(None, "--out", help="CSV to write (default: exports/<assignment>.changes.csv)."),
+    course: Path = CourseOption,
+) -> None:
+    """Export the audit log of grade changes after grading (hand grades, overrides, regrade requests,
+    regrades that moved a score, late re-marks): who, when, which part, old and new score, why."""
+    c = course_at(course)
+    from grader.report.export import export_changes
+
+    path, count = export_changes(c, assignment, student, out_path)
+    out.print(f"wrote {rel(c, path)}: {count} change(s)", highlight=False, soft_wrap=True)
+
+
 @manual_app.command("export")
 def manual_export(
     assignment: str = typer.Argument(..., help="Assignment name."),

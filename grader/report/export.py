@@ -24,14 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from grader.assignment import Assignment, Pool, QuestionConfig, load_assignment
+from grader.changes import Change, history
 from grader.config import Course
 from grader.outcomes import GradeStatus, Verdict
+from grader.report.manual import inert
 from grader.report.records import StudentRecord, opened, points, points_possible, student_records, write_atomic
 
 PEOPLE = 2
 """Decimals of the scores in files people read (the CSV) and in Canvas, which keeps two."""
 
-__all__ = ["ExportFormat", "ExportResult", "canvas_text", "csv_text", "export", "json_text"]
+__all__ = ["CHANGE_COLUMNS", "ExportFormat", "ExportResult", "canvas_text", "changes_text", "csv_text", "export",
+           "export_changes", "json_text"]
 
 
 class ExportFormat(str, Enum):
@@ -164,6 +167,7 @@ def json_document(course: Course, assignment: Assignment, records: list[StudentR
                     "part": row.part, "score": _number(row.score), "max": _number(row.max_score),
                     "verdict": row.verdict, "mistake": row.mistake, "feedback": row.feedback,
                     "manual": row.manual, "given": row.given, "expected": row.expected,
+                    "override": row.override,  # an instructor's reason, when they set this computed score
                 } for row in r.rows if row.problem_id == pid],
             } for pid, (got, top) in per_problem.items()],
         })
@@ -207,3 +211,26 @@ def export(course: Course, assignment_name: str, fmt: ExportFormat | str = Expor
     write_atomic(path, data)
     return ExportResult(path, fmt, len(records), sum(r.status == GradeStatus.MISSING for r in records), len(pending),
                         withheld, unmatched)
+
+
+CHANGE_COLUMNS = ("at", "by", "kind", "assignment", "student_id", "submission_id", "problem_id", "part", "old", "new",
+                  "reason")
+
+
+def changes_text(entries: list[Change]) -> str:
+    """The audit log as CSV, newest first: a comment typed by staff is text for a spreadsheet, never a formula."""
+    rows: list[list[Any]] = [list(CHANGE_COLUMNS)]
+    for e in entries:
+        rows.append([points(getattr(e, c)) if c in ("old", "new") else inert(str(getattr(e, c))) for c in CHANGE_COLUMNS])
+    return _csv(rows)
+
+
+def export_changes(course: Course, assignment: str | None = None, student_id: str | None = None,
+                   out: Path | None = None) -> tuple[Path, int]:
+    """Write the audit log of grade changes (of one assignment and/or student) as CSV (default
+    ``exports/<assignment>.changes.csv``, or ``exports/changes.csv`` for every assignment); the path and row count."""
+    with opened(course) as book:
+        entries = history(book.engine, assignment, student_id)
+    path = Path(out) if out else course.folder("exports") / f"{assignment + '.' if assignment else ''}changes.csv"
+    write_atomic(path, changes_text(entries).encode("utf-8-sig"))
+    return path, len(entries)

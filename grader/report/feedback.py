@@ -191,6 +191,8 @@ class FeedbackWriter:
         feedback = row.feedback or ""
         if verdict == Verdict.PENDING:
             feedback = "Pending: a grader will read your answer."
+        if row.override is not None:
+            feedback = f"{feedback} Your instructor set this part's score: {row.override}".strip()
         show = not row.manual and row.expected is not None and expected_visible(self.policy, verdict, closes, self.now)
         given = None if row.manual or row.given is None else _shown(row.given)
         return PartView(row.part, points(row.score), points(row.max_score), verdict,

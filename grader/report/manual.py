@@ -11,17 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.assignment import Assignment, QuestionConfig, load_assignment
+from grader.changes import cli_user
 from grader.config import Course
 from grader.errors import ConfigError
 from grader.gradebook import Gradebook, PartRecord
 from grader.outcomes import Verdict
 from grader.report.records import opened, points, student_records, write_atomic
 
-__all__ = ["COLUMNS", "ManualExportResult", "ManualImportResult", "export_manual", "import_manual", "sheet_text"]
+__all__ = ["COLUMNS", "Answer", "AnswerGroup", "Grade", "ManualExportResult", "ManualImportResult", "answers", "check_rows", "export_manual",
+           "grouped", "import_manual", "inert", "normalised", "record_grades", "sheet_text"]
 
 COLUMNS = ("submission_id", "student_id", "problem_id", "part", "max_points", "prompt", "rubric", "answer",
            "score", "feedback")
@@ -43,7 +46,7 @@ class ManualImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     # a student's answer opened in a spreadsheet must not run as a formula (CSV injection)
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -62,6 +65,36 @@ class _Typed:
     feedback: str
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One free-text answer of a latest submission: a row of the sheet, or of the web's grading page."""
+
+    submission_id: int
+    student_id: str
+    problem_id: str
+    part: str
+    max_score: float
+    prompt: str
+    rubric: str
+    answer: str
+    graded: bool       # a hand grade is recorded (else it is pending)
+    score: float
+    feedback: str
+
+
+def answers(course: Course, assignment: Assignment, book: Gradebook, pending_only: bool = True) -> Iterator[Answer]:
+    """The free-text answers of every student's latest submission, by student (pending ones only, by default)."""
+    for record in student_records(course, assignment, book):
+        for row in record.rows:
+            if row.verdict != Verdict.PENDING and (pending_only or row.verdict != Verdict.MANUAL):
+                continue
+            question = assignment.problem(row.problem_id)
+            prompt, rubric = (question.prompt.strip(), question.rubric) if isinstance(question, QuestionConfig) else ("", "")
+            assert record.submission is not None  # a record with rows has its submission
+            yield Answer(record.submission.id, record.student_id, row.problem_id, row.part, row.max_score, prompt, rubric,
+                         str(row.given or ""), row.verdict == Verdict.MANUAL, row.score, row.feedback)
+
+
 def sheet_text(course: Course, assignment: Assignment, book: Gradebook,
                typed: dict[Key, _Typed] | None = None) -> tuple[str, int, set[Key]]:
     """The grading sheet: one row per pending free-text part of every latest submission, with what
@@ -71,20 +104,14 @@ def sheet_text(course: Course, assignment: Assignment, book: Gradebook,
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     count, used = 0, set()
-    for record in student_records(course, assignment, book):
-        for row in record.rows:
-            if row.verdict != Verdict.PENDING:
-                continue
-            question = assignment.problem(row.problem_id)
-            prompt, rubric = (question.prompt.strip(), question.rubric) if isinstance(question, QuestionConfig) else ("", "")
-            key = (str(record.submission.id), row.problem_id, row.part)
-            before = typed.get(key)
-            if before is not None:
-                used.add(key)
-            writer.writerow([record.submission.id, record.student_id, row.problem_id, row.part,
-                             points(row.max_score), prompt, rubric, _inert(str(row.given or "")),
-                             before.score if before else "", before.feedback if before else ""])
-            count += 1
+    for a in answers(course, assignment, book):
+        key = (str(a.submission_id), a.problem_id, a.part)
+        before = typed.get(key)
+        if before is not None:
+            used.add(key)
+        writer.writerow([a.submission_id, a.student_id, a.problem_id, a.part, points(a.max_score), a.prompt, a.rubric,
+                         inert(a.answer), before.score if before else "", before.feedback if before else ""])
+        count += 1
     return buffer.getvalue(), count, used
 
 
@@ -151,7 +178,7 @@ def _number(text: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class _Grade:
+class Grade:
     submission_id: int
     problem_id: str
     part: str
@@ -183,14 +210,16 @@ def _read_sheet(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]
     return rows, []
 
 
-def _check(path: Path, assignment: Assignment, book: Gradebook,
-           rows: list[tuple[int, dict[str, str]]]) -> tuple[list[_Grade], int, list[str]]:
+def check_rows(source: str | Path, assignment: Assignment, book: Gradebook,
+               rows: list[tuple[int, dict[str, str]]]) -> tuple[list[Grade], int, list[str]]:
+    """Rows of hand grades (line, sheet row) checked against the gradebook: the grades to record, how many
+    were left blank, and one error per bad row naming ``source`` and its line (a sheet, or a web form)."""
     latest = {s.id: s for s in book.submissions(assignment.name)}
     every = {s.id for s in book.submissions(assignment.name, latest_only=False)}
     parts: dict[int, dict[tuple[str, str], PartRecord]] = {}
     grades, errors, blank, seen = [], [], 0, {}
     for line, row in rows:
-        where = f"{path}:{line}"
+        where = f"{source}:{line}"
         sid_text, pid, part = row.get("submission_id", ""), row.get("problem_id", ""), row.get("part", "")
         key = (sid_text, pid, part)
         if key in seen:
@@ -235,7 +264,7 @@ def _check(path: Path, assignment: Assignment, book: Gradebook,
         if not 0 <= score <= result.max_score:
             errors.append(f"{where}: score {score_text} is outside 0..{points(result.max_score)} for {pid}/{part}")
             continue
-        grades.append(_Grade(sub_id, pid, part, score, row.get("feedback", "")))
+        grades.append(Grade(sub_id, pid, part, score, row.get("feedback", "")))
     return grades, blank, errors
 
 
@@ -246,9 +275,50 @@ def import_manual(course: Course, assignment_name: str, path: Path) -> ManualImp
     if errors:
         return ManualImportResult(errors=errors)
     with opened(course) as book:
-        grades, blank, errors = _check(Path(path), assignment, book, rows)
+        grades, blank, errors = check_rows(Path(path), assignment, book, rows)
         if errors:
             return ManualImportResult(errors=errors)
-        for g in grades:
-            book.set_manual(g.submission_id, g.problem_id, g.part, g.score, g.feedback)
+        record_grades(book, grades, cli_user())
     return ManualImportResult(imported=len(grades), skipped=blank)
+
+
+def record_grades(book: Gradebook, grades: list[Grade], by: str) -> None:
+    """Record checked hand grades, each logged as a change ``by`` someone."""
+    for g in grades:
+        book.set_manual(g.submission_id, g.problem_id, g.part, g.score, g.feedback, by=by)
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    """Answers to one question that are the same once whitespace and case are set aside: graded at once."""
+
+    key: str
+    members: tuple[Answer, ...]
+
+    @property
+    def text(self) -> str:
+        return self.members[0].answer
+
+    @property
+    def graded(self) -> bool:
+        return all(a.graded for a in self.members)
+
+    @property
+    def agreed(self) -> tuple[float, str] | None:
+        """The score and comment every member has, when they all have the same (else None)."""
+        first = self.members[0]
+        same = all(a.graded and (a.score, a.feedback) == (first.score, first.feedback) for a in self.members)
+        return (first.score, first.feedback) if same else None
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def grouped(found: Iterator[Answer] | list[Answer]) -> list[AnswerGroup]:
+    """Answers in groups of equal normalised text: pending groups first, then the biggest, then by text."""
+    by_key: dict[tuple[str, str, str], list[Answer]] = {}
+    for a in found:
+        by_key.setdefault((a.problem_id, a.part, normalised(a.answer)), []).append(a)
+    groups = [AnswerGroup(f"{pid}/{part}/{text}", tuple(members)) for (pid, part, text), members in by_key.items()]
+    return sorted(groups, key=lambda g: (g.graded, -len(g.members), g.key))

@@ -26,6 +26,7 @@ class BoardRow:
     late: bool
     score: str
     item: q.QueueItem | None
+    graded_id: int | None = None  # the gradebook's row of the latest submission, for the staff's view of it
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def dashboard(course: Course, book: Gradebook, name: str) -> Board:
         score = ""
         if row is not None and row.score is not None and (item is None or item.status is QueueStatus.GRADED):
             score = f"{row.score:g} / {row.max_score:g}"
-        rows.append(BoardRow(student.student_id, student.name, status, late, score, item))
+        rows.append(BoardRow(student.student_id, student.name, status, late, score, item, row.id if row else None))
     statuses = [r.status for r in rows]
     counts = [("submitted", sum(s != "not submitted" for s in statuses)),
               ("queued", sum(s in (QueueStatus.QUEUED.value, QueueStatus.RUNNING.value) for s in statuses)),

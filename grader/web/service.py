@@ -20,10 +20,10 @@ from grader.sandbox.executors import ExecutorName
 from grader.web.auth import Principal, Signer
 from grader.web.desk import Desk
 from grader.web.grading import GradeAssignment, grade_assignment
-from grader.web.tables import PrincipalKind, create_tables
+from grader.web.tables import PrincipalKind, Role, create_tables
 from grader.web.worker import Worker
 
-__all__ = ["SESSION_COOKIE", "Service", "check_csrf", "principal", "redacted", "refusals", "require", "service_of",
+__all__ = ["SESSION_COOKIE", "Service", "check_csrf", "form_fields", "principal", "redacted", "refusals", "require", "service_of",
            "set_session", "upload_bytes"]
 
 SESSION_COOKIE = "autograde_session"
@@ -68,13 +68,16 @@ def principal(request: Request) -> Principal | None:
         return None
 
 
-def require(request: Request, *, kind: PrincipalKind | None = None) -> Principal:
-    """The signed-in principal (of ``kind``, if given); UploadError 401 for nobody, 403 for the wrong kind."""
+def require(request: Request, *, kind: PrincipalKind | None = None, role: Role | None = None) -> Principal:
+    """The signed-in principal (of ``kind``, and staff of ``role``, if given); UploadError 401 for nobody,
+    403 for the wrong kind or role (``role`` implies staff)."""
     who = principal(request)
     if who is None:
         raise UploadError(401, "sign in with the link your instructor sent you")
-    if kind is not None and who.kind is not kind:
+    if (kind is not None and who.kind is not kind) or (role is not None and not who.is_staff):
         raise UploadError(403, "this page is not for your account")
+    if role is not None and who.role is not role:
+        raise UploadError(403, f"only an {role.value} may do this")
     return who
 
 
@@ -84,6 +87,14 @@ def check_csrf(who: Principal, sent: str | None) -> None:
         return
     if not sent or not hmac.compare_digest(sent, who.csrf):
         raise UploadError(403, "this form has expired or did not come from this site: reload the page and try again")
+
+
+async def form_fields(request: Request, who: Principal, max_fields: int = 20) -> dict[str, str]:
+    """A posted form's text fields, once its CSRF token is checked (UploadError 403 otherwise)."""
+    async with request.form(max_files=0, max_fields=max_fields) as form:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(who, fields.get("csrf"))
+    return fields
 
 
 async def upload_bytes(request: Request, field: str = "notebook") -> tuple[str, bytes, dict]:
