@@ -12,7 +12,8 @@
     ├── ReleaseChangedError        released students' notebooks or numbers would change (generate, grade)
     ├── GradebookError             the gradebook cannot be opened or written
     ├── RenderError                a page (feedback) could not be rendered within its bounds
-    └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
+    ├── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
+    └── LtiError                   an LMS (LTI 1.3) platform's answer or key cannot be used (grades, roster)
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "FamilyError",
     "GradebookError",
+    "LtiError",
     "NotebookError",
     "ParamsError",
     "ReleaseChangedError",
@@ -100,6 +102,16 @@ class RenderError(AutogradeError):
 
 class AuthError(AutogradeError):
     """A sign-in link, bearer token or session that is forged, expired or revoked."""
+
+
+class LtiError(AutogradeError):
+    """An LMS platform refused a call or answered what the tool cannot use (LTI grade passback, roster, keys).
+
+    ``retry`` says whether trying again later may help (a 5xx, a timeout, an expired token)."""
+
+    def __init__(self, message: str, retry: bool = False):
+        super().__init__(message)
+        self.retry = retry
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})

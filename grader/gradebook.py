@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader import migrations
 from grader.errors import GradebookError
+from grader.lti import tables as lti_tables
 from grader.outcomes import DONE, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
 
@@ -96,6 +97,8 @@ results = sa.Table(
     sa.Column("mistake", sa.String(100)),
     sa.Column("manual", sa.Boolean, nullable=False, default=False),
 )
+for _table in lti_tables.metadata.sorted_tables:  # the LMS link's tables live in their own module, in this database
+    _table.to_metadata(metadata)
 
 
 @dataclass(frozen=True)
