@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
@@ -116,10 +117,13 @@ class Platform:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         assert form["grant_type"] == "client_credentials"
         assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-        token = jwt.decode(form["client_assertion"], KeySet.import_key_set(self.tool_jwks), algorithms=["RS256"])
-        JWTClaimsRegistry(iss={"essential": True, "value": CLIENT_ID}, sub={"essential": True, "value": CLIENT_ID},
-                          aud={"essential": True, "value": f"{self.issuer}/token"}, exp={"essential": True},
-                          jti={"essential": True}).validate(token.claims)
+        try:
+            token = jwt.decode(form["client_assertion"], KeySet.import_key_set(self.tool_jwks), algorithms=["RS256"])
+            JWTClaimsRegistry(iss={"essential": True, "value": CLIENT_ID}, sub={"essential": True, "value": CLIENT_ID},
+                              aud={"essential": True, "value": f"{self.issuer}/token"}, exp={"essential": True},
+                              jti={"essential": True}).validate(token.claims)
+        except JoseError as exc:
+            return httpx.Response(401, json={"error": "invalid_client", "error_description": str(exc)})
         access = secrets.token_urlsafe(16)
         self.tokens[access] = time.time() + 3600
         return httpx.Response(200, json={"access_token": access, "token_type": "Bearer", "expires_in": 3600,
