@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, ExpiredTokenError, JoseError, MissingClaimError
-from joserfc.jwt import JWTClaimsRegistry
+from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from grader.errors import LtiError, UploadError
 from grader.lti import claims as c
@@ -147,7 +147,7 @@ def _platform(config: LtiConfig, issuer: str, audience: object) -> tuple[str, Pl
 
 
 def _check_claims(payload: dict, platform: PlatformConfig, now: float | None) -> None:
-    essential = {"essential": True}
+    essential: ClaimsOption = {"essential": True}
     registry = JWTClaimsRegistry(
         now=int(now if now is not None else time.time()), leeway=LEEWAY_SECONDS,
         iss={"essential": True, "value": platform.issuer}, aud={"essential": True, "value": platform.client_id},
@@ -181,7 +181,7 @@ def _use_nonce(engine: sa.Engine, state: str, issuer: str, nonce: str) -> None:
 
 def _launch(name: str, platform: PlatformConfig, deployment: str, p: dict) -> Launch:
     try:
-        message_type = c.MessageType(p.get(c.MESSAGE_TYPE))
+        message_type = c.MessageType(str(p.get(c.MESSAGE_TYPE)))
     except ValueError:
         raise UploadError(400, f"this tool does not handle LTI messages of type {p.get(c.MESSAGE_TYPE)!r}") from None
     context = _dict(p.get(c.CONTEXT))
