@@ -142,7 +142,7 @@ def test_failed_posts_stay_in_the_outbox_and_are_retried_with_backoff_until_acce
     third = lms.push(now=later + backoff(2))
     assert third.drained.sent == 1 and len(lms.platform.scores) == 1
     assert [(r.status, r.attempts, r.last_error) for r in lms.outbox()] == [("sent", 3, "")]
-    assert backoff(30) == dt.timedelta(hours=6)
+    assert (backoff(1), backoff(30)) == (dt.timedelta(minutes=1), dt.timedelta(hours=6))
 
 
 def test_an_expired_token_is_renewed_once_and_the_call_goes_through(linked):
@@ -183,11 +183,13 @@ def test_roster_sync_adds_newcomers_keeps_everyone_else_as_they_were_and_marks_w
         Member("sub-prof", "Prof", "prof@example.edu", roles=(INSTRUCTOR,)), Member("sub-gone", "Gone", status="Inactive"),
         Member("sub-x", "X Y", "x.y@example.edu")]
     before = (lms.course.root / "roster.csv").read_text().splitlines()
+    old_roster = lms.course.roster()
     result = sync_roster(lms.course, lms.http)
     assert [s.student_id for s in result.added] == ["SIS-9", "x.y"] and result.contexts == 1 and not result.failed
     after = (lms.course.root / "roster.csv").read_text().splitlines()
     assert after[0] == "student_id,name,email,lti_sub,canvas_id,sis_id,login"
     assert [line.split(",")[:4] for line in after[1:4]] == [line.split(",") for line in before[1:]]  # unchanged rows
+    assert load_roster(lms.course.root / "roster.csv")[:3] == old_roster  # every value of every old row
     roster = {s.student_id: s for s in load_roster(lms.course.root / "roster.csv")}
     assert (roster["SIS-9"].lti_sub, roster["SIS-9"].sis_id) == ("sub-9", "SIS 9") and "prof" not in str(roster)
     lms.platform.members["course-1"] = lms.platform.members["course-1"][:1]  # sub-9 and x.y left the LMS course

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -139,6 +140,15 @@ async def test_a_bad_launch_is_refused_with_a_page_saying_why_and_signs_nobody_i
         assert (await client.get("/me")).status_code == 401
 
 
+async def test_the_clocks_may_differ_by_a_minute_and_no_more(lms):
+    served = lms()
+    now = int(time.time())
+    for (iat, exp), status in (((now - 330, now - 30), 303), ((now - 390, now - 90), 401),
+                               ((now + 30, now + 330), 303), ((now + 90, now + 390), 401)):
+        async with served.client() as client:
+            assert (await served.launch(client, iat=iat, exp=exp)).status_code == status, (iat - now, exp - now)
+
+
 async def test_a_replayed_launch_and_a_launch_without_the_login_cookie_are_refused(lms):
     served = lms()
     async with served.client() as client:
@@ -233,6 +243,26 @@ async def test_deep_linking_places_an_assignment_with_a_signed_answer_the_platfo
     assert item["type"] == "ltiResourceLink" and item["custom"] == {"assignment": "a1"}
     # a1's points depend on the variant, so no grade column yet: `autograde lti push` makes it from the recorded maximum
     assert "lineItem" not in item
+
+
+async def test_an_assignment_with_fixed_points_is_placed_with_its_grade_column(released):
+    from tests.conftest import SMALL_ASSIGNMENT
+
+    course = released(assignment=SMALL_ASSIGNMENT.replace('title = "Another shape"', 'title = "Another shape"\npoints = 1'),
+                      config_extra=platform_toml())
+    served = Lms(course)
+    served.add_staff("prof@example.edu")
+    settings = {"deep_link_return_url": f"{ISSUER}/course-1/deep_links", "accept_types": ["ltiResourceLink"]}
+    async with served.client() as client:
+        page = await served.launch(client, sub="sub-prof", email="prof@example.edu", roles=(INSTRUCTOR,),
+                                   **{c.MESSAGE_TYPE: c.MessageType.DEEP_LINKING.value, c.DEEP_LINKING_SETTINGS: settings})
+        fields = dict(re.findall(r'name="(csrf|link)" value="([^"]+)"', page.text))
+        back = await client.post("/lti/deep-link", data={**fields, "assignment": "a1"})
+    token_text = re.search(r'name="JWT" value="([^"]+)"', back.text).group(1)
+    claims = jwt.decode(token_text, KeySet.import_key_set(served.platform.tool_jwks), algorithms=["RS256"]).claims
+    [item] = claims[c.DL_CONTENT_ITEMS]
+    assert item["lineItem"] == {"scoreMaximum": 5.0, "label": "Small", "resourceId": "a1", "tag": "autograde"}
+    assert c.DL_DATA not in claims  # the platform sent no data: none is echoed
 
 
 async def test_a_learner_cannot_deep_link(lms):
