@@ -52,18 +52,19 @@ def config(
     except AutogradeError as exc:
         fail(str(exc))
     urls = ToolUrls(base)
-    out.print(f"Canvas (Developer Keys > + LTI Key > Method: Enter URL):\n  JSON URL                  {urls.config}\n", highlight=False)
-    out.print("Moodle (Site administration > Plugins > Activity modules > External tool > Manage tools > configure a tool manually):",
-              highlight=False)
+    # plain lines, never wrapped: an administrator copies these values
+    typer.echo(f"Canvas (Developer Keys > + LTI Key > Method: Enter URL):\n  {'JSON URL':<40}{urls.config}\n")
+    typer.echo("Moodle (Site administration > Plugins > Activity modules > External tool > Manage tools > "
+               "configure a tool manually):")
     for label, value in (("Tool name", c.config.lti.title), ("Tool URL", urls.launch), ("LTI version", "LTI 1.3"),
                          ("Public key type", "Keyset URL"), ("Public keyset", urls.jwks), ("Initiate login URL", urls.login),
                          ("Redirection URI(s)", urls.launch), ("Supports Deep Linking", "yes"),
                          ("Content Selection URL", urls.launch),
                          ("IMS LTI Assignment and Grade Services", "Use this service for grade sync and column management"),
                          ("IMS LTI Names and Role Provisioning", "Use this service to retrieve members' information as per privacy settings"),
-                         ("Share launcher's name / email", "Always")):
-        out.print(f"  {label:<26}{value}", highlight=False)
-    out.print(f"\nThe tool's key id: {key.kid} (private key in {c.root / '.autograde' / 'lti-key.json'})", highlight=False)
+                         ("Share launcher's name and email", "Always")):
+        typer.echo(f"  {label:<40}{value}")
+    typer.echo(f"\nThe tool's key id: {key.kid} (private key in {c.root / '.autograde' / 'lti-key.json'})")
 
 
 @lti_app.command("push")

@@ -2,8 +2,9 @@
 
 The private key is made once, under ``.autograde/`` (0600, beside the course secret), and its public
 half is served as a JWKS; the key id is its RFC 7638 thumbprint, so a platform caching keys by id
-never confuses two. A platform's JWKS is fetched on first use and again when a token names a key id
-it does not hold (a platform rotating its keys), at most once a minute.
+never confuses two. A platform's JWKS is fetched on first use, after an hour, and again when a token names a key id it
+does not hold (a platform rotating its keys), at most once every few seconds: a stream of tokens
+naming made-up key ids cannot make the tool hammer the platform.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from grader.private import private_folder, write_private
 __all__ = ["PlatformKeys", "tool_jwks", "tool_key"]
 
 KEY_FILE = "lti-key.json"
-_REFETCH_SECONDS = 60
+_REFETCH_SECONDS = 5       # at most this often on an unknown key id
+_KEEP_SECONDS = 3600       # a key set is fetched again after this long anyway
 
 
 def tool_key(root: Path, create: bool = True) -> RSAKey:
@@ -55,8 +57,8 @@ def tool_jwks(root: Path) -> dict:
 class PlatformKeys:
     """Each platform's public keys, fetched from its JWKS URL with ``http`` and kept."""
 
-    def __init__(self, http: httpx.Client):
-        self.http = http
+    def __init__(self, http: httpx.Client, refetch_seconds: float = _REFETCH_SECONDS):
+        self.http, self.refetch_seconds = http, refetch_seconds
         self._sets: dict[str, tuple[float, KeySet]] = {}
         self._lock = threading.Lock()
 
@@ -64,8 +66,9 @@ class PlatformKeys:
         url = str(platform.jwks_url)
         with self._lock:
             fetched_at, keys = self._sets.get(url, (0.0, None))
+            age = time.monotonic() - fetched_at
             known = keys is not None and (kid is None or any(k.kid == kid for k in keys.keys))
-            if keys is None or (not known and time.monotonic() - fetched_at > _REFETCH_SECONDS):
+            if keys is None or age > _KEEP_SECONDS or (not known and age > self.refetch_seconds):
                 keys = self._fetch(url)
                 self._sets[url] = (time.monotonic(), keys)
             return keys

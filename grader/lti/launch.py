@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from joserfc import jws, jwt
-from joserfc.errors import BadSignatureError, ExpiredTokenError, JoseError, MissingClaimError
+from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidKeyIdError, JoseError, MissingClaimError
 from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from grader.errors import LtiError, UploadError
@@ -109,7 +109,7 @@ def check_launch(engine: sa.Engine, config: LtiConfig, keys: PlatformKeys, id_to
         raise UploadError(502, str(exc)) from None
     try:
         token = jwt.decode(id_token, keyset, algorithms=["RS256"])
-    except BadSignatureError:
+    except (BadSignatureError, InvalidKeyIdError):
         raise UploadError(401, "the launch's signature does not match the LMS's keys: it was not sent by the LMS") from None
     except JoseError as exc:
         raise UploadError(401, f"the launch's token cannot be checked ({exc.error}): launch again from the LMS") from None

@@ -140,6 +140,20 @@ async def test_a_bad_launch_is_refused_with_a_page_saying_why_and_signs_nobody_i
         assert (await client.get("/me")).status_code == 401
 
 
+async def test_a_platform_rotating_its_key_is_followed_and_a_key_it_does_not_publish_is_refused(lms):
+    served = lms()
+    async with served.client() as client:
+        assert (await served.launch(client)).status_code == 303  # the tool now holds the platform's key set
+    stranger = RSAKey.generate_key(2048, auto_kid=True)
+    async with served.client() as client:
+        refused = await served.launch(client, key=stranger)
+        assert refused.status_code == 401 and "signature does not match" in refused.text
+    served.platform.key = RSAKey.generate_key(2048, auto_kid=True)  # the platform rotates
+    served.app.state.lti.keys.refetch_seconds = 0  # (the tool asks again at most every few seconds)
+    async with served.client() as client:
+        assert (await served.launch(client)).status_code == 303
+
+
 async def test_the_clocks_may_differ_by_a_minute_and_no_more(lms):
     served = lms()
     now = int(time.time())
