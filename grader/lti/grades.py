@@ -29,7 +29,7 @@ from grader.lti.tables import contexts, lineitems, members
 from grader.outcomes import GradeStatus
 from grader.report.records import StudentRecord, points_possible, student_records
 
-__all__ = ["ScorePlan", "TargetScore", "ensure_lineitem", "plan_scores", "scores_url"]
+__all__ = ["ScorePlan", "TargetScore", "ensure_lineitem", "plan_scores", "remember_lineitem", "scores_url"]
 
 _LINEITEM_SCOPES = (c.Scope.LINEITEM.value, c.Scope.RESULT_READONLY.value, c.Scope.SCORE.value)
 
@@ -125,10 +125,17 @@ def ensure_lineitem(book: Gradebook, client: PlatformClient, issuer: str, contex
         url = made.json().get("id")
     if not url:
         raise LtiError(f"the LMS course {context_id} answered a line item without its id", retry=True)
-    with book.engine.begin() as conn:
-        if conn.execute(sa.select(lineitems.c.url).where(key)).scalar() is None:
-            conn.execute(lineitems.insert().values(issuer=issuer, context_id=context_id, assignment=assignment.name, url=url))
+    remember_lineitem(book.engine, issuer, context_id, assignment.name, str(url))
     return str(url)
+
+
+def remember_lineitem(engine: sa.Engine, issuer: str, context_id: str, assignment: str, url: str) -> None:
+    """Keep the line item a launch names for its assignment (a link placed by hand has no resourceId to find it by,
+    and making another would give the LMS a second grade column)."""
+    key = (lineitems.c.issuer == issuer) & (lineitems.c.context_id == context_id) & (lineitems.c.assignment == assignment)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(lineitems.c.url).where(key)).scalar() is None:
+            conn.execute(lineitems.insert().values(issuer=issuer, context_id=context_id, assignment=assignment, url=url))
 
 
 def _with_query(url: str, **params: str) -> httpx.URL:

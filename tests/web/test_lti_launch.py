@@ -284,3 +284,26 @@ async def test_a_learner_cannot_deep_link(lms):
     async with served.client() as client:
         refused = await served.launch(client, **{c.MESSAGE_TYPE: c.MessageType.DEEP_LINKING.value})
         assert refused.status_code == 403 and "staff" in refused.text
+
+
+async def test_a_launch_then_a_push_sends_the_score_to_the_column_the_link_names_and_makes_none(lms):
+    """A link placed by hand in the LMS has a line item without our resourceId: the launch names it, the push uses it."""
+    from grader.gradebook import PartRecord
+    from grader.lti.sync import push
+    from grader.outcomes import SubmissionStatus, Verdict
+    from tests.lti.test_grades import AFTER
+
+    served = lms()
+    by_hand = f"{ISSUER}/course-1/lineitems/99"
+    served.platform.lineitems["course-1"] = {by_hand: {"id": by_hand, "label": "Homework 1", "scoreMaximum": 10}}
+    ags = {"scope": c.SCOPES[:3], "lineitems": f"{ISSUER}/course-1/lineitems", "lineitem": by_hand}
+    async with served.client() as client:
+        assert (await served.launch(client, sub="sub-s001", **{c.AGS_CLAIM: ags})).status_code == 303
+    served.service.book.record(assignment="a1", student_id="s001", path="submitted/s001/a1/t/a1.ipynb", sha256="0" * 64,
+                               submitted_at="2030-01-01T00:00:00Z", status=SubmissionStatus.GRADED, rows=[
+                                   PartRecord(problem_id="q1", part="out_channels", given=1, expected=2, score=1.5,
+                                              max_score=2.0, verdict=Verdict.PARTIAL, feedback="")])
+    result = push(served.course, "a1", served.app.state.lti.http, now=AFTER)
+    assert result.drained.sent == 1
+    assert [(url, s["userId"], s["scoreGiven"]) for url, s in served.platform.scores] == [(by_hand, "sub-s001", 1.5)]
+    assert list(served.platform.lineitems["course-1"]) == [by_hand]  # no second column

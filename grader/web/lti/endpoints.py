@@ -20,6 +20,7 @@ from grader.config import Course
 from grader.errors import UploadError
 from grader.lti import claims as c
 from grader.lti.config import origin
+from grader.lti.grades import remember_lineitem
 from grader.lti.keys import PlatformKeys, tool_jwks
 from grader.lti.launch import STATE_MINUTES, Launch, begin_login, check_launch
 from grader.lti.linking import deep_link_response, registration
@@ -105,6 +106,8 @@ def _principal(tool: LtiTool, launch: Launch) -> Principal:
     role = staff_role(engine, launch.email) if launch.is_staff and launch.email else None
     record_context(engine, launch.issuer, launch.context_id, launch.deployment_id, launch.context_title,
                    launch.lineitems_url, launch.memberships_url, linked=role is not None)
+    if launch.lineitem_url and launch.assignment in assignment_names(tool.course):
+        remember_lineitem(engine, launch.issuer, launch.context_id, launch.assignment, launch.lineitem_url)
     if launch.is_staff:
         if role is None:
             raise UploadError(403, f"you are staff in the LMS, but not of this course in autograde: ask its instructor to "
