@@ -36,13 +36,14 @@ class PushResult:
 
 def push(course: Course, assignment: str, http: httpx.Client, include_pending: bool = False,
          now: dt.datetime | None = None) -> PushResult:
-    """Queue the assignment's released scores the LMS lacks, then post everything due in the outbox."""
+    """Queue the assignment's released scores the LMS lacks, then post everything due in the outbox (other
+    assignments' earlier failures too: a retry never waits for that assignment's next push)."""
     loaded = load_assignment(course, assignment)
     book = Gradebook(course.config.gradebook, course.root)
     try:
         plan = plan_scores(course, loaded, book, include_pending, now)
         queued = enqueue(book, assignment, plan.scores, now)
-        drained = drain(course, book, client_factory(course, http), now, assignment)
+        drained = drain(course, book, client_factory(course, http), now)
     finally:
         book.close()
     return PushResult(plan, queued, drained)

@@ -208,3 +208,16 @@ def test_the_outbox_keeps_the_score_as_json_without_the_timestamp(linked):
     lms.push(now=AFTER)
     stored = json.loads(lms.outbox()[0].score)
     assert "timestamp" not in stored and stored["scoreGiven"] == 1.5
+
+
+def test_a_push_of_another_assignment_retries_what_failed_before(linked):
+    lms = linked()
+    lms.link("course-1", ("sub-s001", "s001"))
+    lms.grade("s001", 1.5)
+    lms.platform.fail = [503]
+    assert lms.push(now=AFTER).drained.failed
+    a2 = lms.course.root / "assignments" / "a2"
+    a2.mkdir()
+    (a2 / "assignment.toml").write_text((lms.course.root / "assignments" / "a1" / "assignment.toml").read_text())
+    later = push(lms.course, "a2", lms.http, now=AFTER + backoff(1))  # nothing of a2 is graded: a1's retry goes
+    assert later.queued == 0 and later.drained.sent == 1 and lms.platform.scores[0][1]["userId"] == "sub-s001"
