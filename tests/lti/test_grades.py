@@ -108,6 +108,7 @@ def test_no_score_goes_before_the_policy_releases_it(linked):
     assert practice.push(now=BEFORE).drained.sent == 1
 
 
+@pytest.mark.usefixtures("database")  # the outbox, line items and members on SQLite and PostgreSQL
 def test_posting_twice_changes_nothing_and_a_changed_score_is_posted_again(linked):
     lms = linked()
     lms.link("course-1", ("sub-s001", "s001"))
@@ -123,6 +124,7 @@ def test_posting_twice_changes_nothing_and_a_changed_score_is_posted_again(linke
     assert len(lms.platform.lineitems["course-1"]) == 1
 
 
+@pytest.mark.usefixtures("database")  # the outbox, line items and members on SQLite and PostgreSQL
 def test_failed_posts_stay_in_the_outbox_and_are_retried_with_backoff_until_accepted(linked):
     lms = linked()
     lms.link("course-1", ("sub-s001", "s001"))
@@ -175,6 +177,7 @@ def test_two_lms_courses_on_one_course_each_get_their_own_students_in_their_own_
     assert [len(lms.platform.lineitems[k]) for k in ("course-1", "course-2")] == [1, 1]
 
 
+@pytest.mark.usefixtures("database")  # the outbox, line items and members on SQLite and PostgreSQL
 def test_roster_sync_adds_newcomers_keeps_everyone_else_as_they_were_and_marks_who_left(linked):
     lms = linked()
     lms.link("course-1")
