@@ -81,7 +81,9 @@ def begin_login(engine: sa.Engine, config: LtiConfig, params: dict[str, str], re
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = _now()
     with engine.begin() as conn:
-        conn.execute(sa.delete(states).where(states.c.created_at < now - dt.timedelta(days=1)))
+        # a login older than this can no longer launch (and its token has expired): forgetting it keeps the
+        # table as small as the logins of the last minutes, however many an outsider starts
+        conn.execute(sa.delete(states).where(states.c.created_at < now - dt.timedelta(minutes=STATE_MINUTES)))
         conn.execute(states.insert().values(state=state, nonce=nonce, issuer=issuer, created_at=now))
     query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
              "client_id": platform.client_id, "redirect_uri": redirect_uri, "login_hint": params["login_hint"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
@@ -181,12 +183,29 @@ async def test_a_replayed_launch_and_a_launch_without_the_login_cookie_are_refus
         assert refused.status_code == 400 and "new window" in refused.text
 
 
+async def test_a_login_older_than_ten_minutes_cannot_launch_and_is_forgotten(lms):
+    from grader.lti.tables import states
+
+    served = lms()
+    async with served.client() as client:
+        state, nonce = await served.login(client)
+        with served.service.book.engine.begin() as conn:
+            conn.execute(states.update().values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)))
+        late = await client.post("/lti/launch", data={"id_token": served.platform.id_token(nonce), "state": state})
+        assert late.status_code == 401 and "too old" in late.text
+        await served.login(client)  # the next login forgets the old one
+    with served.service.book.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(states)).scalar() == 1
+
+
 async def test_a_login_from_an_unknown_platform_is_refused_before_anything_is_stored(lms):
     served = lms()
     async with served.client() as client:
         response = await client.get("/lti/login", params={"iss": "https://other.example.org", "login_hint": "h"})
         assert response.status_code == 403 and "not registered" in response.text
         assert (await client.get("/lti/login", params={"iss": ISSUER})).status_code == 400
+    with served.service.book.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM lti_states")).scalar() == 0
 
 
 async def test_the_tool_serves_its_public_key_and_canvas_configuration(lms):
