@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from grader.answers import Tolerance
 from grader.errors import ConfigError, describe_validation_error
 from grader.limits import Limits
+from grader.lti.config import LtiConfig
 from grader.private import private_folder, write_private
 
 __all__ = [
@@ -111,6 +112,7 @@ class CourseConfig(_Strict):
     extensions: str | None = Field(None, description="CSV of per-student extensions: student_id, assignment, due, cutoff (see grader/late.py).")
     base_url: str | None = Field(None, description="Where students reach `autograde serve` (https://grader.example.edu): the start of sign-in links.")
     web: WebConfig = Field(default_factory=WebConfig)
+    lti: LtiConfig = Field(default_factory=LtiConfig, description="LMS platforms that launch the tool (LTI 1.3).")
 
 
 LMS_COLUMNS = ("canvas_id", "sis_id", "login", "lti_sub")

@@ -14,7 +14,8 @@
     │   └── GradeChangeError       ... a grade change refused (no such part, a score out of range, no reason)
     │       └── GradeRightsError   ... because the one asking may not make it (a TA overriding a computed score)
     ├── RenderError                a page (feedback) could not be rendered within its bounds
-    └── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
+    ├── AuthError                  a sign-in link or session that is forged, expired or revoked (web)
+    └── LtiError                   an LMS (LTI 1.3) platform's answer or key cannot be used (grades, roster)
 
 A wrong *answer* is never an error: it is a verdict with a sentence saying why.
 """
@@ -35,6 +36,7 @@ __all__ = [
     "GradeChangeError",
     "GradeRightsError",
     "GradebookError",
+    "LtiError",
     "NotebookError",
     "ParamsError",
     "ReleaseChangedError",
@@ -112,6 +114,16 @@ class RenderError(AutogradeError):
 
 class AuthError(AutogradeError):
     """A sign-in link, bearer token or session that is forged, expired or revoked."""
+
+
+class LtiError(AutogradeError):
+    """An LMS platform refused a call or answered what the tool cannot use (LTI grade passback, roster, keys).
+
+    ``retry`` says whether trying again later may help (a 5xx, a timeout, an expired token)."""
+
+    def __init__(self, message: str, retry: bool = False):
+        super().__init__(message)
+        self.retry = retry
 
 
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "tuple", "datetime", "date"})

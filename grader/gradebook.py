@@ -26,6 +26,7 @@ from grader import changes, migrations
 from grader.changes import enum_type as _enum
 from grader.changes import metadata, net, now
 from grader.errors import GradebookError
+from grader.lti import tables as lti_tables
 from grader.outcomes import DONE, ChangeKind, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
 
@@ -86,6 +87,8 @@ results = sa.Table(
     sa.Column("mistake", sa.String(100)),
     sa.Column("manual", sa.Boolean, nullable=False, default=False),
 )
+for _table in lti_tables.metadata.sorted_tables:  # the LMS link's tables live in their own module, in this database
+    _table.to_metadata(metadata)
 
 
 @dataclass(frozen=True)

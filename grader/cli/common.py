@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from grader.config import Course, load_course
 from grader.errors import AutogradeError
@@ -52,7 +53,7 @@ CourseOption = typer.Option(None, "--course", help="Course folder (default: the 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # a message naming [a.table] stays whole
     raise typer.Exit(code)
 
 

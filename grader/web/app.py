@@ -36,8 +36,8 @@ SECURITY_HEADERS = [
 class SecurityHeaders:
     """Adds the security headers to every response, and logs each request with any sign-in token cut out."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] = SECURITY_HEADERS):
+        self.app, self.headers = app, headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +47,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {name for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *[h for h in SECURITY_HEADERS if h[0] not in names]]
+                message["headers"] = [*message.get("headers", []), *[h for h in self.headers if h[0] not in names]]
                 log.info("%s %s %s", scope["method"], redacted(scope["path"]), message["status"])
             await send(message)
 
@@ -82,7 +82,7 @@ class BodyLimit:
 def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
-    from grader.web import api, marking, pages, regrade_pages
+    from grader.web import api, lti, marking, pages, regrade_pages
 
     service = Service(course, executor=executor, grade=grade)
 
@@ -100,9 +100,9 @@ def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, gr
             service.book.close()
 
     # the grading pages first: /staff/audit and /staff/requests before the pages' /staff/{assignment}
-    routes: list[Route] = [*marking.routes(), *regrade_pages.routes(), *pages.routes(), *api.routes()]
+    routes: list[Route] = [*marking.routes(), *regrade_pages.routes(), *pages.routes(), *api.routes(), *lti.routes(course)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
     app.add_middleware(BodyLimit, limit=course.config.limits.submission_mb * 1_000_000 + _SLACK)
-    app.add_middleware(SecurityHeaders)  # added last, so outermost: every response has the headers
+    app.add_middleware(SecurityHeaders, headers=lti.security_headers(course, SECURITY_HEADERS))  # added last, so outermost: every response has the headers
     return app
