@@ -36,7 +36,7 @@ from grader.generate import generate  # noqa: E402
 from grader.gradebook import Gradebook  # noqa: E402
 from grader.notebook.build import notebook_bytes  # noqa: E402
 from grader.web.auth import Signer  # noqa: E402
-from grader.web.tables import PrincipalKind, create_tables  # noqa: E402
+from grader.service_tables import PrincipalKind  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -65,7 +65,6 @@ def main() -> None:
         # of the "computed" kinds carries no student's release record, which the service refuses (415)
         subs = [s for s in build_submissions(course) if not s.hostile and "computed" not in s.kind]
         book = Gradebook(course.config.gradebook, course.root)
-        create_tables(book.engine)
         signer = Signer(course, book.engine)
         tokens = {s.student_id: signer.link_token(PrincipalKind.STUDENT, s.student_id) for s in subs}
         port = free_port()

@@ -28,10 +28,9 @@ from grader import migrations
 from grader.errors import GradebookError
 from grader.outcomes import DONE, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
+from grader.service_tables import metadata  # holding the submission service's tables: one schema, one chain of revisions
 
 __all__ = ["Gradebook", "LateMark", "PartRecord", "SubmissionRecord", "database_url"]
-
-metadata = sa.MetaData()
 
 
 def _enum(values: type[StrEnum], name: str) -> sa.Enum:

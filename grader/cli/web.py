@@ -42,10 +42,8 @@ def serve(
 def _signer(c: Course):
     from grader.gradebook import Gradebook
     from grader.web.auth import Signer
-    from grader.web.tables import create_tables
 
     book = Gradebook(c.config.gradebook, c.root)
-    create_tables(book.engine)
     return book, Signer(c, book.engine)
 
 
@@ -65,7 +63,7 @@ def tokens(
 ) -> None:
     """Write student_id,name,email,url: each student's sign-in link, for a mail merge."""
     from grader.web.auth import revoke as revoke_links
-    from grader.web.tables import PrincipalKind
+    from grader.service_tables import PrincipalKind
 
     try:
         c = course_at(course)
@@ -102,7 +100,7 @@ def staff_add(
 ) -> None:
     """Add (or change the role of) a staff member and print their sign-in link."""
 
-    from grader.web.tables import PrincipalKind, Role, staff
+    from grader.service_tables import PrincipalKind, Role, staff
 
     if role not in {r.value for r in Role}:
         fail(f"--role must be instructor or ta, not {role!r}")

@@ -5,9 +5,10 @@ A gradebook made before revisions existed (no ``alembic_version`` table: today's
 autograde's) is brought to the baseline first, gaining what it lacks, and then upgraded like any
 other. A gradebook already at the newest revision is only read: opening it takes no write lock.
 
-To change the schema: change the tables in :mod:`grader.gradebook`, then add a revision, e.g.
+To change the schema: change the tables in :mod:`grader.gradebook` (or the service's, in
+:mod:`grader.service_tables`, on the same metadata), then add a revision, e.g.
 ``python -c "from grader.migrations import config; from alembic import command;
-command.revision(config(), 'what changes', rev_id='0003')"``, and write its ``upgrade`` by hand
+command.revision(config(), 'what changes', rev_id='0004')"``, and write its ``upgrade`` by hand
 (``op.batch_alter_table`` for what SQLite cannot ALTER); ``tests/test_migrations.py`` checks
 that the revisions end at the tables the code declares.
 """
@@ -22,7 +23,7 @@ __all__ = ["HEAD", "config", "current", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
 _LOCK = 0x6167726164  # "agrad": PostgreSQL's advisory lock taken while a gradebook migrates
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision in ``versions/`` (a test checks it): opening a gradebook already there reads
 one row and imports no Alembic, which would cost every command 0.1 s."""
 

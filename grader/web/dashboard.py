@@ -13,7 +13,7 @@ from grader.config import Course
 from grader.errors import AutogradeError, UploadError
 from grader.gradebook import Gradebook
 from grader.web import queue as q
-from grader.web.tables import QueueStatus
+from grader.service_tables import QueueStatus
 
 __all__ = ["Board", "BoardRow", "dashboard"]
 

@@ -23,7 +23,7 @@ from grader.notebook.read import read_notebook
 from grader.sandbox.executors import ExecutorName
 from grader.submit import Inbox, ValidationReport, check_stamp, validate
 from grader.web import queue as q
-from grader.web.tables import QueueStatus, utcnow
+from grader.service_tables import QueueStatus, utcnow
 
 __all__ = ["AssignmentView", "Desk"]
 

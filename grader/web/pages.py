@@ -12,7 +12,7 @@ from grader.web import queue as q
 from grader.web.dashboard import dashboard
 from grader.web.look import render, stylesheet
 from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
-from grader.web.tables import PrincipalKind
+from grader.service_tables import PrincipalKind
 
 __all__ = ["routes"]
 

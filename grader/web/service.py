@@ -20,7 +20,7 @@ from grader.sandbox.executors import ExecutorName
 from grader.web.auth import Principal, Signer
 from grader.web.desk import Desk
 from grader.web.grading import GradeAssignment, grade_assignment
-from grader.web.tables import PrincipalKind, create_tables
+from grader.service_tables import PrincipalKind
 from grader.web.worker import Worker
 
 __all__ = ["SESSION_COOKIE", "Service", "check_csrf", "principal", "redacted", "refusals", "require", "service_of",
@@ -36,7 +36,6 @@ class Service:
     def __init__(self, course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment):
         self.course = course
         self.book = Gradebook(course.config.gradebook, course.root)
-        create_tables(self.book.engine)
         self.book.add_students((s.student_id, s.name, s.email) for s in course.roster())
         self.signer = Signer(course, self.book.engine)
         self.desk = Desk(course, self.book, executor)

@@ -9,7 +9,7 @@ from grader.config import Course
 from grader.gradebook import Gradebook, SubmissionRecord
 from grader.web import queue as q
 from grader.web.grading import GradeAssignment, grade_assignment
-from grader.web.tables import QueueStatus
+from grader.service_tables import QueueStatus
 
 __all__ = ["Worker"]
 

@@ -16,7 +16,7 @@ from grader.gradebook import Gradebook, PartRecord
 from grader.outcomes import SubmissionStatus, Verdict
 from grader.web import create_app
 from grader.web.app import SESSION_COOKIE
-from grader.web.tables import PrincipalKind, Role, staff
+from grader.service_tables import PrincipalKind, Role, staff
 
 SECRET_VALUE = 987654321.125  # an expected value no response may carry under the validity policy
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from grader.web.auth import revoke
-from grader.web.tables import PrincipalKind
+from grader.service_tables import PrincipalKind
 from tests.web.conftest import upload
 
 pytestmark = pytest.mark.anyio

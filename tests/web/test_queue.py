@@ -8,7 +8,7 @@ import pytest
 
 from grader.web import create_app
 from grader.web import queue as q
-from grader.web.tables import QueueStatus
+from grader.service_tables import QueueStatus
 from grader.web.worker import Worker
 from tests.web.conftest import upload
 
