@@ -35,8 +35,8 @@ from benchmarks._measure import loadavg  # noqa: E402
 from grader.generate import generate  # noqa: E402
 from grader.gradebook import Gradebook  # noqa: E402
 from grader.notebook.build import notebook_bytes  # noqa: E402
-from grader.web.auth import Signer  # noqa: E402
 from grader.service_tables import PrincipalKind  # noqa: E402
+from grader.web.auth import Signer  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -62,8 +62,8 @@ def tokens(
     course: Path = CourseOption,
 ) -> None:
     """Write student_id,name,email,url: each student's sign-in link, for a mail merge."""
-    from grader.web.auth import revoke as revoke_links
     from grader.service_tables import PrincipalKind
+    from grader.web.auth import revoke as revoke_links
 
     try:
         c = course_at(course)

@@ -120,7 +120,7 @@ class Batch:
     include_after_cutoff: bool = False
     accept_changes: bool = False  # grade against parameters that changed since release
     gradebook: Gradebook | None = None
-    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores)
+    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores); 0: this process
     cluster: str | None = None  # a Dask scheduler's address (default: the course's setting)
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)

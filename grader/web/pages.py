@@ -8,11 +8,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from grader.errors import AuthError, UploadError
+from grader.service_tables import PrincipalKind
 from grader.web import queue as q
 from grader.web.dashboard import dashboard
 from grader.web.look import render, stylesheet
 from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
-from grader.service_tables import PrincipalKind
 
 __all__ = ["routes"]
 

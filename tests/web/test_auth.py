@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from grader.web.auth import revoke
 from grader.service_tables import PrincipalKind
+from grader.web.auth import revoke
 from tests.web.conftest import upload
 
 pytestmark = pytest.mark.anyio

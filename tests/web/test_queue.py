@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from grader.service_tables import QueueStatus
 from grader.web import create_app
 from grader.web import queue as q
-from grader.service_tables import QueueStatus
 from grader.web.worker import Worker
 from tests.web.conftest import upload
 
