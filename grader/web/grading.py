@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grader.config import Course
 from grader.errors import AutogradeError
 from grader.sandbox.executors import ExecutorName
+
+if TYPE_CHECKING:
+    from grader.grading.runner import SubmissionResult
 
 __all__ = ["BatchGrading", "GradeAssignment"]
 
@@ -38,10 +42,14 @@ class BatchGrading:
         executor(self.executor).warm_up()
 
     def __call__(self, course: Course, assignment: str) -> str:
-        from grader.grading.runner import grade
-
         try:
-            grade(course, assignment, executor=self.executor, workers=0)
+            self.results(course, assignment)
         except AutogradeError as exc:  # what stops the whole batch: each upload it left unrecorded says so
             return str(exc)[:300]
         return ""
+
+    def results(self, course: Course, assignment: str) -> list[SubmissionResult]:
+        """The batch: waits for another batch of the assignment (a CLI ``grade``), then grades what is left."""
+        from grader.grading.runner import grade
+
+        return grade(course, assignment, executor=self.executor, workers=0)

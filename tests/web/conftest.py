@@ -111,7 +111,9 @@ class Served:
 def served(released):
     course = released()
     grading = FakeGrading()
-    return Served(course, grading, create_app(course, executor="fork", grade=grading, worker=False))
+    served = Served(course, grading, create_app(course, executor="fork", grade=grading, worker=False))
+    yield served
+    served.service.book.close()  # before a PostgreSQL test database is dropped under its connections
 
 
 async def upload(client: httpx.AsyncClient, data: bytes, assignment: str = "a1", *, api: bool = True,

@@ -1,4 +1,4 @@
-"""The grading queue: claimed once, survives a restart, grades nothing twice, statuses as the gradebook says."""
+"""The grading queue, on SQLite and PostgreSQL: claimed once, survives a restart, grades nothing twice, statuses as the gradebook says."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from grader.web import queue as q
 from grader.web.worker import Worker
 from tests.web.conftest import upload
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("database")]  # on SQLite and on PostgreSQL
 
 
 async def _upload_all(served, students=("s001", "s002", "s003")) -> list[int]:

@@ -17,7 +17,7 @@ from grader.web.grading import BatchGrading
 from grader.web.worker import MAX_ATTEMPTS, Worker
 from tests.web.conftest import Served, upload
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("database")]  # on SQLite and on PostgreSQL
 
 
 async def test_typed_uploads_are_graded_in_this_process_by_the_batchs_own_code(released):
