@@ -170,6 +170,7 @@ class Batch:
         secret, _ = self.course.secret()
         stamps = RosterStamps(secret, self.course.config.course, self.assignment.name, roster)
         latest: dict[str, Found] = {}
+        graded = self.gradebook.graded_files(self.assignment.name) if self.gradebook and not self.regrade else set()
         for f in discover(root, self.assignment.name):
             late = self.lateness[f.path] = self.deadlines.for_student(f.student_id).judge(f.when)
             if late.after_cutoff and not self.include_after_cutoff:
@@ -189,7 +190,7 @@ class Batch:
                 self.unreadable.append((f, str(exc)))
                 continue
             sha = digest(data)
-            if not self.regrade and self.gradebook and self.gradebook.is_graded(self.assignment.name, f.student_id, str(f.path), sha):
+            if (f.student_id, self.gradebook.stored_path(f.path) if self.gradebook else "", sha) in graded:
                 self.skipped.append(f)
                 continue
             try:
