@@ -54,14 +54,15 @@ class SubmissionResult:
 
 def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None = None, submissions: Path | None = None,
                executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
-               regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False) -> Batch:
+               regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
+               students: frozenset[str] | None = None) -> Batch:
     """A planned batch of every latest submission (before its student's cutoff, unless
-    ``include_after_cutoff``); local workers start meanwhile (``workers=0``: none, each submission
+    ``include_after_cutoff``; of ``students`` only, if given); local workers start meanwhile (``workers=0``: none, each submission
     runs in this process, as the server's warm grading worker does). Raises ``AutogradeError`` for
     what stops the whole batch (a bad configuration, an unreachable cluster, changed releases)."""
     batch = Batch.open(course, assignment, executor=ExecutorName(executor), regrade=regrade, gradebook=gradebook,
                        include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
-                       workers=workers, cluster=cluster)
+                       workers=workers, cluster=cluster, students=students)
     deadlines(course, batch.assignment)  # configuration errors surface here, as one line
     course.secret()
     if batch.address:
@@ -123,7 +124,7 @@ def _run_here(jobs: list[SubmissionJob]) -> Iterator[tuple[int, ExecutionOutcome
 def grade(course: Course, assignment: str, *, submissions: Path | None = None,
           executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
           regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
-          on_wait: Callable[[], None] = lambda: None) -> list[SubmissionResult]:
+          students: frozenset[str] | None = None, on_wait: Callable[[], None] = lambda: None) -> list[SubmissionResult]:
     """Grade an assignment's latest submissions into the course's gradebook (see :func:`open_batch`).
     While another batch grades the same assignment this waits for it (calling ``on_wait`` first),
     then grades what is left."""
@@ -132,7 +133,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None,
         with batch_lock(course.config.gradebook, course.root, assignment, on_wait):
             batch = open_batch(course, assignment, gradebook=gradebook, submissions=submissions, executor=executor,
                                workers=workers, cluster=cluster, regrade=regrade,
-                               include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+                               include_after_cutoff=include_after_cutoff, accept_changes=accept_changes, students=students)
             return list(grade_batch(batch))
     finally:
         gradebook.close()

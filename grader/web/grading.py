@@ -2,7 +2,8 @@
 
 :class:`BatchGrading` grades an assignment's ungraded latest submissions with
 :func:`grader.grading.runner.grade`, the function behind ``autograde grade``: the same batch lock,
-plan, sandbox, harness and gradebook writes, the batch skipping what the gradebook already holds.
+plan, sandbox, harness and gradebook writes, the batch skipping what the gradebook already holds;
+its plan is of the students whose uploads are queued (``grade``'s ``students``), not the whole class.
 It runs each submission in the process that calls it (``workers=0``), so that process, the
 server's grading worker (:mod:`grader.web.worker`), keeps its imports, the course and the
 executor's zygote warm from one upload to the next, instead of starting a pool for every upload.
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchGrading", "GradeAssignment"]
 
-GradeAssignment = Callable[[Course, str], str]
-"""Grade an assignment's ungraded latest submissions; returns what went wrong ("" when nothing did)."""
+GradeAssignment = Callable[[Course, str, frozenset[str]], str]
+"""Grade an assignment's ungraded latest submissions of these students; returns what went wrong ("" when nothing did)."""
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,17 @@ class BatchGrading:
 
         executor(self.executor).warm_up()
 
-    def __call__(self, course: Course, assignment: str) -> str:
+    def __call__(self, course: Course, assignment: str, students: frozenset[str]) -> str:
         try:
-            self.results(course, assignment)
+            self.results(course, assignment, students)
         except AutogradeError as exc:  # what stops the whole batch: each upload it left unrecorded says so
             return str(exc)[:300]
         return ""
 
-    def results(self, course: Course, assignment: str) -> list[SubmissionResult]:
-        """The batch: waits for another batch of the assignment (a CLI ``grade``), then grades what is left."""
+    def results(self, course: Course, assignment: str, students: frozenset[str]) -> list[SubmissionResult]:
+        """The batch of these students (whose uploads are queued: planning the whole assignment for each
+        upload would read every student's file): waits for another batch of the assignment (a CLI
+        ``grade``), then grades what is left."""
         from grader.grading.runner import grade
 
-        return grade(course, assignment, executor=self.executor, workers=0)
+        return grade(course, assignment, executor=self.executor, workers=0, students=students)

@@ -88,7 +88,7 @@ async def test_concurrent_workers_never_claim_the_same_upload(served):
 
 async def test_an_upload_the_grading_never_recorded_is_marked_failed_with_the_reason(served):
     ids = await _upload_all(served, ("s001",))
-    worker = Worker(served.course, served.service.book, lambda course, assignment: "the sandbox could not start")
+    worker = Worker(served.course, served.service.book, lambda course, assignment, students: "the sandbox could not start")
     assert worker.drain() == 1
     item = q.get(served.service.book.engine, ids[0])
     assert item.status is QueueStatus.FAILED and item.reason == "the sandbox could not start"

@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from grader.gradebook import Gradebook
+from grader.grading.runner import grade
 from grader.service_tables import QueueStatus
 from grader.web import create_app
 from grader.web import queue as q
@@ -32,6 +33,9 @@ async def test_typed_uploads_are_graded_in_this_process_by_the_batchs_own_code(r
                 accepted = await upload(client, notebook)
                 assert accepted.status_code == 202, accepted.text
                 ids.append(accepted.json()["id"])
+        handed_in = course.folder("submitted") / "s003" / "a1" / "2026-01-01T10-00-00Z" / "a1.ipynb"
+        handed_in.parent.mkdir(parents=True)  # by `autograde submit`, not through the service: not queued
+        handed_in.write_bytes(served.typed("s003"))
         worker = app.state.service.worker
         assert isinstance(worker.grade, BatchGrading)
         assert worker.drain() == 2 and worker.drain() == 0
@@ -42,10 +46,11 @@ async def test_typed_uploads_are_graded_in_this_process_by_the_batchs_own_code(r
     try:
         rows = {r.student_id: r for r in book.submissions("a1", latest_only=False)}
         assert {sid: (r.status, r.score, r.executor) for sid, r in rows.items()} == {
-            "s001": ("graded", 4.0, "literal"), "s002": ("graded", 0.0, "literal")}
+            "s001": ("graded", 4.0, "literal"), "s002": ("graded", 0.0, "literal")}  # s003's is not the server's to plan
         assert [q.get(book.engine, n).gradebook_id for n in ids] == [rows["s001"].id, rows["s002"].id]
     finally:
         book.close()
+    assert [r.student_id for r in grade(course, "a1", workers=0)] == ["s003"]  # the CLI's batch: the rest of the class
 
 
 async def test_an_assignment_that_cannot_be_graded_fails_its_uploads_saying_why(served):
