@@ -72,6 +72,10 @@ class Worker:
             log.warning("grading worker: still grading after %.0f s; stopped (its uploads are graded on restart)", STOP_SECONDS)
             self._process.terminate()
             self._supervisor.join()
+        # the shared events are named semaphores: let them go now, not at exit (the resource tracker warns of those)
+        self._process = self._supervisor = None
+        self.wake, self.stopping = threading.Event(), threading.Event()
+        self.stopping.set()
 
     def _supervise(self) -> None:
         secret, _ = self.course.secret()  # it may have come from the environment, which load_secret emptied
