@@ -97,13 +97,14 @@ def make_course(root: Path, n: int, cell_seconds: float, notebook_seconds: float
     return load_course(root)
 
 
-def build_submissions(course: Course) -> list[Submission]:
+def build_submissions(course: Course, kinds: list[str] | None = None) -> list[Submission]:
+    """Each student's submission, of the kind ``kinds`` gives it (default: :func:`plan_kinds`, the realistic mix)."""
     assignment = load_assignment(course, ASSIGNMENT)
     secret, _ = course.secret()
     solutions = nbformat.reads((course.root / "solutions" / f"{ASSIGNMENT}.ipynb").read_text(), as_version=4)
     students = course.roster()
     out = []
-    for index, (student, kind) in enumerate(zip(students, plan_kinds(len(students)))):
+    for index, (student, kind) in enumerate(zip(students, kinds or plan_kinds(len(students)))):
         vs = variants(secret, course.config.course, assignment, student.student_id)
         sub = Submission(student.student_id, kind, nbformat.NotebookNode())
         answers: dict[str, list] = {}

@@ -10,9 +10,10 @@ totals, exports, feedback pages, the report, the service) sees one score; ``grad
 the reason and what the grader computed, and a regrade puts the override back over its fresh
 result (:func:`carry_overrides`), saying so in the log when the computed score moved.
 
-The tables sit on the gradebook's ``MetaData``, declared here because :mod:`grader.gradebook`
-calls this module while it writes (a module may not import one that imports it): the gradebook
-declares its own tables on the same ``metadata``, so one revision history covers them all.
+The tables sit on the gradebook's ``MetaData`` (:mod:`grader.service_tables`, the bottom of the
+schema), declared here rather than in :mod:`grader.gradebook` because the gradebook calls this
+module while it writes (a module may not import one that imports it); one revision history covers
+them all.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ import sqlalchemy as sa
 
 from grader.errors import GradeChangeError
 from grader.outcomes import ChangeKind, RequestStatus, Verdict
+from grader.service_tables import metadata  # the gradebook's one schema, which these tables join
 
 __all__ = ["Change", "Override", "carry_overrides", "changes", "cli_user", "enum_type", "hand_grade", "history", "log", "log_regrade", "metadata",
            "net", "override", "override_count", "overrides", "overrides_of", "regrade_requests", "remove_override", "retotal", "scores_of",
            "set_override"]
-
-metadata = sa.MetaData()
 
 
 def enum_type(values: type[StrEnum], name: str) -> sa.Enum:

@@ -24,11 +24,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader import changes, migrations
 from grader.changes import enum_type as _enum
-from grader.changes import metadata, net, now
+from grader.changes import net, now
 from grader.errors import GradebookError
-from grader.lti import tables as lti_tables
+from grader.lti import tables as lti_tables  # noqa: F401 - the LMS link's tables join the schema
 from grader.outcomes import DONE, ChangeKind, IdentityStatus, SubmissionStatus, Verdict
 from grader.private import FILE_MODE
+from grader.service_tables import metadata  # holding the submission service's tables: one schema, one chain of revisions
 
 __all__ = ["Gradebook", "LateMark", "PartRecord", "SubmissionRecord", "database_url"]
 
@@ -87,8 +88,6 @@ results = sa.Table(
     sa.Column("mistake", sa.String(100)),
     sa.Column("manual", sa.Boolean, nullable=False, default=False),
 )
-for _table in lti_tables.metadata.sorted_tables:  # the LMS link's tables live in their own module, in this database
-    _table.to_metadata(metadata)
 
 
 @dataclass(frozen=True)
@@ -261,15 +260,17 @@ class Gradebook:
 
     def set_late(self, assignment: str, marks: Iterable[tuple[str, str, LateMark]]) -> None:
         """Re-mark (student id, path, mark) submissions already graded, when an extension or the
-        policy changed since: their totals follow, nothing is graded again."""
+        policy changed since: their totals follow, nothing is graded again. An unchanged mark is not
+        written: a batch of one new upload (the server's) re-marks none of the others."""
+        c = submissions.c
         with self.engine.begin() as conn:
+            have = {(r.student_id, r.path): r for r in conn.execute(sa.select(
+                c.id, c.student_id, c.path, c.due_at, c.late_days, c.penalty_percent).where(c.assignment == assignment))}
             for student_id, path, late in marks:
-                path = self.stored_path(path)
-                key = (submissions.c.assignment == assignment) & (submissions.c.student_id == student_id) & (submissions.c.path == path)
-                found = conn.execute(sa.select(submissions.c.id).where(key)).first()
-                if found is None:
+                found = have.get((student_id, self.stored_path(path)))
+                if found is None or (found.due_at, found.late_days, found.penalty_percent) == (late.due_at, late.late_days, late.penalty_percent):
                     continue
-                conn.execute(submissions.update().where(submissions.c.id == found.id).values(
+                conn.execute(submissions.update().where(c.id == found.id).values(
                     due_at=late.due_at, late_days=late.late_days, penalty_percent=late.penalty_percent))
                 old, new = changes.retotal(conn, found.id)
                 if old != new:
@@ -278,12 +279,14 @@ class Gradebook:
 
     # -- reading -----------------------------------------------------------------------------
     def is_graded(self, assignment: str, student_id: str, path: str, sha256: str) -> bool:
-        path = self.stored_path(path)
-        key = ((submissions.c.assignment == assignment) & (submissions.c.student_id == student_id)
-               & (submissions.c.path == path) & (submissions.c.sha256 == sha256) & submissions.c.graded_at.is_not(None)
-               & submissions.c.status.in_(DONE))
+        return (student_id, self.stored_path(path), sha256) in self.graded_files(assignment)
+
+    def graded_files(self, assignment: str) -> set[tuple[str, str, str]]:
+        """(student id, stored path, sha256) of every file graded to the end: one query for a batch's plan."""
+        c = submissions.c
+        done = (c.assignment == assignment) & c.graded_at.is_not(None) & c.status.in_(DONE)
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(submissions.c.id).where(key)).first() is not None
+            return {(r.student_id, r.path, r.sha256) for r in conn.execute(sa.select(c.student_id, c.path, c.sha256).where(done))}
 
     def submissions(self, assignment: str, latest_only: bool = True) -> list[SubmissionRecord]:
         """Submission rows for an assignment; by default the one graded row per student (a file kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from grader.errors import GradebookError
 from grader.gradebook import Gradebook, LateMark, PartRecord, database_url
@@ -65,6 +66,10 @@ def test_late_marks_change_totals_without_grading_again(book, tmp_path):
     (marked,) = book.submissions("a1")
     assert (marked.late_days, marked.penalty_percent, marked.graded_at) == (3, 30.0, sub.graded_at)
     assert marked.score == pytest.approx(2.8)
+    writes = []
+    sa.event.listen(book.engine, "before_cursor_execute", lambda *a: writes.append(a[2]) if a[2].startswith("UPDATE") else None)
+    book.set_late("a1", [("s01", sub.path, LateMark(due_at="2029-12-30T00:00:00+00:00", late_days=3, penalty_percent=30.0))])
+    assert writes == []  # the same mark again: nothing written (the server's one-upload batches re-mark no one)
 
 
 def test_the_latest_row_per_student_skips_superseded_and_late_files(book, tmp_path):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -23,7 +26,9 @@ from grader.outcomes import IdentityStatus, SubmissionStatus, Verdict
 from tests.fixtures import old_gradebook
 
 TABLES = ("students", "variants", "submissions", "results")
+WEB_TABLES = ("web_principals", "web_staff", "web_queue")  # the submission service's (revision 0003)
 LOG_TABLES = ("grade_changes", "grade_overrides", "regrade_requests")
+LTI_TABLES = ("lti_contexts", "lti_lineitems", "lti_members", "lti_outbox", "lti_states")
 
 
 def dump(path) -> dict[str, list[tuple]]:
@@ -38,7 +43,7 @@ def schema(engine: sa.Engine) -> dict:
                 sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(t)),
                 sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(t)),
                 sorted((c["name"], " ".join(c["sqltext"].split())) for c in inspector.get_check_constraints(t)))
-            for t in TABLES + LOG_TABLES}
+            for t in TABLES + WEB_TABLES + LOG_TABLES + LTI_TABLES}
 
 
 @pytest.fixture
@@ -162,3 +167,69 @@ def test_an_old_gradebook_holding_an_unknown_status_is_refused_naming_it_and_lef
     assert dump(path) == before
     with contextlib.closing(sqlite3.connect(path)) as db:  # not half migrated: still before the baseline
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'alembic_version'").fetchall() == []
+
+
+def _at_0002(course) -> Path:
+    """The course's old gradebook brought to revision 0002, as a gradebook stood before the service's tables."""
+    path = course.root / course.config.gradebook
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            command.upgrade(migrations.config(conn), "0002")
+    finally:
+        engine.dispose()
+    return path
+
+
+def test_a_gradebook_before_the_service_gains_its_tables_empty(old_course):
+    path = _at_0002(old_course)
+    before = dump(path)
+    book = Gradebook(old_course.config.gradebook, old_course.root)
+    try:
+        assert migrations.current(book.engine) == migrations.HEAD
+        with book.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+            assert [conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in WEB_TABLES] == [0, 0, 0]
+    finally:
+        book.close()
+    assert dump(path) == before
+
+
+def test_a_gradebook_a_server_made_its_tables_in_keeps_its_queue_and_staff(old_course):
+    """Before revision 0003 the server made its tables itself (``create_all``): they are kept, rows and all."""
+    path = _at_0002(old_course)
+    with contextlib.closing(sqlite3.connect(path)) as db:  # the tables as that server's create_all made them
+        db.executescript("""
+            CREATE TABLE web_principals (kind VARCHAR(10) NOT NULL, principal_id VARCHAR(200) NOT NULL,
+                generation INTEGER NOT NULL, PRIMARY KEY (kind, principal_id));
+            CREATE TABLE web_staff (email VARCHAR(200) NOT NULL, role VARCHAR(20) NOT NULL, PRIMARY KEY (email));
+            CREATE TABLE web_queue (id INTEGER NOT NULL, assignment VARCHAR(64) NOT NULL, student_id VARCHAR(64) NOT NULL,
+                path TEXT NOT NULL, submitted_at DATETIME NOT NULL, status VARCHAR(20) NOT NULL, claimed_at DATETIME,
+                claim VARCHAR(32), finished_at DATETIME, attempts INTEGER NOT NULL, late BOOLEAN NOT NULL,
+                validation TEXT NOT NULL, reason TEXT NOT NULL, gradebook_id INTEGER, PRIMARY KEY (id));
+            CREATE INDEX ix_web_queue_assignment ON web_queue (assignment);
+            CREATE INDEX ix_web_queue_student_id ON web_queue (student_id);
+            CREATE INDEX ix_web_queue_status ON web_queue (status);
+            INSERT INTO web_staff VALUES ('ta@example.org', 'ta');
+            INSERT INTO web_principals VALUES ('student', 's001', 2);
+            INSERT INTO web_queue VALUES (1, 'a1', 's001', 'submitted/s001/a1/x/a1.ipynb', '2030-01-30 10:00:00.000000',
+                'queued', NULL, NULL, NULL, 0, 0, '{}', '', NULL);
+        """)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = {t: db.execute(f"SELECT * FROM {t}").fetchall() for t in WEB_TABLES}
+    book = Gradebook(old_course.config.gradebook, old_course.root)
+    try:
+        assert migrations.current(book.engine) == migrations.HEAD
+        with book.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        book.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert {t: db.execute(f"SELECT * FROM {t}").fetchall() for t in WEB_TABLES} == rows
+
+
+def test_the_gradebook_metadata_holds_the_service_tables_whatever_is_imported_first():
+    """No import-order trap: importing the gradebook alone gives a metadata with the service's tables."""
+    code = "import json, grader.gradebook as g; print(json.dumps(sorted(g.metadata.tables)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == sorted(TABLES + WEB_TABLES + LOG_TABLES + LTI_TABLES)

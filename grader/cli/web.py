@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from grader.cli.common import CourseOption, app, course_at, err, fail, out
+from grader.cli.common import App, CourseOption, app, course_at, err, fail, out
 from grader.config import Course
-from grader.errors import AutogradeError
 from grader.private import write_private
 
-staff_app = typer.Typer(help="Staff of the submission service (instructors and TAs).", no_args_is_help=True)
+if TYPE_CHECKING:
+    from grader.gradebook import Gradebook
+    from grader.web.auth import Signer
+
+# an App, as the top level is: its commands report an AutogradeError as one line, with no try/except of their own
+staff_app = App(help="Staff of the submission service (instructors and TAs).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 
 
@@ -29,24 +36,22 @@ def serve(
 
     from grader.web import create_app
 
-    try:
-        c = course_at(course)
-        application = create_app(c)
-    except AutogradeError as exc:
-        fail(str(exc))
+    application = create_app(course_at(course))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # uvicorn's own access log would print each sign-in link's token; the app logs requests without it
     uvicorn.run(application, host=host, port=port, access_log=False, proxy_headers=True, log_level="info")
 
 
-def _signer(c: Course):
+@contextlib.contextmanager
+def _signer(c: Course) -> Iterator[tuple[Gradebook, Signer]]:
     from grader.gradebook import Gradebook
     from grader.web.auth import Signer
-    from grader.web.tables import create_tables
 
     book = Gradebook(c.config.gradebook, c.root)
-    create_tables(book.engine)
-    return book, Signer(c, book.engine)
+    try:
+        yield book, Signer(c, book.engine)
+    finally:
+        book.close()
 
 
 def _base(c: Course, base_url: str | None) -> str:
@@ -64,13 +69,12 @@ def tokens(
     course: Path = CourseOption,
 ) -> None:
     """Write student_id,name,email,url: each student's sign-in link, for a mail merge."""
+    from grader.service_tables import PrincipalKind
     from grader.web.auth import revoke as revoke_links
-    from grader.web.tables import PrincipalKind
 
-    try:
-        c = course_at(course)
-        roster = c.roster()
-        book, signer = _signer(c)
+    c = course_at(course)
+    roster = c.roster()
+    with _signer(c) as (book, signer):
         if revoke is not None:
             if revoke not in {s.student_id for s in roster}:
                 fail(f"student {revoke!r} is not on the roster of {c.config.course}")
@@ -83,8 +87,6 @@ def tokens(
         writer.writerow(["student_id", "name", "email", "url"])
         for s in roster:
             writer.writerow([s.student_id, s.name, s.email, f"{base}/signin/{signer.link_token(PrincipalKind.STUDENT, s.student_id)}"])
-    except AutogradeError as exc:
-        fail(str(exc))
     if out_file is None:
         typer.echo(buffer.getvalue(), nl=False)
     else:
@@ -102,19 +104,15 @@ def staff_add(
 ) -> None:
     """Add (or change the role of) a staff member and print their sign-in link."""
 
-    from grader.web.tables import PrincipalKind, Role, staff
+    from grader.service_tables import PrincipalKind, Role, staff
 
     if role not in {r.value for r in Role}:
         fail(f"--role must be instructor or ta, not {role!r}")
     if "@" not in email or len(email) > 200:
         fail(f"{email!r} is not an email address")
-    try:
-        c = course_at(course)
-        base = _base(c, base_url)
-        book, signer = _signer(c)
-        with book.engine.begin() as conn:
-            if conn.execute(staff.update().where(staff.c.email == email).values(role=role)).rowcount == 0:
-                conn.execute(staff.insert().values(email=email, role=role))
-        typer.echo(f"{base}/signin/{signer.link_token(PrincipalKind.STAFF, email)}")
-    except AutogradeError as exc:
-        fail(str(exc))
+    c = course_at(course)
+    base = _base(c, base_url)
+    with _signer(c) as (book, signer), book.engine.begin() as conn:
+        if conn.execute(staff.update().where(staff.c.email == email).values(role=role)).rowcount == 0:
+            conn.execute(staff.insert().values(email=email, role=role))
+    typer.echo(f"{base}/signin/{signer.link_token(PrincipalKind.STAFF, email)}")

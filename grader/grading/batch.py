@@ -62,12 +62,13 @@ def _submitted_at(path: Path, folder: Path) -> tuple[str, bool]:
     return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.UTC).isoformat(timespec="seconds"), False
 
 
-def discover(submitted: Path, assignment: str) -> list[Found]:
-    """Every ``.ipynb`` under ``submitted/<student>/<assignment>/``, oldest first per student."""
+def discover(submitted: Path, assignment: str, students: frozenset[str] | None = None) -> list[Found]:
+    """Every ``.ipynb`` under ``submitted/<student>/<assignment>/`` (of ``students`` only, if given), oldest first per student."""
     found: list[Found] = []
     if not submitted.is_dir():
         return found
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.is_symlink()):
+    folders = submitted.iterdir() if students is None else (submitted / sid for sid in students)
+    for student_dir in sorted(p for p in folders if p.is_dir() and not p.is_symlink()):
         folder = student_dir / assignment
         if not SAFE_ID.match(student_dir.name) or not folder.is_dir():
             continue
@@ -120,8 +121,9 @@ class Batch:
     include_after_cutoff: bool = False
     accept_changes: bool = False  # grade against parameters that changed since release
     gradebook: Gradebook | None = None
-    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores)
+    workers: int | None = None  # local workers (default: the course's setting, else the machine's cores); 0: this process
     cluster: str | None = None  # a Dask scheduler's address (default: the course's setting)
+    students: frozenset[str] | None = None  # only these students' submissions (the server's: those whose uploads are queued)
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Found] = field(default_factory=list)      # already graded (resume)
     unknown: list[Found] = field(default_factory=list)      # not on the roster
@@ -170,7 +172,8 @@ class Batch:
         secret, _ = self.course.secret()
         stamps = RosterStamps(secret, self.course.config.course, self.assignment.name, roster)
         latest: dict[str, Found] = {}
-        for f in discover(root, self.assignment.name):
+        graded = self.gradebook.graded_files(self.assignment.name) if self.gradebook and not self.regrade else set()
+        for f in discover(root, self.assignment.name, self.students):
             late = self.lateness[f.path] = self.deadlines.for_student(f.student_id).judge(f.when)
             if late.after_cutoff and not self.include_after_cutoff:
                 self.after_cutoff.append(f)
@@ -189,7 +192,7 @@ class Batch:
                 self.unreadable.append((f, str(exc)))
                 continue
             sha = digest(data)
-            if not self.regrade and self.gradebook and self.gradebook.is_graded(self.assignment.name, f.student_id, str(f.path), sha):
+            if (f.student_id, self.gradebook.stored_path(f.path) if self.gradebook else "", sha) in graded:
                 self.skipped.append(f)
                 continue
             try:

@@ -16,11 +16,12 @@ from pathlib import Path
 from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.grading.batch import Batch, Planned
-from grader.grading.execute import ExecutionOutcome, SubmissionJob
+from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.grading.lock import batch_lock
 from grader.grading.pool import default_workers, run_jobs, start_workers, stop_workers
 from grader.grading.score import PartRow, part_rows
 from grader.late import deadlines
+from grader.outcomes import RunStatus
 from grader.private import private_folder
 from grader.sandbox.executors import ExecutorName
 
@@ -53,20 +54,22 @@ class SubmissionResult:
 
 def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None = None, submissions: Path | None = None,
                executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
-               regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False) -> Batch:
+               regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
+               students: frozenset[str] | None = None) -> Batch:
     """A planned batch of every latest submission (before its student's cutoff, unless
-    ``include_after_cutoff``); local workers start meanwhile. Raises ``AutogradeError`` for what
-    stops the whole batch (a bad configuration, an unreachable cluster, changed releases)."""
+    ``include_after_cutoff``; of ``students`` only, if given); local workers start meanwhile (``workers=0``: none, each submission
+    runs in this process, as the server's warm grading worker does). Raises ``AutogradeError`` for
+    what stops the whole batch (a bad configuration, an unreachable cluster, changed releases)."""
     batch = Batch.open(course, assignment, executor=ExecutorName(executor), regrade=regrade, gradebook=gradebook,
                        include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
-                       workers=workers, cluster=cluster)
+                       workers=workers, cluster=cluster, students=students)
     deadlines(course, batch.assignment)  # configuration errors surface here, as one line
     course.secret()
     if batch.address:
         from grader.grading.cluster import connect
 
         connect(batch.address).close()  # an unreachable scheduler: one line, before we start
-    else:
+    elif batch.workers != 0:
         start_workers(batch.executor, workers_for(batch))  # they start up while the batch is planned
     batch.submitted = private_folder(Path(submissions or course.folder("submitted")).resolve())
     try:
@@ -103,13 +106,25 @@ def _outcomes(batch: Batch, jobs: list[SubmissionJob]) -> Iterator[tuple[int, Ex
         from grader.grading.cluster import run_jobs_on_cluster
 
         return run_jobs_on_cluster(jobs, batch.address)
+    if batch.workers == 0:
+        return _run_here(jobs)
     return run_jobs(jobs, workers_for(batch))
+
+
+def _run_here(jobs: list[SubmissionJob]) -> Iterator[tuple[int, ExecutionOutcome]]:
+    """One job after another in this process, with its warm executor: no pool to start for a batch of one upload.
+    Student code still runs only in the executor's sandbox; a grader bug in one job fails that job alone."""
+    for index, job in enumerate(jobs):
+        try:
+            yield index, execute_submission(job)
+        except Exception as exc:  # noqa: BLE001 - as a pool's worker reports it (pool._run)
+            yield index, ExecutionOutcome(key=job.key, status=RunStatus.FAILED, reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
 
 
 def grade(course: Course, assignment: str, *, submissions: Path | None = None,
           executor: ExecutorName = ExecutorName.FORK, workers: int | None = None, cluster: str | None = None,
           regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
-          on_wait: Callable[[], None] = lambda: None) -> list[SubmissionResult]:
+          students: frozenset[str] | None = None, on_wait: Callable[[], None] = lambda: None) -> list[SubmissionResult]:
     """Grade an assignment's latest submissions into the course's gradebook (see :func:`open_batch`).
     While another batch grades the same assignment this waits for it (calling ``on_wait`` first),
     then grades what is left."""
@@ -118,7 +133,7 @@ def grade(course: Course, assignment: str, *, submissions: Path | None = None,
         with batch_lock(course.config.gradebook, course.root, assignment, on_wait):
             batch = open_batch(course, assignment, gradebook=gradebook, submissions=submissions, executor=executor,
                                workers=workers, cluster=cluster, regrade=regrade,
-                               include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+                               include_after_cutoff=include_after_cutoff, accept_changes=accept_changes, students=students)
             return list(grade_batch(batch))
     finally:
         gradebook.close()

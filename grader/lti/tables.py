@@ -1,7 +1,8 @@
 """The LMS link's tables: login states and nonces, LMS courses, line items, memberships and the grade outbox.
 
-Declared on their own ``MetaData`` and copied onto the gradebook's (:mod:`grader.gradebook`), so a new
-gradebook has them and revision 0005 adds them to an old one; nothing here imports the gradebook.
+Declared on the gradebook's ``MetaData`` (:mod:`grader.service_tables`, the bottom of the schema) and
+imported by :mod:`grader.gradebook`, so a new gradebook has them and revision 0005 adds them to an old
+one; nothing here imports the gradebook.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import enum
 
 import sqlalchemy as sa
 
+from grader.service_tables import metadata
+
 __all__ = ["MemberStatus", "OutboxStatus", "contexts", "lineitems", "members", "metadata", "outbox", "states"]
 
-metadata = sa.MetaData()
 
 
 class OutboxStatus(enum.StrEnum):

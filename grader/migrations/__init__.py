@@ -5,9 +5,10 @@ A gradebook made before revisions existed (no ``alembic_version`` table: today's
 autograde's) is brought to the baseline first, gaining what it lacks, and then upgraded like any
 other. A gradebook already at the newest revision is only read: opening it takes no write lock.
 
-To change the schema: change the tables in :mod:`grader.gradebook`, then add a revision, e.g.
+To change the schema: change the tables in :mod:`grader.gradebook` (or the service's, in
+:mod:`grader.service_tables`, on the same metadata), then add a revision, e.g.
 ``python -c "from grader.migrations import config; from alembic import command;
-command.revision(config(), 'what changes', rev_id='0003')"``, and write its ``upgrade`` by hand
+command.revision(config(), 'what changes', rev_id='0004')"``, and write its ``upgrade`` by hand
 (``op.batch_alter_table`` for what SQLite cannot ALTER); ``tests/test_migrations.py`` checks
 that the revisions end at the tables the code declares.
 """

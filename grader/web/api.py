@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from grader.errors import UploadError
+from grader.service_tables import PrincipalKind
 from grader.web import queue as q
 from grader.web.service import check_csrf, refusals, require, service_of, upload_bytes
-from grader.web.tables import PrincipalKind
 
 __all__ = ["routes"]
 

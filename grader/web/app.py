@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from grader.config import Course
 from grader.errors import UploadError
 from grader.sandbox.executors import ExecutorName
-from grader.web.grading import GradeAssignment, grade_assignment
+from grader.web.grading import GradeAssignment
 from grader.web.queue import requeue_running
 from grader.web.service import _SLACK, SESSION_COOKIE, Service, log, redacted
 
@@ -79,7 +79,7 @@ class BodyLimit:
         await self.app(scope, bounded, send)
 
 
-def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment,
+def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment | None = None,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
     from grader.web import api, lti, marking, pages, regrade_pages

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from grader.config import Course
 from grader.errors import AuthError
-from grader.web.tables import PrincipalKind, Role, principals, staff
+from grader.service_tables import PrincipalKind, Role, principals, staff
 
 __all__ = ["Principal", "Signer", "generation", "revoke", "staff_role"]
 

@@ -12,8 +12,8 @@ from grader.assignment import load_assignment
 from grader.config import Course
 from grader.errors import AutogradeError, UploadError
 from grader.gradebook import Gradebook
+from grader.service_tables import QueueStatus
 from grader.web import queue as q
-from grader.web.tables import QueueStatus
 
 __all__ = ["Board", "BoardRow", "dashboard"]
 

@@ -21,9 +21,9 @@ from grader.late import Deadline, deadlines, shown
 from grader.notebook.build import METADATA_KEY
 from grader.notebook.read import read_notebook
 from grader.sandbox.executors import ExecutorName
+from grader.service_tables import QueueStatus, utcnow
 from grader.submit import Inbox, ValidationReport, check_stamp, validate
 from grader.web import queue as q
-from grader.web.tables import QueueStatus, utcnow
 
 __all__ = ["AssignmentView", "Desk"]
 

@@ -1,32 +1,58 @@
-"""The one place the service calls grading: an adapter over today's public entry point.
+"""The one place the service calls grading: ``autograde grade``'s own batch, run in the grading worker's process.
 
-Today that entry point is the ``autograde grade`` command itself, run as a child process, so an
-upload is graded by exactly the code path of a batch (same plan, sandbox, harness and gradebook
-writes, the batch skipping what the gradebook already holds) and the server's own process never
-forks kernels from a thread. Once grading is an iterator of results, this module calls it instead.
+:class:`BatchGrading` grades an assignment's ungraded latest submissions with
+:func:`grader.grading.runner.grade`, the function behind ``autograde grade``: the same batch lock,
+plan, sandbox, harness and gradebook writes, the batch skipping what the gradebook already holds;
+its plan is of the students whose uploads are queued (``grade``'s ``students``), not the whole class.
+It runs each submission in the process that calls it (``workers=0``), so that process, the
+server's grading worker (:mod:`grader.web.worker`), keeps its imports, the course and the
+executor's zygote warm from one upload to the next, instead of starting a pool for every upload.
+With ``[grading] cluster`` configured, the batch goes to the Dask scheduler as the CLI's does.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grader.config import Course
+from grader.errors import AutogradeError
+from grader.sandbox.executors import ExecutorName
 
-__all__ = ["GradeAssignment", "grade_assignment"]
+if TYPE_CHECKING:
+    from grader.grading.runner import SubmissionResult
 
-GradeAssignment = Callable[[Course, str], str]
-"""Grade an assignment's ungraded latest submissions; returns what went wrong ("" when nothing did)."""
+__all__ = ["BatchGrading", "GradeAssignment"]
+
+GradeAssignment = Callable[[Course, str, frozenset[str]], str]
+"""Grade an assignment's ungraded latest submissions of these students; returns what went wrong ("" when nothing did)."""
 
 
-def grade_assignment(course: Course, assignment: str) -> str:
-    secret, _ = course.secret()  # it may have come from the environment, which load_secret emptied
-    env = {**os.environ, "AUTOGRADE_SECRET": secret.decode()}
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", assignment, "--course", str(course.root)],
-                          env=env, capture_output=True, text=True, check=False)
-    if done.returncode in (0, 1):  # 1: some submission's family raised; its row says so
+@dataclass(frozen=True)
+class BatchGrading:
+    """The real :data:`GradeAssignment`; plain data, so it crosses into the worker's process."""
+
+    executor: ExecutorName = ExecutorName.FORK
+
+    def warm(self) -> None:
+        """Import the grading and start the executor (its zygote) now, not with the first upload."""
+        from grader.grading import runner  # noqa: F401 - imported for its import time
+        from grader.sandbox.executors import executor
+
+        executor(self.executor).warm_up()
+
+    def __call__(self, course: Course, assignment: str, students: frozenset[str]) -> str:
+        try:
+            self.results(course, assignment, students)
+        except AutogradeError as exc:  # what stops the whole batch: each upload it left unrecorded says so
+            return str(exc)[:300]
         return ""
-    lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-    return lines[-1][:300] if lines else f"grading stopped (exit code {done.returncode})"
+
+    def results(self, course: Course, assignment: str, students: frozenset[str]) -> list[SubmissionResult]:
+        """The batch of these students (whose uploads are queued: planning the whole assignment for each
+        upload would read every student's file): waits for another batch of the assignment (a CLI
+        ``grade``), then grades what is left."""
+        from grader.grading.runner import grade
+
+        return grade(course, assignment, executor=self.executor, workers=0, students=students)

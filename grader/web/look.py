@@ -1,5 +1,5 @@
 """How the service's pages look: its templates, rendered by the one Jinja environment of every page,
-and the stylesheet every page shares, served as a file (the service's CSP allows no inline style)."""
+and the stylesheet every page shares, served as a file (the service's CSP allows no inline style or script)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import functools
 
 from grader.templates import PACKAGE, STYLESHEET, environment
 
-__all__ = ["render", "stylesheet"]
+__all__ = ["SUBMISSION_JS", "render", "stylesheet"]
 
 WEB_CSS = PACKAGE / "web" / "web.css"
+SUBMISSION_JS = PACKAGE / "web" / "submission.js"  # the one script: follows an upload until it is graded
 
 
 def render(template: str, **context) -> str:

@@ -26,7 +26,7 @@ from grader.report.records import points
 from grader.web.look import render
 from grader.web.pages import page
 from grader.web.service import Service, form_fields, require, service_of
-from grader.web.tables import PrincipalKind, Role
+from grader.service_tables import PrincipalKind, Role
 
 __all__ = ["refused", "routes"]
 

@@ -8,11 +8,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from grader.errors import AuthError, UploadError
+from grader.service_tables import PrincipalKind
 from grader.web import queue as q
 from grader.web.dashboard import dashboard
-from grader.web.look import render, stylesheet
+from grader.web.look import SUBMISSION_JS, render, stylesheet
 from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
-from grader.web.tables import PrincipalKind
 
 __all__ = ["routes"]
 
@@ -125,6 +125,10 @@ async def style(request: Request) -> Response:
     return Response(stylesheet(), media_type="text/css")
 
 
+async def script(request: Request) -> Response:
+    return Response(SUBMISSION_JS.read_bytes(), media_type="text/javascript")
+
+
 def routes() -> list[Route]:
     return [
         Route("/", home),
@@ -138,4 +142,5 @@ def routes() -> list[Route]:
         Route("/staff", staff_home),
         Route("/staff/{assignment}", staff_assignment),
         Route("/static/style.css", style),
+        Route("/static/submission.js", script),
     ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from grader.web.tables import QueueStatus, queue, utcnow
+from grader.service_tables import QueueStatus, queue, utcnow
 
 __all__ = ["QueueItem", "claim", "enqueue", "finish", "get", "history", "latest_by_student", "recent_uploads", "requeue_running"]
 

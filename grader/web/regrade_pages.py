@@ -17,7 +17,7 @@ from grader.web.look import render
 from grader.web.marking import refused
 from grader.web.pages import page
 from grader.web.service import form_fields, require, service_of
-from grader.web.tables import PrincipalKind, Role
+from grader.service_tables import PrincipalKind, Role
 
 __all__ = ["routes"]
 

@@ -17,10 +17,10 @@ from grader.config import Course
 from grader.errors import AuthError, AutogradeError, UploadError
 from grader.gradebook import Gradebook
 from grader.sandbox.executors import ExecutorName
+from grader.service_tables import PrincipalKind, Role
 from grader.web.auth import Principal, Signer
 from grader.web.desk import Desk
-from grader.web.grading import GradeAssignment, grade_assignment
-from grader.web.tables import PrincipalKind, Role, create_tables
+from grader.web.grading import BatchGrading, GradeAssignment
 from grader.web.worker import Worker
 
 __all__ = ["SESSION_COOKIE", "Service", "check_csrf", "form_fields", "principal", "redacted", "refusals", "require", "service_of",
@@ -33,14 +33,13 @@ log = logging.getLogger("autograde.web")
 class Service:
     """What every route needs: the course, its gradebook, the signer, the desk and the grading worker."""
 
-    def __init__(self, course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment):
+    def __init__(self, course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment | None = None):
         self.course = course
         self.book = Gradebook(course.config.gradebook, course.root)
-        create_tables(self.book.engine)
         self.book.add_students((s.student_id, s.name, s.email) for s in course.roster())
         self.signer = Signer(course, self.book.engine)
         self.desk = Desk(course, self.book, executor)
-        self.worker = Worker(course, self.book, grade)
+        self.worker = Worker(course, self.book, grade or BatchGrading(executor))
 
 
 _SLACK = 100_000  # room for the multipart framing and the form's other fields around the notebook

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from grader.changes import history
 from grader.outcomes import ChangeKind
-from grader.web.tables import PrincipalKind, staff
+from grader.service_tables import PrincipalKind, staff
 from tests.browser.conftest import blocking, screenshot
 from tests.web.conftest import served  # noqa: F401 - fixture
 from tests.web.test_marking import marked  # noqa: F401 - fixture

@@ -95,6 +95,20 @@ def test_a_space_value_that_can_never_be_drawn_is_an_error_naming_it(overrides, 
         get_family("conv_output_shape").space(overrides)
 
 
+def test_a_sound_space_is_checked_once_a_process_and_a_bad_one_every_time(monkeypatch):
+    family = get_family("conv_output_shape")
+    draws = []
+    real = type(family)._draw
+    monkeypatch.setattr(type(family), "_draw", lambda self, rng, space: draws.append(1) or real(self, rng, space))
+    space = {"input_size": {"min": 5, "max": 40}, "kernel_size": [3, 5], "stride": [1, 3]}
+    assert family.space(space) == family.space(space)
+    checked = len(draws)
+    assert checked > 0 and family.space(space) and len(draws) == checked  # the same space again: no draw
+    for _ in range(2):  # a space found wrong is found wrong again: only a sound one is remembered
+        with pytest.raises(SpaceError, match="stride: 0 is never drawn"):
+            family.space({"stride": [0, 2]})
+
+
 def test_every_bad_value_of_a_space_is_named_at_once():
     with pytest.raises(SpaceError, match=r"stride: 0 is never drawn .*; stride: -1 is never drawn .*; kernel_size: 300"):
         get_family("conv_output_shape").space({"stride": [0, 1, -1], "kernel_size": [3, 300]})

@@ -14,9 +14,9 @@ from grader.config import Course
 from grader.generate import release_path
 from grader.gradebook import Gradebook, PartRecord
 from grader.outcomes import SubmissionStatus, Verdict
+from grader.service_tables import PrincipalKind, Role, staff
 from grader.web import create_app
 from grader.web.app import SESSION_COOKIE
-from grader.web.tables import PrincipalKind, Role, staff
 
 SECRET_VALUE = 987654321.125  # an expected value no response may carry under the validity policy
 
@@ -34,7 +34,10 @@ class FakeGrading:
         self.graded: Counter[str] = Counter()
         self.batches = 0
 
-    def __call__(self, course: Course, assignment: str) -> str:
+    def warm(self) -> None:
+        """Nothing to warm up: the worker's process calls it as it calls the real grading's."""
+
+    def __call__(self, course: Course, assignment: str, students: frozenset[str] = frozenset()) -> str:
         self.batches += 1
         book = Gradebook(course.config.gradebook, course.root)
         try:
@@ -87,12 +90,30 @@ class Served:
                 cell.source = answers[cell["id"]]
         return nbformat.writes(nb).encode()
 
+    def typed(self, student: str, assignment: str = "a1") -> bytes:
+        """The student's notebook with every computed answer typed in right: literals, graded without running."""
+        from grader.assignment import load_assignment
+        from grader.notebook.build import answer_cell
+        from grader.notebook.slots import slots
+        from grader.variants import variants
+
+        nb = nbformat.read(release_path(self.course, assignment, student), as_version=4)
+        secret, _ = self.course.secret()
+        for pid, v in variants(secret, self.course.config.course, load_assignment(self.course, assignment), student).items():
+            answer = v.answer()
+            problem_slots = slots(pid, v.family, v.params)
+            values = [answer[s.part] for s in problem_slots] if v.family.layout == "object" else [answer]
+            next(c for c in nb.cells if c.get("id") == pid).source = answer_cell(pid, problem_slots, values)["source"]
+        return nbformat.writes(nb).encode()
+
 
 @pytest.fixture
 def served(released):
     course = released()
     grading = FakeGrading()
-    return Served(course, grading, create_app(course, executor="fork", grade=grading, worker=False))
+    served = Served(course, grading, create_app(course, executor="fork", grade=grading, worker=False))
+    yield served
+    served.service.book.close()  # before a PostgreSQL test database is dropped under its connections
 
 
 async def upload(client: httpx.AsyncClient, data: bytes, assignment: str = "a1", *, api: bool = True,

@@ -8,11 +8,11 @@ import logging
 import httpx
 import pytest
 
+from grader.service_tables import PrincipalKind
 from grader.web.auth import revoke
-from grader.web.tables import PrincipalKind
 from tests.web.conftest import upload
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("database")]  # on SQLite and on PostgreSQL
 
 HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -120,4 +120,5 @@ def test_serve_runs_uvicorn_without_its_access_log_which_would_print_tokens(rele
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
     done = CliRunner().invoke(cli, ["serve", "--port", "8123", "--course", str(course.root)])
     assert done.exit_code == 0, done.output
+    seen["app"].state.service.book.close()  # never served: its lifespan, which closes it, never ran
     assert seen["access_log"] is False and seen["host"] == "127.0.0.1" and seen["port"] == 8123

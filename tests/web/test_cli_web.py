@@ -61,3 +61,13 @@ async def test_staff_add_prints_a_staff_link_and_needs_a_base_url_and_a_known_ro
     url = done.stdout.strip()
     app = create_app(course, grade=FakeGrading(), worker=False)
     assert await _signs_in(app, url) == 303
+
+
+@pytest.mark.parametrize("command", [["serve"], ["tokens", "--base-url", "https://g.example"],
+                                     ["staff", "add", "ta@example.edu", "--role", "ta", "--base-url", "https://g.example"]])
+def test_a_broken_course_is_one_line_of_error_from_every_service_command(released, command):
+    course = released()
+    (course.root / "autograde.toml").write_text((course.root / "autograde.toml").read_text() + "\ncolour = 1\n")
+    done = run(course, *command)
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith("error: ") and "colour" in done.output and "Traceback" not in done.output

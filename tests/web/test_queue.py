@@ -1,4 +1,4 @@
-"""The grading queue: claimed once, survives a restart, grades nothing twice, statuses as the gradebook says."""
+"""The grading queue, on SQLite and PostgreSQL: claimed once, survives a restart, grades nothing twice, statuses as the gradebook says."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import threading
 
 import pytest
 
+from grader.service_tables import QueueStatus
 from grader.web import create_app
 from grader.web import queue as q
-from grader.web.tables import QueueStatus
 from grader.web.worker import Worker
 from tests.web.conftest import upload
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("database")]  # on SQLite and on PostgreSQL
 
 
 async def _upload_all(served, students=("s001", "s002", "s003")) -> list[int]:
@@ -88,7 +88,7 @@ async def test_concurrent_workers_never_claim_the_same_upload(served):
 
 async def test_an_upload_the_grading_never_recorded_is_marked_failed_with_the_reason(served):
     ids = await _upload_all(served, ("s001",))
-    worker = Worker(served.course, served.service.book, lambda course, assignment: "the sandbox could not start")
+    worker = Worker(served.course, served.service.book, lambda course, assignment, students: "the sandbox could not start")
     assert worker.drain() == 1
     item = q.get(served.service.book.engine, ids[0])
     assert item.status is QueueStatus.FAILED and item.reason == "the sandbox could not start"

@@ -11,9 +11,9 @@ import uvicorn
 from typer.testing import CliRunner
 
 from grader.cli import app as cli
+from grader.service_tables import PrincipalKind
 from grader.web import create_app
 from grader.web import queue as q
-from grader.web.tables import PrincipalKind
 from tests.web.conftest import FakeGrading, Served
 
 runner = CliRunner()

@@ -4,7 +4,7 @@ Three new tables (see :mod:`grader.changes`), written out here as they are today
 so that later changes leave this revision as it is. Nothing existing changes.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

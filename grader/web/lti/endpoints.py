@@ -29,7 +29,7 @@ from grader.web.auth import Principal, signing_key, staff_role
 from grader.web.look import render
 from grader.web.pages import page
 from grader.web.service import SESSION_COOKIE, Service, check_csrf, require, service_of
-from grader.web.tables import PrincipalKind
+from grader.service_tables import PrincipalKind
 
 __all__ = ["LtiTool", "lti_routes", "tool_of"]
 

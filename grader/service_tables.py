@@ -1,8 +1,11 @@
-"""The submission service's tables, in the gradebook's database but on their own ``MetaData``.
+"""The submission service's tables (sign-in generations, staff, the grading queue): part of the gradebook's schema.
 
-They are created beside the gradebook's tables on the same engine; once the gradebook has
-migrations, these belong in one (see the report of issue 15). Nothing here imports the web
-framework, so the CLI (``autograde tokens``, ``autograde staff``) uses it too.
+The gradebook's ``MetaData`` starts here and :mod:`grader.gradebook` adds its own tables to it, so
+whoever has the gradebook's metadata has these tables too, whatever was imported first: a new
+gradebook is made with them, and the revisions (``0003``) bring an older one to them. They live in
+this module, below the gradebook and outside ``grader/web/``, because the gradebook must import them
+and must not import the web framework (``grader.web`` loads Starlette); the CLI (``autograde
+tokens``, ``autograde staff``) and the grading worker use them without it too.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import enum
 
 import sqlalchemy as sa
 
-__all__ = ["PrincipalKind", "QueueStatus", "Role", "create_tables", "metadata", "principals", "queue", "staff", "utcnow"]
+__all__ = ["PrincipalKind", "QueueStatus", "Role", "metadata", "principals", "queue", "staff", "utcnow"]
 
 metadata = sa.MetaData()
+"""The gradebook's schema: these tables, and :mod:`grader.gradebook`'s."""
 
 
 class PrincipalKind(enum.StrEnum):
@@ -74,10 +78,6 @@ queue = sa.Table(
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("gradebook_id", sa.Integer),  # the gradebook's submissions row, once graded
 )
-
-
-def create_tables(engine: sa.Engine) -> None:
-    metadata.create_all(engine)
 
 
 def utcnow() -> dt.datetime:
