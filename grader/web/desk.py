@@ -45,6 +45,7 @@ class Desk:
 
     def __init__(self, course: Course, book: Gradebook, executor: ExecutorName = ExecutorName.FORK):
         self.course, self.book, self.executor = course, book, executor
+        self.clock = utcnow  # what "now" is for deadlines (a test sets its own)
 
     # -- what a student may see ------------------------------------------------------------------
     def released(self, student_id: str) -> list[str]:
@@ -87,7 +88,7 @@ class Desk:
     # -- an upload -------------------------------------------------------------------------------
     def accept(self, student_id: str, name: str, filename: str, data: bytes, now: dt.datetime | None = None) -> q.QueueItem:
         """Check, validate, file and queue one upload; UploadError with the status that says why not."""
-        now = now or utcnow()
+        now = now or self.clock()
         self.assignment(student_id, name)  # 404 unless it is released to this student
         if q.recent_uploads(self.book.engine, student_id, now - dt.timedelta(hours=1)) >= self.course.config.web.uploads_per_hour:
             raise UploadError(429, f"too many uploads: at most {self.course.config.web.uploads_per_hour} an hour; try again later")
