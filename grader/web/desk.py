@@ -9,6 +9,8 @@ What a student is told of a result is cut to the feedback policy here, once, for
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from grader.submit import Inbox, ValidationReport, check_stamp, validate
 from grader.web import queue as q
 from grader.web.tables import QueueStatus, utcnow
 
-__all__ = ["AssignmentView", "Desk"]
+__all__ = ["AssignmentView", "Desk", "stored_bytes"]
 
 _POLICY_RANK = {"receipt": 0, "validity": 1, "score": 2, "full": 3}
 
@@ -46,6 +48,7 @@ class Desk:
     def __init__(self, course: Course, book: Gradebook, executor: ExecutorName = ExecutorName.FORK):
         self.course, self.book, self.executor = course, book, executor
         self.clock = utcnow  # what "now" is for deadlines (a test sets its own)
+        self._filing = threading.Lock()  # the quota's check and the filing it allows are one step
 
     # -- what a student may see ------------------------------------------------------------------
     def released(self, student_id: str) -> list[str]:
@@ -95,6 +98,7 @@ class Desk:
         limit = self.course.config.limits.submission_mb
         if len(data) > limit * 1_000_000:
             raise UploadError(413, f"{filename}: {len(data) / 1e6:.1f} MB is larger than the {limit:g} MB limit")
+        self._check_quota(student_id, filename, len(data))  # early, before a kernel validates it; again as it is filed
         try:
             nb = read_notebook(data, filename)
         except SubmissionError as exc:
@@ -109,7 +113,9 @@ class Desk:
             raise UploadError(403, f"{filename}: {identity.message()}; upload your own notebook")
         try:
             report = validate(Path(filename), self.course.config.limits, data, self.course, self.executor, student_id)
-            filed = Inbox.open(self.course, name).submit(Path(filename), student_id, run=False, now=now, data=data)
+            with self._filing:
+                self._check_quota(student_id, filename, len(data))
+                filed = Inbox.open(self.course, name).submit(Path(filename), student_id, run=False, now=now, data=data)
         except SubmissionError as exc:
             raise UploadError(400, str(exc)) from None
         assert filed.path is not None  # filed for real (a dry run alone writes nothing)
@@ -119,6 +125,14 @@ class Desk:
                          submitted_at=now, validation=_validation(report), late=bool(late and late.late),
                          status=QueueStatus.AFTER_CUTOFF if after_cutoff else QueueStatus.QUEUED,
                          reason=late.describe() if late else "")
+
+    def _check_quota(self, student_id: str, filename: str, size: int) -> None:
+        """UploadError 413 when filing ``size`` more bytes would take the student past ``web.quota_mb``."""
+        quota = self.course.config.web.quota_mb * 1_000_000
+        kept = stored_bytes(self.course.folder("submitted") / student_id)
+        if kept + size > quota:
+            raise UploadError(413, f"{filename} ({size / 1e6:.2f} MB) would take your stored uploads past your "
+                                   f"{quota / 1e6:g} MB quota (you keep {kept / 1e6:.2f} MB): ask your instructor to make room")
 
     # -- what is shown of an upload --------------------------------------------------------------
     def shown(self, item: q.QueueItem, staff: bool = False) -> dict:
@@ -138,6 +152,18 @@ class Desk:
                     out["parts"] = [{k: getattr(r, k) for k in ("problem_id", "part", "score", "max_score", "verdict", "feedback")}
                                     for r in self.book.part_rows(row.id)]
         return out
+
+
+def stored_bytes(folder: Path) -> int:
+    """The bytes of every file under ``folder`` (0 when it does not exist); links are counted, never followed."""
+    total = 0
+    for where, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(where, name)).st_size
+            except FileNotFoundError:
+                continue
+    return total
 
 
 def _validation(report: ValidationReport) -> dict:
