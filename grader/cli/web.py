@@ -22,31 +22,42 @@ app.add_typer(staff_app, name="staff")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (behind a TLS reverse proxy for anything but this machine)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    forwarded_allow_ips: str = typer.Option(None, "--forwarded-allow-ips", help="Reverse proxies whose X-Forwarded-Proto/-For "
+                                            "headers are believed (default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)."),
+    demo: bool = typer.Option(False, "--demo", help="Build the demo course afresh in demo-run/ (what make demo does) and serve "
+                              "it, printing sign-in links for two demo students and the instructor."),
     course: Path = CourseOption,
 ) -> None:
     """Serve the submission service for one course: students sign in with their link, download, upload."""
     import uvicorn
 
     from grader.web import create_app
+    from grader.web.server import server_options
 
     try:
-        c = course_at(course)
+        c = _demo_course(host, port) if demo else course_at(course)
         application = create_app(c)
     except AutogradeError as exc:
         fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # uvicorn's own access log would print each sign-in link's token; the app logs requests without it
-    uvicorn.run(application, host=host, port=port, access_log=False, proxy_headers=True, log_level="info")
+    uvicorn.run(application, **server_options(host, port, forwarded_allow_ips))
 
 
-def _signer(c: Course):
-    from grader.gradebook import Gradebook
-    from grader.web.auth import Signer
-    from grader.web.tables import create_tables
+def _demo_course(host: str, port: int) -> Course:
+    """The demo course, built afresh, with the sign-in links of two students and the instructor printed."""
+    from grader import demo
+    from grader.config import load_course
+    from grader.web.links import demo_links
 
-    book = Gradebook(c.config.gradebook, c.root)
-    create_tables(book.engine)
-    return book, Signer(c, book.engine)
+    folder = demo.ROOT / "demo-run"
+    demo.main(folder)
+    c = load_course(folder)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # a link to "any address" opens nowhere
+    base = c.config.base_url or f"http://{shown_host}:{port}"
+    out.print("\nServing the demo course. Open a link to sign in as that person (each signs in on its own browser):", highlight=False)
+    for found in demo_links(c, base):
+        out.print(f"  {found.role:<10} {found.who:<24} {found.url}", highlight=False, soft_wrap=True)
+    return c
 
 
 def _base(c: Course, base_url: str | None) -> str:
@@ -65,12 +76,13 @@ def tokens(
 ) -> None:
     """Write student_id,name,email,url: each student's sign-in link, for a mail merge."""
     from grader.web.auth import revoke as revoke_links
+    from grader.web.links import link, open_signer
     from grader.web.tables import PrincipalKind
 
     try:
         c = course_at(course)
         roster = c.roster()
-        book, signer = _signer(c)
+        book, signer = open_signer(c)
         if revoke is not None:
             if revoke not in {s.student_id for s in roster}:
                 fail(f"student {revoke!r} is not on the roster of {c.config.course}")
@@ -82,7 +94,7 @@ def tokens(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["student_id", "name", "email", "url"])
         for s in roster:
-            writer.writerow([s.student_id, s.name, s.email, f"{base}/signin/{signer.link_token(PrincipalKind.STUDENT, s.student_id)}"])
+            writer.writerow([s.student_id, s.name, s.email, link(signer, base, PrincipalKind.STUDENT, s.student_id)])
     except AutogradeError as exc:
         fail(str(exc))
     if out_file is None:
@@ -101,8 +113,8 @@ def staff_add(
     course: Path = CourseOption,
 ) -> None:
     """Add (or change the role of) a staff member and print their sign-in link."""
-
-    from grader.web.tables import PrincipalKind, Role, staff
+    from grader.web.links import add_staff, link, open_signer
+    from grader.web.tables import PrincipalKind, Role
 
     if role not in {r.value for r in Role}:
         fail(f"--role must be instructor or ta, not {role!r}")
@@ -111,10 +123,8 @@ def staff_add(
     try:
         c = course_at(course)
         base = _base(c, base_url)
-        book, signer = _signer(c)
-        with book.engine.begin() as conn:
-            if conn.execute(staff.update().where(staff.c.email == email).values(role=role)).rowcount == 0:
-                conn.execute(staff.insert().values(email=email, role=role))
-        typer.echo(f"{base}/signin/{signer.link_token(PrincipalKind.STAFF, email)}")
+        book, signer = open_signer(c)
+        add_staff(book, email, Role(role))
+        typer.echo(link(signer, base, PrincipalKind.STAFF, email))
     except AutogradeError as exc:
         fail(str(exc))
