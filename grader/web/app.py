@@ -82,7 +82,7 @@ class BodyLimit:
 def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment = grade_assignment,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
-    from grader.web import api, pages
+    from grader.web import api, pages, reports
 
     service = Service(course, executor=executor, grade=grade)
 
@@ -99,7 +99,7 @@ def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, gr
             service.worker.stop()
             service.book.close()
 
-    routes: list[Route] = [*pages.routes(), *api.routes()]
+    routes: list[Route] = [*pages.routes(), *api.routes(), *reports.routes()]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
     app.add_middleware(BodyLimit, limit=course.config.limits.submission_mb * 1_000_000 + _SLACK)

@@ -1,4 +1,5 @@
-"""``autograde student export|delete ID``: one student's data, as a zip or gone (grader/web/students.py)."""
+"""The course's data as a whole: ``autograde backup`` (grader/backup.py), and one student's, ``autograde student
+export|delete ID`` (grader/web/students.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,23 @@ from grader.errors import AutogradeError
 
 student_app = App(help="One student's data: export it all, or delete it all (docs/deploy.md).", no_args_is_help=True)
 app.add_typer(student_app, name="student")
+
+
+@app.command()
+def backup(
+    out_path: Path = typer.Argument(..., help="Where to write the copy (a SQLite file; for PostgreSQL a pg_dump archive)."),
+    course: Path = CourseOption,
+) -> None:
+    """Copy the gradebook consistently while the service or a batch writes to it (docs/deploy.md says how to restore)."""
+    from grader.backup import backup_gradebook
+
+    c = course_at(course)
+    try:
+        written = backup_gradebook(c, out_path)
+    except AutogradeError as exc:
+        fail(str(exc))
+    out.print(f"wrote {written} ({written.stat().st_size:,} bytes): a copy of the gradebook, private to you", highlight=False,
+              soft_wrap=True)
 
 
 @student_app.command("export")
