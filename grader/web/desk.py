@@ -140,6 +140,7 @@ class Desk:
         policy = "full" if staff else self.policy(item.assignment)
         out: dict = {"id": item.id, "student_id": item.student_id, "assignment": item.assignment,
                      "status": item.status.value, "submitted_at": item.submitted_at.isoformat(timespec="seconds"),
+                     "when": shown(item.submitted_at),  # as people read it
                      "late": item.late, "note": item.reason,
                      "policy": policy}
         if _POLICY_RANK[policy] >= 1:

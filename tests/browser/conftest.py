@@ -43,9 +43,10 @@ def axe_path() -> Path:
     return Path(os.environ.get("AUTOGRADE_AXE_JS") or NPM_CACHE / "node_modules" / "axe-core" / "axe.min.js")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """A headless Chromium (Debian's) under Playwright, for the whole session."""
+    """A headless Chromium (Debian's) under Playwright, for one test module: Playwright's sync API keeps an
+    event loop of its own in this thread while it runs, which the anyio tests after it (tests/web) cannot share."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="no Playwright: pip install -e '.[browser]'")
     executable = chromium_path()
     if executable is None:
