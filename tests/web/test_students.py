@@ -92,3 +92,20 @@ def test_a_bad_student_id_is_refused_in_one_line(make_course):
     course = make_course()
     done = runner.invoke(cli, ["student", "export", "../s001", "--course", str(course.root)])
     assert done.exit_code == 2 and "is not a student id" in done.output
+
+
+async def test_a_table_added_later_with_a_student_id_column_is_exported_and_deleted_too(served, tmp_path):
+    """Hand grades, regrade requests, an audit log: tables other work adds are found by their student_id column."""
+    await _course_with_two_students_data(served)
+    with served.service.book.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE regrade_requests (id INTEGER PRIMARY KEY, student_id TEXT, message TEXT)"))
+        conn.execute(sa.text("INSERT INTO regrade_requests (student_id, message) VALUES ('s001', 'q1 please'), ('s002', 'q2')"))
+    root = str(served.course.root)
+    out = tmp_path / "s001.zip"
+    assert runner.invoke(cli, ["student", "export", "s001", "--out", str(out), "--course", root]).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("rows.json"))["tables"]["regrade_requests"] == [
+            {"id": 1, "student_id": "s001", "message": "q1 please"}]
+    assert runner.invoke(cli, ["student", "delete", "s001", "--yes", "--course", root]).exit_code == 0
+    with served.service.book.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT student_id FROM regrade_requests")).scalars().all() == ["s002"]
