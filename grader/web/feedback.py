@@ -63,7 +63,7 @@ def feedback_page(course: Course, book: Gradebook, assignment: Assignment, stude
     access = feedback_access(course, assignment, student_id, now)
     if not access.page:
         raise UploadError(403, access.why_not())
-    record = next((r for r in student_records(course, assignment, book) if r.student_id == student_id), None)
+    record = next(iter(student_records(course, assignment, book, only=student_id)), None)
     if record is None or record.status not in PAGE_STATUSES:
         raise UploadError(404, f"nothing of yours for {assignment.name} has been graded")
     return FeedbackWriter(course, assignment, now).page(record, back=back)
