@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow test-all test-postgres clean
+.PHONY: demo serve-demo test test-slow test-all test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m grader.demo
+
+# the demo course, built afresh and served on http://127.0.0.1:8000 with sign-in links printed (Ctrl-C stops it)
+serve-demo: $(STAMP)
+	$(BIN)/python -m grader serve --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

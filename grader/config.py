@@ -69,6 +69,8 @@ class WebConfig(_Strict):
 
     sign_in_days: int = Field(180, ge=1, le=3650, description="How long a sign-in link (and the session it opens) stays valid.")
     uploads_per_hour: int = Field(20, ge=1, le=10_000, description="Uploads one student may make in an hour, all assignments together.")
+    quota_mb: float = Field(50, gt=0, le=1_000_000, description="Megabytes one student may keep under submitted/<student>/, "
+                            "every upload of every assignment together: an upload that would go past it is refused (HTTP 413).")
 
 
 class FeedbackConfig(_Strict):

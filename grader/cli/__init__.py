@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.cli import collect, course, grading, lti, problems, report, results, web  # noqa: F401  - registers the commands
+from grader.cli import collect, course, data, grading, lti, problems, report, results, web  # noqa: F401  - registers the commands
 from grader.cli.common import app
 
 __all__ = ["app"]

@@ -270,7 +270,8 @@ class FeedbackWriter:
         body, _ = self.exporter.from_notebook_node(nb, resources={"autograde_annotations": placed})
         return body, [v for v in views if v.id not in placed]
 
-    def page(self, record: StudentRecord) -> str:
+    def page(self, record: StudentRecord, back: str = "") -> str:
+        """The student's page; ``back``: a link back to where it was opened from (the service's), or none."""
         sub = record.submission
         self.typesetter = Typesetter()
         views = self.problems(record)
@@ -312,6 +313,7 @@ class FeedbackWriter:
             notebook_html=Markup(body),  # sanitised by the exporter's clean_html above
             unplaced=unplaced,
             highlight_css=Markup(self.highlight_css),
+            back=back,
         )
         return self.typesetter.place(html)
 

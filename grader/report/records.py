@@ -118,8 +118,8 @@ def opened(course: Course) -> Iterator[Gradebook]:
         book.close()
 
 
-def student_records(course: Course, assignment: Assignment, book: Gradebook) -> list[StudentRecord]:
-    """Roster students and anyone who submitted, sorted by student id."""
+def student_records(course: Course, assignment: Assignment, book: Gradebook, only: str | None = None) -> list[StudentRecord]:
+    """Roster students and anyone who submitted, sorted by student id (``only``: that one student's, if any)."""
     roster = {s.student_id: s for s in course.roster()}
     known = book.students()
     latest = {s.student_id: s for s in book.submissions(assignment.name)}
@@ -131,6 +131,8 @@ def student_records(course: Course, assignment: Assignment, book: Gradebook) -> 
         chosen.setdefault(sid, {})[pid] = name
     records = []
     for sid in sorted(set(roster) | set(latest)):
+        if only is not None and sid != only:
+            continue  # one student's page reads one student's rows
         name, email = (roster[sid].name, roster[sid].email) if sid in roster else known.get(sid, ("", ""))
         sub = latest.get(sid)
         if sub is None:

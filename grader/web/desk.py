@@ -9,6 +9,8 @@ What a student is told of a result is cut to the feedback policy here, once, for
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from grader.service_tables import QueueStatus, utcnow
 from grader.submit import Inbox, ValidationReport, check_stamp, validate
 from grader.web import queue as q
 
-__all__ = ["AssignmentView", "Desk"]
+__all__ = ["AssignmentView", "Desk", "stored_bytes"]
 
 _POLICY_RANK = {"receipt": 0, "validity": 1, "score": 2, "full": 3}
 
@@ -45,6 +47,8 @@ class Desk:
 
     def __init__(self, course: Course, book: Gradebook, executor: ExecutorName = ExecutorName.FORK):
         self.course, self.book, self.executor = course, book, executor
+        self.clock = utcnow  # what "now" is for deadlines (a test sets its own)
+        self._filing = threading.Lock()  # the quota's check and the filing it allows are one step
 
     # -- what a student may see ------------------------------------------------------------------
     def released(self, student_id: str) -> list[str]:
@@ -87,13 +91,14 @@ class Desk:
     # -- an upload -------------------------------------------------------------------------------
     def accept(self, student_id: str, name: str, filename: str, data: bytes, now: dt.datetime | None = None) -> q.QueueItem:
         """Check, validate, file and queue one upload; UploadError with the status that says why not."""
-        now = now or utcnow()
+        now = now or self.clock()
         self.assignment(student_id, name)  # 404 unless it is released to this student
         if q.recent_uploads(self.book.engine, student_id, now - dt.timedelta(hours=1)) >= self.course.config.web.uploads_per_hour:
             raise UploadError(429, f"too many uploads: at most {self.course.config.web.uploads_per_hour} an hour; try again later")
         limit = self.course.config.limits.submission_mb
         if len(data) > limit * 1_000_000:
             raise UploadError(413, f"{filename}: {len(data) / 1e6:.1f} MB is larger than the {limit:g} MB limit")
+        self._check_quota(student_id, filename, len(data))  # early, before a kernel validates it; again as it is filed
         try:
             nb = read_notebook(data, filename)
         except SubmissionError as exc:
@@ -108,7 +113,9 @@ class Desk:
             raise UploadError(403, f"{filename}: {identity.message()}; upload your own notebook")
         try:
             report = validate(Path(filename), self.course.config.limits, data, self.course, self.executor, student_id)
-            filed = Inbox.open(self.course, name).submit(Path(filename), student_id, run=False, now=now, data=data)
+            with self._filing:
+                self._check_quota(student_id, filename, len(data))
+                filed = Inbox.open(self.course, name).submit(Path(filename), student_id, run=False, now=now, data=data)
         except SubmissionError as exc:
             raise UploadError(400, str(exc)) from None
         assert filed.path is not None  # filed for real (a dry run alone writes nothing)
@@ -119,12 +126,21 @@ class Desk:
                          status=QueueStatus.AFTER_CUTOFF if after_cutoff else QueueStatus.QUEUED,
                          reason=late.describe() if late else "")
 
+    def _check_quota(self, student_id: str, filename: str, size: int) -> None:
+        """UploadError 413 when filing ``size`` more bytes would take the student past ``web.quota_mb``."""
+        quota = self.course.config.web.quota_mb * 1_000_000
+        kept = stored_bytes(self.course.folder("submitted") / student_id)
+        if kept + size > quota:
+            raise UploadError(413, f"{filename} ({size / 1e6:.2f} MB) would take your stored uploads past your "
+                                   f"{quota / 1e6:g} MB quota (you keep {kept / 1e6:.2f} MB): ask your instructor to make room")
+
     # -- what is shown of an upload --------------------------------------------------------------
     def shown(self, item: q.QueueItem, staff: bool = False) -> dict:
         """An upload as a student may see it under the assignment's policy (staff see everything)."""
         policy = "full" if staff else self.policy(item.assignment)
         out: dict = {"id": item.id, "student_id": item.student_id, "assignment": item.assignment,
                      "status": item.status.value, "submitted_at": item.submitted_at.isoformat(timespec="seconds"),
+                     "when": shown(item.submitted_at),  # as people read it
                      "late": item.late, "note": item.reason,
                      "policy": policy}
         if _POLICY_RANK[policy] >= 1:
@@ -137,6 +153,18 @@ class Desk:
                     out["parts"] = [{k: getattr(r, k) for k in ("problem_id", "part", "score", "max_score", "verdict", "feedback")}
                                     for r in self.book.part_rows(row.id)]
         return out
+
+
+def stored_bytes(folder: Path) -> int:
+    """The bytes of every file under ``folder`` (0 when it does not exist); links are counted, never followed."""
+    total = 0
+    for where, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(where, name)).st_size
+            except FileNotFoundError:
+                continue
+    return total
 
 
 def _validation(report: ValidationReport) -> dict:

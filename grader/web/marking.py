@@ -23,10 +23,10 @@ from grader.assignment import Assignment, load_assignment
 from grader.errors import AutogradeError, GradeChangeError, GradeRightsError, UploadError
 from grader.report import manual
 from grader.report.records import points
+from grader.service_tables import PrincipalKind, Role
 from grader.web.look import render
 from grader.web.pages import page
 from grader.web.service import Service, form_fields, require, service_of
-from grader.service_tables import PrincipalKind, Role
 
 __all__ = ["refused", "routes"]
 

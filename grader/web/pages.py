@@ -11,6 +11,7 @@ from grader.errors import AuthError, UploadError
 from grader.service_tables import PrincipalKind
 from grader.web import queue as q
 from grader.web.dashboard import dashboard
+from grader.web.feedback import FEEDBACK_CSP, feedback_access, feedback_page, solution_notebook
 from grader.web.look import SUBMISSION_JS, render, stylesheet
 from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
 
@@ -72,7 +73,27 @@ async def student_assignment(request: Request) -> Response:
     deadline = desk.deadline(assignment, who.id)
     items = [desk.shown(i) for i in q.history(desk.book.engine, who.id, assignment.name)]
     return _html("student_assignment.html.j2", title=assignment.config.title, who=who, assignment=assignment,
-                 deadline=deadline, items=items)
+                 deadline=deadline, items=items, access=feedback_access(desk.course, assignment, who.id, desk.clock()))
+
+
+@page
+async def feedback(request: Request) -> Response:
+    """The student's feedback page, once submissions close for them: ``autograde feedback``'s page, self-contained."""
+    who = require(request, kind=PrincipalKind.STUDENT)
+    desk = service_of(request).desk
+    assignment = desk.assignment(who.id, request.path_params["assignment"])
+    html = await run_in_threadpool(feedback_page, desk.course, desk.book, assignment, who.id, desk.clock(),
+                                   f"/me/{assignment.name}")
+    return HTMLResponse(html, headers={"content-security-policy": FEEDBACK_CSP.decode()})
+
+
+@page
+async def solution(request: Request) -> Response:
+    who = require(request, kind=PrincipalKind.STUDENT)
+    desk = service_of(request).desk
+    assignment = desk.assignment(who.id, request.path_params["assignment"])
+    path = solution_notebook(desk.course, assignment, who.id, desk.clock())
+    return FileResponse(path, media_type="application/x-ipynb+json", filename=f"{assignment.name}-solution.ipynb")
 
 
 @page
@@ -138,6 +159,8 @@ def routes() -> list[Route]:
         Route("/me/submissions/{id:int}", submission),
         Route("/me/{assignment}", student_assignment),
         Route("/me/{assignment}/notebook", download),
+        Route("/me/{assignment}/feedback", feedback),
+        Route("/me/{assignment}/solution", solution),
         Route("/me/{assignment}/upload", upload, methods=["POST"]),
         Route("/staff", staff_home),
         Route("/staff/{assignment}", staff_assignment),

@@ -13,11 +13,11 @@ from grader import regrades
 from grader.errors import UploadError
 from grader.outcomes import SubmissionStatus
 from grader.report.records import points
+from grader.service_tables import PrincipalKind, Role
 from grader.web.look import render
 from grader.web.marking import refused
 from grader.web.pages import page
 from grader.web.service import form_fields, require, service_of
-from grader.service_tables import PrincipalKind, Role
 
 __all__ = ["routes"]
 

@@ -1,5 +1,5 @@
-// Follows an upload on its own page until it is graded, without a reload (the page refreshes itself
-// without JavaScript). It asks the API for the upload's status; once the status is final, it takes the
+// Follows an upload on its own page until it is graded, without a reload (without JavaScript, the page
+// offers a link that checks again). It asks the API for the upload's status; once the status is final, it takes the
 // result part of this same page from the server, which shows only what the feedback policy allows,
 // so nothing here decides what a student may see. An external file: the CSP allows no inline script.
 (function () {

@@ -36,6 +36,10 @@ CASES = [
     ("/api/submissions/{id}", (200, 404, 200, 401)),
     ("/staff", (403, 403, 200, 401)),
     ("/staff/a1", (403, 403, 200, 401)),
+    ("/me/a1/feedback", (403, 403, 403, 401)),   # before the cutoff: closed to every student (test_feedback.py: after)
+    ("/me/a1/solution", (403, 403, 403, 401)),
+    ("/staff/a1/report", (403, 403, 200, 401)),
+    ("/staff/a1/export/csv", (403, 403, 200, 401)),
 ]
 
 

@@ -18,10 +18,10 @@ from joserfc.jwk import KeySet, RSAKey
 from grader.config import load_roster
 from grader.lti import claims as c
 from grader.lti.keys import tool_jwks
+from grader.service_tables import staff
 from grader.web import create_app
 from grader.web.app import SESSION_COOKIE
 from grader.web.lti.endpoints import STATE_COOKIE, LtiTool
-from grader.service_tables import staff
 from tests.lti.platform import CLIENT_ID, DEPLOYMENT, INSTRUCTOR, ISSUER, Platform, platform_toml
 from tests.web.conftest import FakeGrading
 

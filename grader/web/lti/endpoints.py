@@ -25,11 +25,11 @@ from grader.lti.keys import PlatformKeys, tool_jwks
 from grader.lti.launch import STATE_MINUTES, Launch, begin_login, check_launch
 from grader.lti.linking import deep_link_response, registration
 from grader.lti.people import Newcomer, add_to_roster, by_subject, is_linked, mark_member, record_context
+from grader.service_tables import PrincipalKind
 from grader.web.auth import Principal, signing_key, staff_role
 from grader.web.look import render
 from grader.web.pages import page
 from grader.web.service import SESSION_COOKIE, Service, check_csrf, require, service_of
-from grader.service_tables import PrincipalKind
 
 __all__ = ["LtiTool", "lti_routes", "tool_of"]
 
