@@ -15,7 +15,7 @@ from grader.gradebook import Gradebook
 from grader.service_tables import QueueStatus
 from grader.web import queue as q
 
-__all__ = ["Board", "BoardRow", "dashboard"]
+__all__ = ["Band", "Board", "BoardRow", "bands", "dashboard"]
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,30 @@ class BoardRow:
 
 
 @dataclass(frozen=True)
+class Band:
+    """Graded submissions whose score falls in one 10-point band (the last one includes 100%)."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Board:
     assignment: str
     title: str
     counts: list[tuple[str, int]]
     rows: list[BoardRow]
+    mean: str = ""     # of the graded submissions' scores, as the report gives it ("" when none is graded)
+    median: str = ""
+    bands: tuple[Band, ...] = ()
+
+
+def bands(scores: list[float]) -> tuple[Band, ...]:
+    """The report's histogram as numbers: submissions per 10-point band of the score (a share of the points)."""
+    counts = [0] * 10
+    for score in scores:
+        counts[min(max(int(score * 10 + 1e-9), 0), 9)] += 1
+    return tuple(Band(f"{10 * i}–{10 * i + 9}%" if i < 9 else "90–100%", n) for i, n in enumerate(counts))
 
 
 def dashboard(course: Course, book: Gradebook, name: str) -> Board:
@@ -62,4 +81,9 @@ def dashboard(course: Course, book: Gradebook, name: str) -> Board:
               ("queued", sum(s in (QueueStatus.QUEUED.value, QueueStatus.RUNNING.value) for s in statuses)),
               ("graded", statuses.count("graded")), ("failed", sum(s in ("failed", "invalid") for s in statuses)),
               ("late", sum(r.late for r in rows)), ("not submitted", statuses.count("not submitted"))]
-    return Board(name, assignment.config.title, counts, rows)
+    from grader.report.stats import headline  # the report's own figures, so the two never disagree
+
+    whole = headline(book, name, [student.student_id for student in course.roster()])
+    mean = f"{100 * whole.mean:.0f}%" if whole.mean is not None else ""
+    median = f"{100 * whole.median:.0f}%" if whole.median is not None else ""
+    return Board(name, assignment.config.title, counts, rows, mean, median, bands(list(whole.scores)) if whole.scores else ())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grader.generate import release_path
@@ -88,6 +90,10 @@ async def test_the_dashboard_has_a_row_per_roster_student_and_counts(served, upl
         assert f"<td>{student}</td>" in page
     assert "<dt>submitted</dt><dd>1</dd>" in page and "<dt>graded</dt><dd>1</dd>" in page
     assert "<dt>not submitted</dt><dd>2</dd>" in page and "1.5 / 2" in page
+    assert "Mean 75%, median 75%" in page  # the report's headline figures
+    band = re.search(r'<th scope="row">70–79%</th><td class="num">(\d+)</td>', page)
+    assert band is not None and band.group(1) == "1"
+    assert re.findall(r'<td class="num">(\d+)</td><td><meter', page) == ["0"] * 7 + ["1"] + ["0"] * 2
 
 
 async def test_a_broken_course_file_is_a_500_that_shows_no_server_path_and_is_logged(served, caplog):
@@ -100,3 +106,11 @@ async def test_a_broken_course_file_is_a_500_that_shows_no_server_path_and_is_lo
     assert "tell your instructor" in page.text and "tell your instructor" in api.json()["error"]
     assert str(served.course.root) not in page.text + api.text
     assert "titel" in caplog.text  # the instructor finds it in the server's log
+
+
+def test_the_dashboards_bands_are_the_reports_ten_point_bands_with_100_in_the_last():
+    from grader.web.dashboard import bands
+
+    got = {b.label: b.count for b in bands([0.0, 0.0999, 0.1, 0.7, 0.95, 1.0])}
+    assert got == {"0–9%": 2, "10–19%": 1, "20–29%": 0, "30–39%": 0, "40–49%": 0, "50–59%": 0, "60–69%": 0,
+                   "70–79%": 1, "80–89%": 0, "90–100%": 2}
