@@ -59,13 +59,16 @@ def open_request(book: Gradebook, assignment: str, student_id: str, problem_id: 
     key = f"{assignment}/{student_id}/{problem_id}"
     try:
         with book.engine.begin() as conn:
-            new_id = conn.execute(table.insert().values(
+            new = conn.execute(table.insert().values(
                 assignment=assignment, student_id=student_id, submission_id=latest.id, problem_id=problem_id,
                 message=message, opened_at=changes.now(), status=RequestStatus.OPEN, reply="", answered_by="",
-                open_key=key)).inserted_primary_key[0]
+                open_key=key)).inserted_primary_key
     except sa.exc.IntegrityError:  # the database's one-open-request rule: safe against two tabs at once
         raise GradeChangeError(f"you have a request about {problem_id} open already: wait for its answer") from None
-    return get(book, int(new_id))
+    assert new is not None  # an INSERT of one row always has its key
+    made = get(book, int(new[0]))
+    assert made is not None  # just written, in a committed transaction
+    return made
 
 
 def get(book: Gradebook, request_id: int) -> RegradeRequest | None:

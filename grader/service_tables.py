@@ -77,6 +77,8 @@ queue = sa.Table(
     sa.Column("validation", sa.Text, nullable=False),  # JSON of what validate said, as shown to the student
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("gradebook_id", sa.Integer),  # the gradebook's submissions row, once graded
+    # an instructor's regrade of a graded submission (revision 0006), not an upload: not in the student's history
+    sa.Column("regrade", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
 )
 
 

@@ -23,7 +23,7 @@ __all__ = ["HEAD", "config", "current", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
 _LOCK = 0x6167726164  # "agrad": PostgreSQL's advisory lock taken while a gradebook migrates
-HEAD = "0005"
+HEAD = "0006"
 """The newest revision in ``versions/`` (a test checks it): opening a gradebook already there reads
 one row and imports no Alembic, which would cost every command 0.1 s."""
 

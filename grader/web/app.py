@@ -82,7 +82,7 @@ class BodyLimit:
 def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, grade: GradeAssignment | None = None,
                worker: bool = True) -> Starlette:
     """The service for one course; ``worker=False`` leaves the queue to be drained by the caller (tests)."""
-    from grader.web import api, lti, marking, pages, regrade_pages, reports
+    from grader.web import api, lti, marking, pages, regrade_pages, regrading, reports
 
     service = Service(course, executor=executor, grade=grade)
 
@@ -100,7 +100,7 @@ def create_app(course: Course, *, executor: ExecutorName = ExecutorName.FORK, gr
             service.book.close()
 
     # the grading pages first: /staff/audit and /staff/requests before the pages' /staff/{assignment}
-    routes: list[Route] = [*marking.routes(), *regrade_pages.routes(), *pages.routes(), *api.routes(), *reports.routes(), *lti.routes(course)]
+    routes: list[Route] = [*marking.routes(), *regrade_pages.routes(), *regrading.routes(), *pages.routes(), *api.routes(), *reports.routes(), *lti.routes(course)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
     app.add_middleware(BodyLimit, limit=course.config.limits.submission_mb * 1_000_000 + _SLACK)

@@ -12,9 +12,8 @@ With ``[grading] cluster`` configured, the batch goes to the Dask scheduler as t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from grader.config import Course
 from grader.errors import AutogradeError
@@ -25,8 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchGrading", "GradeAssignment"]
 
-GradeAssignment = Callable[[Course, str, frozenset[str]], str]
-"""Grade an assignment's ungraded latest submissions of these students; returns what went wrong ("" when nothing did)."""
+class GradeAssignment(Protocol):
+    """Grade an assignment's ungraded latest submissions of these students (with ``regrade``, their latest
+    submissions whether graded or not); returns what went wrong ("" when nothing did)."""
+
+    def __call__(self, course: Course, assignment: str, students: frozenset[str], *, regrade: bool = False) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,17 @@ class BatchGrading:
 
         executor(self.executor).warm_up()
 
-    def __call__(self, course: Course, assignment: str, students: frozenset[str]) -> str:
+    def __call__(self, course: Course, assignment: str, students: frozenset[str], *, regrade: bool = False) -> str:
         try:
-            self.results(course, assignment, students)
+            self.results(course, assignment, students, regrade=regrade)
         except AutogradeError as exc:  # what stops the whole batch: each upload it left unrecorded says so
             return str(exc)[:300]
         return ""
 
-    def results(self, course: Course, assignment: str, students: frozenset[str]) -> list[SubmissionResult]:
+    def results(self, course: Course, assignment: str, students: frozenset[str], *, regrade: bool = False) -> list[SubmissionResult]:
         """The batch of these students (whose uploads are queued: planning the whole assignment for each
         upload would read every student's file): waits for another batch of the assignment (a CLI
         ``grade``), then grades what is left."""
         from grader.grading.runner import grade
 
-        return grade(course, assignment, executor=self.executor, workers=0, students=students)
+        return grade(course, assignment, executor=self.executor, workers=0, students=students, regrade=regrade)

@@ -35,20 +35,22 @@ class QueueItem:
     reason: str
     gradebook_id: int | None
     attempts: int
+    regrade: bool = False  # an instructor's regrade of this graded file, not an upload
 
     @classmethod
     def of(cls, row) -> QueueItem:
         when = row.submitted_at if row.submitted_at.tzinfo else row.submitted_at.replace(tzinfo=dt.UTC)
         return cls(row.id, row.assignment, row.student_id, row.path, when, QueueStatus(row.status), bool(row.late),
-                   json.loads(row.validation), row.reason, row.gradebook_id, row.attempts)
+                   json.loads(row.validation), row.reason, row.gradebook_id, row.attempts, bool(row.regrade))
 
 
 def enqueue(engine: sa.Engine, *, assignment: str, student_id: str, path: str, submitted_at: dt.datetime,
-            validation: dict, late: bool, status: QueueStatus = QueueStatus.QUEUED, reason: str = "") -> QueueItem:
+            validation: dict, late: bool, status: QueueStatus = QueueStatus.QUEUED, reason: str = "",
+            regrade: bool = False) -> QueueItem:
     with engine.begin() as conn:
         new = conn.execute(queue.insert().values(
             assignment=assignment, student_id=student_id, path=path, submitted_at=submitted_at, status=status.value,
-            late=late, validation=json.dumps(validation, sort_keys=True), reason=reason, attempts=0,
+            late=late, validation=json.dumps(validation, sort_keys=True), reason=reason, attempts=0, regrade=regrade,
             finished_at=None if not status.done else utcnow())).inserted_primary_key
     assert new is not None  # an INSERT of one row always has its key
     item = get(engine, int(new[0]))
@@ -93,8 +95,8 @@ def requeue_running(engine: sa.Engine) -> int:
 
 
 def history(engine: sa.Engine, student_id: str, assignment: str | None = None) -> list[QueueItem]:
-    """A student's uploads, newest first."""
-    where = queue.c.student_id == student_id
+    """A student's uploads, newest first (an instructor's regrades are not uploads)."""
+    where = (queue.c.student_id == student_id) & ~queue.c.regrade
     if assignment is not None:
         where &= queue.c.assignment == assignment
     with engine.connect() as conn:
@@ -110,4 +112,4 @@ def latest_by_student(engine: sa.Engine, assignment: str) -> dict[str, QueueItem
 def recent_uploads(engine: sa.Engine, student_id: str, since: dt.datetime) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(queue).where(
-            (queue.c.student_id == student_id) & (queue.c.submitted_at >= since))).scalar_one())
+            (queue.c.student_id == student_id) & (queue.c.submitted_at >= since) & ~queue.c.regrade)).scalar_one())

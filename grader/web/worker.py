@@ -53,7 +53,7 @@ class Worker:
         self.wake = wake or _SPAWN.Event()  # set by the server on each upload
         self.stopping = stopping or _SPAWN.Event()
         self._supervisor: threading.Thread | None = None
-        self._process = None
+        self._process: multiprocessing.process.BaseProcess | None = None
 
     # -- the server's side -------------------------------------------------------------------
     def start(self) -> None:
@@ -80,15 +80,15 @@ class Worker:
     def _supervise(self) -> None:
         secret, _ = self.course.secret()  # it may have come from the environment, which load_secret emptied
         while not self.stopping.is_set():
-            self._process = _SPAWN.Process(target=_serve, name="autograde-grading", daemon=True,
-                                           args=(self.course.root, secret, self.grade, self.wake, self.stopping, os.getpid()))
-            self._process.start()
-            self._process.join()
+            process = self._process = _SPAWN.Process(target=_serve, name="autograde-grading", daemon=True, args=(
+                self.course.root, secret, self.grade, self.wake, self.stopping, os.getpid()))
+            process.start()
+            process.join()
             if self.stopping.is_set():
                 return
             back = q.requeue_running(self.book.engine)
             log.error("grading worker: stopped unexpectedly (exit code %s); %d upload(s) put back; starting another",
-                      self._process.exitcode, back)
+                      process.exitcode, back)
             self.stopping.wait(1.0)  # a worker dying at once, again and again, must not spin
 
     # -- the worker's side -------------------------------------------------------------------
@@ -120,8 +120,12 @@ class Worker:
         items = [item for item in items if item.attempts <= MAX_ATTEMPTS]
         rows = {item.id: self._row(item) for item in items}
         problem = ""
-        if any(row is None or row.graded_at is None for row in rows.values()):
-            problem = self.grade(self.course, items[0].assignment, frozenset(item.student_id for item in items))
+        students = frozenset(item.student_id for item in items)
+        if any(item.regrade for item in items):  # an instructor asked: graded again, hand grades and overrides kept
+            problem = self.grade(self.course, items[0].assignment, students, regrade=True)
+            rows = {item.id: self._row(item) for item in items}
+        elif any(row is None or row.graded_at is None for row in rows.values()):
+            problem = self.grade(self.course, items[0].assignment, students)
             rows = {item.id: self._row(item) for item in items}
         for item in items:
             row = rows[item.id]

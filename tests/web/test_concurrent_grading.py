@@ -37,8 +37,8 @@ class LoggedGrading(BatchGrading):
 
     log: Path = Path("graded.log")
 
-    def results(self, course: Course, assignment: str, students: frozenset[str]):
-        done = super().results(course, assignment, students)
+    def results(self, course: Course, assignment: str, students: frozenset[str], *, regrade: bool = False):
+        done = super().results(course, assignment, students, regrade=regrade)
         with self.log.open("a") as f:
             f.writelines(f"{r.student_id}\n" for r in done)
         return done
