@@ -5,8 +5,8 @@ stages for one notebook, every sandbox layer on.
 
 Builds the benchmark course (benchmarks/_course.py, healthy submissions only), then:
 
-1. The fixed cost: ``python -X importtime`` of the CLI (what ``autograde grade`` imports before it
-   does anything), and ``autograde grade`` itself, timed from the command's start to its first
+1. The fixed cost: ``python -X importtime`` of what ``autograde grade`` imports, beside what every
+   command together imports (the console script imported them all before), and ``autograde grade`` itself, timed from the command's start to its first
    progress line (planning done) and to its first result line, and to its exit.
 2. The fork route, one notebook at a time in this process (as a pool worker runs it): each stage
    of every notebook that runs code (read and prepare, the run folder, the uid and control group,
@@ -38,7 +38,7 @@ from benchmarks._course import ASSIGNMENT, build_submissions, make_course, write
 from benchmarks._measure import loadavg  # noqa: E402
 
 AUTOGRADE = Path(sys.executable).with_name("autograde")
-PACKAGES = ("grader.cli", "sqlalchemy", "numpy", "pydantic", "nbformat", "typer", "rich", "IPython", "sympy", "jinja2")
+PACKAGES = ("sqlalchemy", "numpy", "pydantic", "nbformat", "typer", "rich", "IPython", "sympy", "jinja2")
 AHEAD = ("rundir", "slot", "fork", "job", "cgroup", "network", "filesystem", "user", "warm")
 ON_PATH = ("read+prepare", "wait", "start", "cells", "collect", "report", "spare", "teardown", "parse")
 NOTES = {
@@ -67,17 +67,27 @@ def median_ms(values: list[float]) -> str:
     return f"{1000 * statistics.median(values):8.1f}" if values else "       -"
 
 
-def import_times(runs: int) -> dict[str, list[float]]:
-    """Cumulative import time (s) of each package when the CLI is imported, from ``-X importtime``."""
+# what `autograde grade` imports: its own command module, then what the command itself needs
+GRADE_IMPORTS = "import grader.cli.grading, grader.gradebook, grader.grading.runner, grader.grading.junit, grader.grading.lock"
+EVERY_COMMAND = "import grader.cli; grader.cli.app"  # what the console script imported before issue 19
+
+
+def import_times(code: str, runs: int) -> dict[str, list[float]]:
+    """Cumulative import time (s) of each of PACKAGES and the total, from ``-X importtime``: a
+    package first imported inside another counts there too, so the rows overlap."""
     found: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
-        err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import grader.cli"],
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                              capture_output=True, text=True, check=True).stderr
         seen: dict[str, float] = {}
+        total = 0.0
         for line in err.splitlines():
             m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+            if m and not m.group(2).strip(" ") and len(m.group(2)) == 1:
+                total += int(m.group(1)) / 1e6  # a top-level import
             if m and m.group(3) in PACKAGES and m.group(3) not in seen:
                 seen[m.group(3)] = int(m.group(1)) / 1e6
+        found["total"].append(total)
         for name in PACKAGES:
             found[name].append(seen.get(name, 0.0))
     return found
@@ -159,10 +169,12 @@ def main() -> int:
         course = make_course(work / "course", args.n, 5, 15)
         write_submissions(course, build_submissions(course), "healthy", keep=lambda s: not s.hostile)
 
-        print(f"\nFixed cost: imports of the CLI (cumulative, median of {args.runs}, `python -X importtime`; "
-              "importtime itself adds to them)")
-        for name, values in import_times(args.runs).items():
-            print(f"  {name:<12}{median_ms(values)} ms")
+        print(f"\nFixed cost: imports (cumulative ms, median of {args.runs}, `python -X importtime`, which adds to them; "
+              "a package imported inside another counts in both)")
+        grade, every = import_times(GRADE_IMPORTS, args.runs), import_times(EVERY_COMMAND, args.runs)
+        print(f"  {'':<12}{'grade':>8}{'every command':>15}")
+        for name in ("total", *PACKAGES):
+            print(f"  {name:<12}{median_ms(grade[name])}{median_ms(every[name]):>15}")
         print(f"\n`autograde grade` on {args.n} students' healthy submissions, from the command's start "
               f"(median of {args.runs}):")
         times = command_times(course.root, args.runs)
