@@ -117,8 +117,8 @@ def child_main(sock: socket.socket, shell: InteractiveShell) -> None:  # never r
 
 
 # what a notebook's first cells do (numpy, a function, a comprehension, print):
-# a fork's first touch of each page it writes copies it, which made a healthy notebook's cells
-# cost 10-20 ms in a fresh child against ~1 ms once warm. The child does this while it waits for
+# a fork's first touch of each page it writes copies it: five short cells took ~13 ms in a
+# fresh child against ~2 ms after this (a loaded machine). The child does this while it waits for
 # its notebook, in its sandbox already; the namespace is emptied before the notebook's cells run.
 _WARM_UP = (
     "import math\nimport numpy as np\n"
