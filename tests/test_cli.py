@@ -116,3 +116,32 @@ def test_one_shot_check_and_sample_refuse_bad_input_in_one_line():
     assert negative.exit_code == 2 and "--seed must be 0 or more" in negative.output and "Traceback" not in negative.output
     nan = run("solve", "kl_gaussian", "--params", '{"mu_q": NaN, "sigma_q": 1}')
     assert nan.exit_code == 2 and "mu_q: must be a number, not NaN" in nan.output
+
+
+def test_the_console_script_knows_the_module_of_every_command():
+    from grader.cli import COMMANDS
+
+    registered = {c.name or c.callback.__name__: c.callback.__module__ for c in app.registered_commands}
+    registered |= {g.name: g.typer_instance.registered_commands[0].callback.__module__ for g in app.registered_groups}
+    assert {name: f"grader.cli.{module}" for name, module in COMMANDS.items()} == registered
+
+
+def test_the_console_script_imports_only_the_command_it_runs():
+    code = ("import sys; sys.argv = ['autograde', 'grade', '--help']\n"
+            "from grader.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('grader', 'sqlalchemy')))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "--executor" in done.stdout  # grade's own help was printed
+    assert "grader.cli.grading" in loaded
+    assert not loaded & {"grader.cli.collect", "grader.cli.course", "grader.cli.web", "grader.collect", "grader.generate",
+                         "grader.report.export", "sqlalchemy"}  # help for grade needs no gradebook either
+
+
+def test_a_command_run_alone_is_still_a_subcommand():
+    """With only its own module registered, ``autograde grade X`` still reads ``X`` as the assignment."""
+    code = ("import sys; sys.argv = ['autograde', 'grade', 'nope', '--course', sys.argv[1]]\n"
+            "from grader.cli import main\nmain()")
+    done = subprocess.run([sys.executable, "-c", code, "/nonexistent-course"], capture_output=True, text=True)
+    assert done.returncode == 2 and "error:" in done.stderr and "Usage" not in done.stderr

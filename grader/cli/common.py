@@ -7,14 +7,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from grader.config import Course, load_course
 from grader.errors import AutogradeError
+
+if TYPE_CHECKING:
+    from grader.config import Course
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -45,6 +47,14 @@ app = App(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def _commands() -> None:
+    """Always a group of commands, even when the console script registered only the one it runs
+    (grader.cli.main): a lone command would otherwise take the command's name for its first argument."""
+
+
 err = Console(stderr=True)
 out = Console()
 
@@ -86,6 +96,8 @@ def emit(obj: Any) -> None:
 
 
 def course_at(path: Path | None) -> Course:
+    from grader.config import load_course  # pydantic, numpy: not for a command that needs no course
+
     return load_course(path)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,14 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
-from grader.config import Course
 from grader.errors import AutogradeError
-from grader.gradebook import Gradebook
-from grader.grading.batch import Batch
-from grader.grading.junit import write_junit
-from grader.grading.lock import batch_lock
-from grader.grading.runner import SubmissionResult, grade_batch, open_batch
+from grader.grading.pool import start_server
 from grader.sandbox.executors import ExecutorName, describe
+
+if TYPE_CHECKING:
+    from grader.config import Course
+    from grader.grading.batch import Batch
+    from grader.grading.runner import SubmissionResult
 
 EXECUTOR_HELP = describe() + "."
 
@@ -78,6 +79,15 @@ def grade(
     course: Path = CourseOption,
 ) -> None:
     """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
+    if not cluster:
+        # the workers' process server imports the grader (~0.5 s) while this process does (the
+        # gradebook, the course) and plans the batch; a course that sets a cluster leaves it idle
+        start_server(executor)
+    from grader.gradebook import Gradebook
+    from grader.grading.junit import write_junit
+    from grader.grading.lock import batch_lock
+    from grader.grading.runner import grade_batch, open_batch
+
     display = _BatchDisplay()
     results: list[SubmissionResult] = []
     stopped = ""  # why the batch stopped early, if it did

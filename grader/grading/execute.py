@@ -60,6 +60,7 @@ class ExecutionOutcome:
     sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
     cpu_seconds: float | None = None     # the whole run's, counted by its control group
     memory_peak_mb: float | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds (benchmarks/breakdown.py)
 
 
 def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
@@ -75,6 +76,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
     outcome.cell_origin = prepared.cell_origin
+    prepared_at = time.perf_counter()
     variables = [s.variable for group in job.slots.values() for s in group]
     literal_ok = EXECUTORS[ExecutorName(job.executor)].reads_literals
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if literal_ok else None
@@ -86,9 +88,12 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     outcome.status, outcome.reason, outcome.executor = RunStatus(run.status), run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb
+    ran_at = time.perf_counter()
     for text in run.collected:  # later collectors (the final one last) override earlier snapshots
         found = parse_collected(text, prepared.marker)
         if found:
             outcome.values.update(found)
     outcome.seconds = time.perf_counter() - start
+    outcome.stages = {"read+prepare": prepared_at - start, **run.stages, "run": ran_at - prepared_at,
+                      "parse": start + outcome.seconds - ran_at}
     return outcome

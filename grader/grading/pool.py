@@ -14,13 +14,17 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
+from typing import TYPE_CHECKING
 
-from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
 from grader.outcomes import RunStatus
 from grader.sandbox.executors import EXECUTORS, ExecutorName
 from grader.sandbox.executors import executor as live_executor
 
-__all__ = ["default_workers", "run_jobs", "start_workers", "stop_workers"]
+if TYPE_CHECKING:  # imported by the workers' process server, and by run_jobs: not to start the server
+    from grader.grading.execute import ExecutionOutcome, SubmissionJob
+
+__all__ = ["default_workers", "run_jobs", "start_server", "start_workers", "stop_workers"]
 
 
 def default_workers() -> int:
@@ -33,6 +37,13 @@ def _context(executor: ExecutorName):
     # process decides: the server outlives it); the kernel route's imports (zmq, nbclient) are heavy
     ctx.set_forkserver_preload(["grader.grading.execute", EXECUTORS[executor].module])
     return ctx
+
+
+def start_server(executor: ExecutorName) -> None:
+    """Start the process server the workers are forked from, now, without waiting for its imports:
+    the first thing a batch does, so they overlap the caller's own imports and planning."""
+    _context(ExecutorName(executor))
+    forkserver.ensure_running()
 
 
 def _warm(executor: ExecutorName, parent: int) -> None:
@@ -86,13 +97,16 @@ def stop_workers() -> None:
 
 
 def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
-             task: Callable[[SubmissionJob], ExecutionOutcome] = execute_submission) -> Iterator[tuple[int, ExecutionOutcome]]:
+             task: Callable[[SubmissionJob], ExecutionOutcome] | None = None) -> Iterator[tuple[int, ExecutionOutcome]]:
     """Yield ``(index, outcome)`` for every job, in completion order.
 
     Twice as many jobs as workers are in flight, so a worker never waits for the batch to record
     the last outcome. When a worker dies, the jobs in flight are suspects: each reruns alone in a
     fresh worker once the others are done, and only one that kills that worker too is failed.
     """
+    from grader.grading.execute import ExecutionOutcome, execute_submission
+
+    task = task or execute_submission
     executor = ExecutorName(jobs[0].executor) if jobs else ExecutorName.KERNEL
     suspects: list[int] = []
     pending = list(range(len(jobs)))
@@ -144,6 +158,8 @@ def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob
                 suspects.append(i)
                 broken = True
             except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
+                from grader.grading.execute import ExecutionOutcome
+
                 yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED, reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
         if broken:
             suspects.extend(futures.values())

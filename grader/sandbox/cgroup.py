@@ -93,12 +93,14 @@ class RunCgroup:
         if self.version == 2:  # one write kills the whole group at once (Linux 5.14 and later)
             _write(self.folders[0] / "cgroup.kill", "1", optional=True)
         deadline = time.monotonic() + seconds
-        while (left := self.pids()) and time.monotonic() < deadline:
+        while left := self.pids():
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            if time.monotonic() >= deadline:  # seconds=0: one round of SIGKILL, without waiting
+                break
             time.sleep(0.005)
 
     def remove(self, seconds: float = 2.0) -> bool:

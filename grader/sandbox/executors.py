@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import importlib
+from multiprocessing import util
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -73,4 +74,6 @@ def executor(name: ExecutorName | str) -> Executor:
     instance: Executor = getattr(importlib.import_module(entry.module), entry.factory)()
     instance.warm_up()
     atexit.register(instance.close)  # a process that started a zygote leaves none behind
+    # a pool's worker leaves by os._exit, past atexit: multiprocessing runs its finalizers first
+    util.Finalize(None, instance.close, exitpriority=10)
     return instance

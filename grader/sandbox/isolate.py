@@ -28,6 +28,7 @@ import errno
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -136,18 +137,22 @@ def _join(cgroup: Sequence[str] | str) -> str:
 
 
 def isolate(home: Path, shared: Path | None, hide: Iterable[str], keep: Iterable[str], disk_mb: int,
-            uid: int | None, cgroup: Sequence[str] | str, owned: Iterable[Path] = ()) -> dict[str, str]:
+            uid: int | None, cgroup: Sequence[str] | str, owned: Iterable[Path] = (),
+            stamps: dict[str, float] | None = None) -> dict[str, str]:
     """Apply every layer this process can; return each layer's state ("on" or why it is off).
 
     ``home`` becomes the working directory; ``shared`` (the kernel's IPC folder, which the grader
     sees too) and the ``owned`` files are handed to the run's ``uid`` before it is taken;
-    ``cgroup`` is the run's group to join, or why it has none.
+    ``cgroup`` is the run's group to join, or why it has none. ``stamps`` gets the monotonic time
+    each layer was done at (for benchmarks/breakdown.py).
     """
+    stamps = {} if stamps is None else stamps
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file past its cap fails with EFBIG, not a kill
     if os.geteuid() != 0 or uid is None:
         reason = "off (the grader does not run as root)"
         return dict.fromkeys(LAYERS, reason)
     state = {"cgroup": _join(cgroup)}  # first: everything after, this process's memory included, counts
+    stamps["cgroup"] = time.monotonic()
     try:
         # System V shared memory and message queues outlive their process unless their namespace
         # dies with the run: a new IPC namespace is part of this layer
@@ -155,6 +160,7 @@ def isolate(home: Path, shared: Path | None, hide: Iterable[str], keep: Iterable
         state["network"] = "on"
     except OSError as exc:
         state["network"] = f"off ({exc.strerror if exc.errno != errno.EPERM else 'not permitted here'})"
+    stamps["network"] = time.monotonic()
     original = os.open("/proc/self/ns/mnt", os.O_RDONLY)
     try:
         # the interpreter and its environment are always needed, whatever the caller listed
@@ -170,6 +176,7 @@ def isolate(home: Path, shared: Path | None, hide: Iterable[str], keep: Iterable
     finally:
         os.close(original)
     os.chdir(home)  # the new tmpfs, not the folder underneath it
+    stamps["filesystem"] = time.monotonic()
     try:
         for path in (home, *([shared] if shared else []), *owned):
             if os.path.exists(path):
@@ -178,4 +185,5 @@ def isolate(home: Path, shared: Path | None, hide: Iterable[str], keep: Iterable
         state["user"] = "on"
     except OSError as exc:
         state["user"] = f"off ({exc})"
+    stamps["user"] = time.monotonic()
     return state

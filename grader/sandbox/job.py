@@ -58,3 +58,4 @@ class RunResult:
     sandbox: dict[str, str] = field(default_factory=dict)  # isolation layer -> "on" or why it is off
     cpu_seconds: float | None = None   # the whole run's, from its control group (None: no group)
     memory_peak_mb: float | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds, where the executor says (benchmarks/breakdown.py)
