@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import atexit
 import importlib
-from multiprocessing import util
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from multiprocessing import util
 from typing import Protocol
 
 from grader.sandbox.job import RunJob, RunResult

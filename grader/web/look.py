@@ -7,10 +7,13 @@ import functools
 
 from grader.templates import PACKAGE, STYLESHEET, environment
 
-__all__ = ["SUBMISSION_JS", "render", "stylesheet"]
+__all__ = ["SCRIPTS", "render", "stylesheet"]
 
 WEB_CSS = PACKAGE / "web" / "web.css"
-SUBMISSION_JS = PACKAGE / "web" / "submission.js"  # the one script: follows an upload until it is graded
+SCRIPTS = {  # the service's only scripts, served as files: small progressive enhancements, never needed
+    "submission.js": PACKAGE / "web" / "submission.js",  # follows an upload until it is graded
+    "dashboard.js": PACKAGE / "web" / "dashboard.js",    # keeps a dashboard current, pausable
+}
 
 
 def render(template: str, **context) -> str:

@@ -12,7 +12,7 @@ from grader.service_tables import PrincipalKind
 from grader.web import queue as q
 from grader.web.dashboard import dashboard
 from grader.web.feedback import FEEDBACK_CSP, feedback_access, feedback_page, solution_notebook
-from grader.web.look import SUBMISSION_JS, render, stylesheet
+from grader.web.look import SCRIPTS, render, stylesheet
 from grader.web.service import SESSION_COOKIE, check_csrf, principal, refusals, require, service_of, set_session, upload_bytes
 
 __all__ = ["routes"]
@@ -147,7 +147,10 @@ async def style(request: Request) -> Response:
 
 
 async def script(request: Request) -> Response:
-    return Response(SUBMISSION_JS.read_bytes(), media_type="text/javascript")
+    path = SCRIPTS.get(request.path_params["name"])
+    if path is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response(path.read_bytes(), media_type="text/javascript")
 
 
 def routes() -> list[Route]:
@@ -165,5 +168,5 @@ def routes() -> list[Route]:
         Route("/staff", staff_home),
         Route("/staff/{assignment}", staff_assignment),
         Route("/static/style.css", style),
-        Route("/static/submission.js", script),
+        Route("/static/{name}", script),
     ]

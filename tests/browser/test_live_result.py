@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from grader.service_tables import PrincipalKind
+from grader.service_tables import PrincipalKind, staff
 from grader.web import create_app
 from tests.browser.conftest import blocking, screenshot
 from tests.web.conftest import FakeGrading, Served
@@ -64,4 +64,27 @@ def test_the_result_appears_on_the_upload_page_without_a_reload(served_score, pa
         assert page.inner_text("[data-status]") == "graded"
         assert page.evaluate("() => window.sameDocument === true"), "the page reloaded instead of updating"
         assert "987654321" not in page.content()  # the score policy: no expected value
+        assert not blocking(axe(page)), (shot, blocking(axe(page)))
+
+
+def test_the_dashboard_shows_a_new_result_without_a_reload_and_pauses(served_score, page, axe):
+    served = served_score
+    with _serving(served.app) as base:
+        with served.service.book.engine.begin() as conn:
+            conn.execute(staff.insert().values(email="prof@example.edu", role="instructor"))
+        page.goto(f"{base}/signin/{served.link(PrincipalKind.STAFF, 'prof@example.edu')}")
+        page.goto(f"{base}/staff/a1")
+        live = page.get_by_role("button", name="Pause live updates")
+        assert live.is_visible() and live.get_attribute("aria-pressed") == "false"
+        assert page.locator("[data-board] td.ag-status").all_inner_texts() == ["not submitted"] * 3
+        page.evaluate("() => { window.sameDocument = true; }")  # gone if the page reloads
+        assert not blocking(axe(page)), blocking(axe(page))
+
+        served.service.desk.accept("s001", "a1", "a1.ipynb", served.notebook("s001"))
+        served.service.worker.drain()
+        page.wait_for_selector("[data-board] >> text=1.5 / 2", timeout=15_000)  # the next turn of the script
+        assert page.evaluate("() => window.sameDocument === true"), "the page reloaded instead of updating"
+        shot = screenshot(page, "web-dashboard-live")
+        page.get_by_role("button", name="Pause live updates").click()
+        assert page.get_by_role("button", name="Resume live updates").get_attribute("aria-pressed") == "true"
         assert not blocking(axe(page)), (shot, blocking(axe(page)))

@@ -43,3 +43,16 @@ async def test_the_script_is_a_file_of_the_site_under_the_same_headers(served):
     body = response.text
     assert '"/api/submissions/"' in body and 'credentials: "same-origin"' in body  # its own origin, with the session
     assert "innerHTML" not in body and "eval(" not in body  # the page's part is parsed by DOMParser, never run
+
+
+async def test_the_dashboard_carries_its_pausable_script_and_a_refresh_link_without_it(served):
+    async with served.client("prof@example.edu", staff_role="instructor") as client:
+        page = (await client.get("/staff/a1")).text
+        script = await client.get("/static/dashboard.js")
+        unknown = await client.get("/static/nothing.js")
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/dashboard.js" defer>']  # none inline
+    assert "<div data-board>" in page and '<a href="/staff/a1">Refresh</a>' in page
+    assert '<button type="button" data-live aria-pressed="false" hidden>' in page  # shown by the script only
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "aria-pressed" in script.text and "innerHTML" not in script.text and "eval(" not in script.text
+    assert unknown.status_code == 404
