@@ -141,9 +141,17 @@ class Worker:
         return None
 
 
+def _ignored(_signum: int, _frame: object) -> None:
+    """SIGTERM in the worker: the server, which got it too, stops the worker when its batch is done."""
+
+
 def _serve(root: Path, secret: bytes, grade: GradeAssignment, wake, stopping, server: int) -> None:
     """The worker process: load the course once, warm the grading up, then :meth:`Worker.run`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server says when to stop
+    # so does a service manager's stop (systemd signals the whole control group): the server's shutdown then
+    # ends this process after its batch, and the supervisor does not take it for a crash and start another.
+    # A handler, not SIG_IGN: a program this process starts (the sandbox's zygote) gets the default back.
+    signal.signal(signal.SIGTERM, _ignored)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     os.environ[SECRET_ENV] = secret.decode()  # handed over privately (the spawn pipe), never in the server's environment
     course = load_course(root)

@@ -109,3 +109,21 @@ async def _until(condition, seconds: float = 60.0):
             return value
         await anyio.sleep(0.05)
     raise AssertionError("timed out waiting")
+
+
+@pytest.mark.timeout(90)  # without the worker's handler the server's stop waits on a restarted worker: fail, not hang
+async def test_a_sigterm_to_the_whole_group_leaves_the_worker_to_the_servers_stop(served, caplog):
+    """systemd's stop signals every process of the service: the worker is not taken for crashed and restarted."""
+    app = create_app(served.course, executor="fork", grade=served.grading, worker=True)
+    async with app.router.lifespan_context(app):
+        worker = app.state.service.worker
+        first = await _until(lambda: worker._process is not None and worker._process.pid and worker._process)
+        ready = await _upload(served, "s002")  # graded: the worker is in its loop, its handler installed before it
+        await _until(lambda: q.get(served.service.book.engine, ready).status.done)
+        os.kill(first.pid, signal.SIGTERM)
+        await anyio.sleep(0.5)
+        assert first.is_alive() and worker._process is first  # still the same worker, not a restarted one
+        held = await _upload(served, "s001")
+        await _until(lambda: q.get(served.service.book.engine, held).status.done)  # and it still grades
+    assert not first.is_alive() and first.exitcode == 0  # the server's stop ended it
+    assert "stopped unexpectedly" not in caplog.text
