@@ -26,7 +26,7 @@ from grader.assignment import load_assignment
 from grader.config import Course, load_course
 from grader.gradebook import Gradebook
 from grader.grading.batch import row_of
-from grader.grading.execute import ExecutionOutcome
+from grader.grading.jobs import ExecutionOutcome
 from grader.grading.score import ScoringPolicy, part_rows
 from grader.notebook.slots import slots
 from grader.problems.base import join_answer

@@ -107,6 +107,27 @@ def test_the_revisions_end_at_the_tables_the_code_declares(tmp_path):
     engine.dispose()
 
 
+def test_a_new_gradebook_is_stamped_at_head_as_alembic_stamps_it(tmp_path):
+    """A new gradebook's version table is written without Alembic: Alembic reads it as head, finds
+    nothing to upgrade, and it has the columns and key ``alembic stamp`` gives its own."""
+    made = Gradebook("new.db", tmp_path)
+    made.close()
+    stamped = sa.create_engine(f"sqlite:///{tmp_path / 'stamped.db'}")
+    with stamped.begin() as conn:
+        metadata.create_all(conn)
+        command.stamp(migrations.config(conn), "head")
+    version = {}
+    for name, engine in (("ours", made.engine), ("alembic", stamped)):
+        with engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == migrations.HEAD
+            inspector = sa.inspect(conn)
+            version[name] = ([(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("alembic_version")],
+                             inspector.get_pk_constraint("alembic_version"))
+    assert version["ours"] == version["alembic"]
+    assert migrations.upgrade(made.engine, metadata) is False  # at head: nothing to do
+    stamped.dispose()
+
+
 _start = None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,8 +18,8 @@ from grader.assignment import Assignment, load_assignment
 from grader.config import SAFE_ID, Course, Student
 from grader.errors import FamilyError, ReleaseChangedError, SubmissionError
 from grader.gradebook import Gradebook, LateMark, PartRecord
-from grader.grading.execute import ExecutionOutcome, SubmissionJob
 from grader.grading.hide import sandbox_for
+from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.score import PartRow, ScoringPolicy
 from grader.identity import IdentityCheck, RosterStamps, stamp_in_bytes
 from grader.late import Deadlines, Lateness, deadlines, shown, submission_time
@@ -165,8 +165,10 @@ class Batch:
     def limits(self) -> Limits:
         return self.course.config.limits
 
-    def plan(self) -> Batch:
-        """Pick the latest submission per student; skip those already graded (unless regrading)."""
+    def plan(self, on_planned: Callable[[int, Planned], None] | None = None) -> Batch:
+        """Pick the latest submission per student; skip those already graded (unless regrading).
+        ``on_planned(index, planned)`` is called as each is planned (its run may start meanwhile:
+        a batch refused at the end, for changed releases, records none of them)."""
         root = self.submitted or self.course.folder("submitted")
         roster = {s.student_id: s for s in self.course.roster()}
         secret, _ = self.course.secret()
@@ -202,6 +204,8 @@ class Batch:
                 continue
             planned.identity = stamps.check(f.student_id, stamp_in_bytes(data))
             self.planned.append(planned)
+            if on_planned is not None:
+                on_planned(len(self.planned) - 1, planned)
         if not self.accept_changes:
             self._refuse_changed_releases()
         return self

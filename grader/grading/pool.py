@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from multiprocessing import forkserver
 from typing import TYPE_CHECKING
 
+from grader.grading.hide import sandbox_for
 from grader.outcomes import RunStatus
 from grader.sandbox.executors import EXECUTORS, ExecutorName
 from grader.sandbox.executors import executor as live_executor
 
 if TYPE_CHECKING:  # imported by the workers' process server, and by run_jobs: not to start the server
-    from grader.grading.execute import ExecutionOutcome, SubmissionJob
+    from grader.grading.jobs import ExecutionOutcome, SubmissionJob
+    from grader.sandbox.zygote import Zygote
 
 __all__ = ["default_workers", "run_jobs", "start_server", "start_workers", "stop_workers"]
 
@@ -35,20 +39,41 @@ def _context(executor: ExecutorName):
     ctx = multiprocessing.get_context("forkserver")
     # what every worker imports, once, in the server they are forked from (the first batch of a
     # process decides: the server outlives it); the kernel route's imports (zmq, nbclient) are heavy
-    ctx.set_forkserver_preload(["grader.grading.execute", EXECUTORS[executor].module])
+    ctx.set_forkserver_preload(["grader.grading.execute", "grader.grading.pool", "nbformat", EXECUTORS[executor].module])
     return ctx
 
 
 def start_server(executor: ExecutorName) -> None:
-    """Start the process server the workers are forked from, now, without waiting for its imports:
-    the first thing a batch does, so they overlap the caller's own imports and planning."""
-    _context(ExecutorName(executor))
+    """Start, now, without waiting for them: the process server the workers are forked from (it
+    imports the grader) and, for the fork executor, the one zygote every worker forks its runs from
+    (it imports numpy and IPython). The first thing a batch does, so that both start up on the
+    other core while the caller imports, opens the gradebook and plans: started by each worker,
+    the zygotes waited for the server, and the first result for both."""
+    executor = ExecutorName(executor)
+    _context(executor)
     forkserver.ensure_running()
+    if executor is ExecutorName.FORK and (_ZYGOTE is None or not _ZYGOTE.alive()):
+        _start_zygote()
 
 
-def _warm(executor: ExecutorName, parent: int) -> None:
+def _start_zygote() -> None:
+    from grader.sandbox.zygote import Zygote
+
+    global _ZYGOTE
+    _ZYGOTE = Zygote()
+
+
+_ZYGOTE: Zygote | None = None  # the fork executor's zygote this process started for its workers (start_server)
+
+
+def _warm(executor: ExecutorName, parent: int, zygote: tuple[socket.socket, int] | None) -> None:
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
+    if zygote is not None:
+        from grader.sandbox.forked import share_zygote
+
+        share_zygote(*zygote)
     live_executor(executor)  # its zygote, say, starts now rather than with the first job
+    sandbox_for(None)  # what every run hides of this machine: looked for once a minute, now rather than in the first run
 
 
 def _exit_with(parent: int) -> None:
@@ -62,61 +87,97 @@ def _exit_with(parent: int) -> None:
 
 
 def _new_pool(executor: ExecutorName, workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm, initargs=(executor, os.getpid()))
+    shared = (_ZYGOTE.door, _ZYGOTE.pid) if executor is ExecutorName.FORK and _ZYGOTE is not None and _ZYGOTE.alive() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm,
+                               initargs=(executor, os.getpid(), shared))
 
 
-_STARTED: dict[ExecutorName, tuple[ProcessPoolExecutor, threading.Thread]] = {}
+@dataclass
+class _Started:
+    """Workers started ahead of a batch's runs, and the runs started while it was still planned."""
+
+    pool: ProcessPoolExecutor
+    starting: threading.Thread
+    workers: int
+    early: dict[Future, int] = field(default_factory=dict)  # a run -> its job's place in the batch
+
+
+_STARTED: dict[ExecutorName, _Started] = {}
 
 
 def start_workers(executor: ExecutorName, workers: int) -> None:
-    """Start a batch's workers (and their zygotes) now, in the background, while the caller plans
-    the batch: the next :func:`run_jobs` for ``executor`` takes them over. The first worker waits
-    for the process server to import the grader (about 0.8 s): the caller does not.
-    :func:`stop_workers` ends unused ones."""
+    """Start a batch's workers now, in the background, while the caller plans the batch: the next
+    :func:`run_jobs` for ``executor`` takes them over. The first worker waits for the process server
+    to import the grader: the caller does not. :func:`stop_workers` ends unused ones."""
     stop_workers()
     pool = _new_pool(executor, workers)
     # each task still waiting when the next is submitted starts one more worker
     starting = threading.Thread(target=lambda: [pool.submit(int) for _ in range(workers)], daemon=True,
                                 name="autograde-start-workers")
     starting.start()
-    _STARTED[executor] = (pool, starting)
+    _STARTED[executor] = _Started(pool, starting, workers)
 
 
-def _take_started(executor: ExecutorName) -> ProcessPoolExecutor | None:
-    pool, starting = _STARTED.pop(executor, (None, None))
-    if starting is not None:
-        starting.join()
-    return pool
+def run_early(executor: ExecutorName, index: int, job: SubmissionJob) -> None:
+    """Start ``job``, the ``index``-th of the batch being planned, in the workers :func:`start_workers`
+    started, if fewer than two a worker are started yet: the first runs go while the rest of the
+    batch is planned (most of the time to a first result is the grading process's own). The next
+    :func:`run_jobs` of the whole batch takes them over; nothing is recorded before it does."""
+    started = _STARTED.get(ExecutorName(executor))
+    if started is not None and len(started.early) < 2 * started.workers:
+        started.early[started.pool.submit(_execute, job)] = index
+
+
+def _execute(job: SubmissionJob) -> ExecutionOutcome:
+    """``execute_submission`` in a worker, where it is preloaded: the grading process never imports
+    what a run needs (nbformat and its schema validator) to send it a job."""
+    from grader.grading.execute import execute_submission
+
+    return execute_submission(job)
+
+
+def _take_started(executor: ExecutorName) -> _Started | None:
+    started = _STARTED.pop(executor, None)
+    if started is not None:
+        started.starting.join()
+    return started
 
 
 def stop_workers() -> None:
-    for pool, starting in _STARTED.values():
-        starting.join()
-        pool.shutdown(wait=False, cancel_futures=True)
+    for started in _STARTED.values():
+        started.starting.join()
+        started.pool.shutdown(wait=False, cancel_futures=True)
     _STARTED.clear()
 
 
-def run_jobs(jobs: Sequence[SubmissionJob], workers: int,
-             task: Callable[[SubmissionJob], ExecutionOutcome] | None = None) -> Iterator[tuple[int, ExecutionOutcome]]:
+def run_jobs(jobs: Sequence[SubmissionJob], workers: int, task: Callable[[SubmissionJob], ExecutionOutcome] | None = None,
+             *, take_early: bool = True) -> Iterator[tuple[int, ExecutionOutcome]]:
     """Yield ``(index, outcome)`` for every job, in completion order.
 
     Twice as many jobs as workers are in flight, so a worker never waits for the batch to record
     the last outcome. When a worker dies, the jobs in flight are suspects: each reruns alone in a
     fresh worker once the others are done, and only one that kills that worker too is failed.
+    With ``take_early`` (``jobs`` is the whole batch :func:`run_early` was given), the runs it
+    started count as started here.
     """
-    from grader.grading.execute import ExecutionOutcome, execute_submission
+    from grader.grading.jobs import ExecutionOutcome
 
-    task = task or execute_submission
     executor = ExecutorName(jobs[0].executor) if jobs else ExecutorName.KERNEL
+    started = _take_started(executor)
+    pool = started.pool if started is not None else None
+    early = started.early if started is not None and take_early and task is None else {}
+    if started is not None and not early:
+        for fut in started.early:
+            fut.cancel()  # another batch's jobs (or a subset's): run again below, as asked
+    task = task or _execute
     suspects: list[int] = []
-    pending = list(range(len(jobs)))
-    pool = _take_started(executor)
+    pending = [i for i in range(len(jobs)) if i not in set(early.values())]
     try:
-        while pending:
+        while pending or early:
             pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
             with pool:
-                pending = yield from _cancelling(pool, _run(pool, task, jobs, pending, 2 * workers, suspects))
-            pool = None
+                pending = yield from _cancelling(pool, _run(pool, task, jobs, pending, 2 * workers, suspects, early))
+            pool, early = None, {}
         for i in suspects:
             again: list[int] = []
             with _new_pool(executor, 1) as alone:
@@ -139,10 +200,10 @@ def _cancelling(pool: ProcessPoolExecutor, runs: Generator[tuple[int, ExecutionO
 
 
 def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,
-         suspects: list[int]) -> Iterator[tuple[int, ExecutionOutcome]]:
-    """Run ``queue`` in ``pool``; on a broken pool, add the jobs in flight to ``suspects`` and
-    return the ones not yet started."""
-    futures: dict[Future, int] = {}
+         suspects: list[int], started: dict[Future, int] | None = None) -> Iterator[tuple[int, ExecutionOutcome]]:
+    """Run ``queue`` in ``pool`` (besides the runs ``started`` already); on a broken pool, add the
+    jobs in flight to ``suspects`` and return the ones not yet started."""
+    futures: dict[Future, int] = dict(started or {})
     queue = list(queue)
     while queue or futures:
         while queue and len(futures) < depth:
@@ -158,7 +219,7 @@ def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob
                 suspects.append(i)
                 broken = True
             except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
-                from grader.grading.execute import ExecutionOutcome
+                from grader.grading.jobs import ExecutionOutcome
 
                 yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED, reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
         if broken:

@@ -16,9 +16,9 @@ from pathlib import Path
 from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.grading.batch import Batch, Planned
-from grader.grading.execute import ExecutionOutcome, SubmissionJob, execute_submission
+from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.lock import batch_lock
-from grader.grading.pool import default_workers, run_jobs, start_workers, stop_workers
+from grader.grading.pool import default_workers, run_early, run_jobs, start_workers, stop_workers
 from grader.grading.score import PartRow, part_rows
 from grader.late import deadlines
 from grader.outcomes import RunStatus
@@ -57,23 +57,26 @@ def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None =
                regrade: bool = False, include_after_cutoff: bool = False, accept_changes: bool = False,
                students: frozenset[str] | None = None) -> Batch:
     """A planned batch of every latest submission (before its student's cutoff, unless
-    ``include_after_cutoff``; of ``students`` only, if given); local workers start meanwhile (``workers=0``: none, each submission
-    runs in this process, as the server's warm grading worker does). Raises ``AutogradeError`` for
-    what stops the whole batch (a bad configuration, an unreachable cluster, changed releases)."""
-    batch = Batch.open(course, assignment, executor=ExecutorName(executor), regrade=regrade, gradebook=gradebook,
-                       include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
-                       workers=workers, cluster=cluster, students=students)
-    deadlines(course, batch.assignment)  # configuration errors surface here, as one line
-    course.secret()
-    if batch.address:
-        from grader.grading.cluster import connect
-
-        connect(batch.address).close()  # an unreachable scheduler: one line, before we start
-    elif batch.workers != 0:
-        start_workers(batch.executor, workers_for(batch))  # they start up while the batch is planned
-    batch.submitted = private_folder(Path(submissions or course.folder("submitted")).resolve())
+    ``include_after_cutoff``; of ``students`` only, if given). Local workers start first, and the
+    first runs while the rest is planned (``workers=0``: none, each submission runs in this process,
+    as the server's warm grading worker does). Raises ``AutogradeError`` for what stops the whole
+    batch (a bad configuration, an unreachable cluster, changed releases)."""
+    executor = ExecutorName(executor)
+    local = not (cluster or course.config.cluster) and workers != 0
+    if local:
+        start_workers(executor, workers or course.config.workers or default_workers())
     try:
-        return batch.plan()
+        batch = Batch.open(course, assignment, executor=executor, regrade=regrade, gradebook=gradebook,
+                           include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
+                           workers=workers, cluster=cluster, students=students)
+        deadlines(course, batch.assignment)  # configuration errors surface here, as one line
+        course.secret()
+        if batch.address:
+            from grader.grading.cluster import connect
+
+            connect(batch.address).close()  # an unreachable scheduler: one line, before we start
+        batch.submitted = private_folder(Path(submissions or course.folder("submitted")).resolve())
+        return batch.plan(on_planned=(lambda i, p: run_early(executor, i, p.job)) if local else None)
     except BaseException:
         stop_workers()
         raise
@@ -90,7 +93,7 @@ def grade_batch(batch: Batch, planned: Sequence[Planned] | None = None) -> Itera
     order they finish. Closing the iterator stops the runs still going; they stay unrecorded."""
     batch.record_plan()
     chosen = list(batch.planned if planned is None else planned)
-    outcomes = _outcomes(batch, [p.job for p in chosen])
+    outcomes = _outcomes(batch, [p.job for p in chosen], whole=planned is None)
     try:
         for index, outcome in outcomes:
             p = chosen[index]
@@ -101,19 +104,21 @@ def grade_batch(batch: Batch, planned: Sequence[Planned] | None = None) -> Itera
         outcomes.close()
 
 
-def _outcomes(batch: Batch, jobs: list[SubmissionJob]) -> Iterator[tuple[int, ExecutionOutcome]]:
+def _outcomes(batch: Batch, jobs: list[SubmissionJob], whole: bool) -> Iterator[tuple[int, ExecutionOutcome]]:
     if batch.address:
         from grader.grading.cluster import run_jobs_on_cluster
 
         return run_jobs_on_cluster(jobs, batch.address)
     if batch.workers == 0:
         return _run_here(jobs)
-    return run_jobs(jobs, workers_for(batch))
+    return run_jobs(jobs, workers_for(batch), take_early=whole)
 
 
 def _run_here(jobs: list[SubmissionJob]) -> Iterator[tuple[int, ExecutionOutcome]]:
     """One job after another in this process, with its warm executor: no pool to start for a batch of one upload.
     Student code still runs only in the executor's sandbox; a grader bug in one job fails that job alone."""
+    from grader.grading.execute import execute_submission
+
     for index, job in enumerate(jobs):
         try:
             yield index, execute_submission(job)

@@ -8,7 +8,7 @@ from typing import Any
 from grader.answers import Tolerance
 from grader.assignment import Assignment, Problem, QuestionConfig
 from grader.checking import CheckResult, PartResult, check, split_points, storable, unreadable
-from grader.grading.execute import ExecutionOutcome
+from grader.grading.jobs import ExecutionOutcome
 from grader.notebook.slots import Slot, to_answer
 from grader.outcomes import RunStatus
 from grader.variants import Variant

@@ -13,10 +13,12 @@ import os
 import re
 import stat
 from pathlib import Path
-
-from nbformat import NotebookNode, from_dict
+from typing import TYPE_CHECKING
 
 from grader.errors import SubmissionError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["MAX_CELLS", "MAX_CELL_CHARS", "read_notebook", "read_submission_bytes"]
 
@@ -74,6 +76,8 @@ def read_notebook(data: bytes, name: str = "notebook") -> NotebookNode:
         raise SubmissionError(f"{name}: {len(raw['cells'])} cells is more than the {MAX_CELLS} accepted")
     cells = [_cell(c, i) for i, c in enumerate(raw["cells"])]
     meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    from nbformat import from_dict  # here: the grading process reads submissions' bytes, never their cells
+
     return from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _plain_metadata(meta), "cells": cells})
 
 

@@ -67,10 +67,14 @@ def describe() -> str:
     return "; ".join(f"{name.value}: {entry.help}" for name, entry in EXECUTORS.items())
 
 
-@cache
 def executor(name: ExecutorName | str) -> Executor:
     """This process's instance of the executor called ``name``, warmed up."""
-    entry = EXECUTORS[ExecutorName(name)]
+    return _executor(ExecutorName(name))  # one instance whether named by its enum or its string
+
+
+@cache
+def _executor(name: ExecutorName) -> Executor:
+    entry = EXECUTORS[name]
     instance: Executor = getattr(importlib.import_module(entry.module), entry.factory)()
     instance.warm_up()
     atexit.register(instance.close)  # a process that started a zygote leaves none behind

@@ -26,7 +26,16 @@ from grader.sandbox.limits import RunDir, make_rundir
 from grader.sandbox.uids import RunSlot, acquire
 from grader.sandbox.zygote import Zygote
 
-__all__ = ["ForkExecutor"]
+__all__ = ["ForkExecutor", "share_zygote"]
+
+_SHARED: tuple[socket.socket, int] | None = None  # a zygote this process's executor uses: (its door, its pid)
+
+
+def share_zygote(door: socket.socket, pid: int) -> None:
+    """Use the zygote another process started (a batch's, for all its workers) rather than start one;
+    one of our own is started only if that one has gone."""
+    global _SHARED
+    _SHARED = (door, pid)
 
 
 @dataclass
@@ -55,6 +64,19 @@ class _Child:
             self.run.remove()
 
 
+def _new_zygote() -> Zygote:
+    """The shared zygote if there is one and it lives, else one of this process's own."""
+    if _SHARED is not None:
+        try:
+            zygote = Zygote.through(*_SHARED)
+        except OSError:  # it has gone: its door is closed
+            return Zygote()
+        if zygote.alive():
+            return zygote
+        zygote.stop()
+    return Zygote()
+
+
 class ForkExecutor:
     """Runs each job in a child of this process's zygote (started by :meth:`warm_up`).
 
@@ -78,7 +100,7 @@ class ForkExecutor:
     def _live_zygote(self) -> Zygote:
         with self._lock:
             if self._zygote is None or not self._zygote.alive():
-                self._zygote = Zygote()
+                self._zygote = _new_zygote()
             return self._zygote
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import select
 import signal
 import socket
 import struct
@@ -20,33 +21,63 @@ import subprocess
 import sys
 import threading
 
-from grader.sandbox.child import child_main, prepare_shell
-
 __all__ = ["Zygote"]
 
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL")
 
 
 class Zygote:
-    """``spawn()`` returns a new child's pid and the worker's end of its socket."""
+    """``spawn()`` returns a new child's pid and the worker's end of its socket.
 
-    def __init__(self) -> None:
+    ``Zygote()`` starts one; ``Zygote.through(door, pid)`` uses one another process started
+    (a batch starts one zygote for all its workers, while the workers' own process server is still
+    importing the grader). A zygote is reached through its *door*, a datagram socket (a message
+    through it is never mixed with another's): each user sends it one end of a socket of its own,
+    over which it asks for children one at a time. The door has no name, so nothing can reach it but
+    the processes it was handed to (no student run: their children close every descriptor).
+    The zygote leaves once the door and every user's socket are closed.
+    """
+
+    def __init__(self, door: socket.socket | None = None, pid: int | None = None) -> None:
+        self.process: subprocess.Popen | None = None
+        if door is None:
+            door, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, cwd="/",
+            )
+            theirs.close()
+            pid = self.process.pid
+        assert pid is not None
+        self.door, self.pid = door, pid
         ours, theirs = socket.socketpair()
-        env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd="/",
-        )
-        theirs.close()
+        try:
+            socket.send_fds(door, [b"c"], [theirs.fileno()])
+        except OSError:  # it has gone (its door's other end is closed)
+            ours.close()
+            door.close()
+            raise
+        finally:
+            theirs.close()
         self.control = ours
         self.lock = threading.Lock()
         atexit.register(self.stop)  # a process that started one leaves none behind
 
+    @classmethod
+    def through(cls, door: socket.socket, pid: int) -> Zygote:
+        """A user of the zygote ``pid`` that another process started, reached through ``door`` (a copy
+        of it is kept: the caller's stays open for another user)."""
+        return cls(door.dup(), pid)
+
     def stop(self) -> None:
-        """Close the control socket: the zygote leaves when it reads the end of it."""
+        """Close this user's sockets: the zygote leaves when no one holds one (its starter waits for that)."""
         atexit.unregister(self.stop)
         self.control.close()
+        self.door.close()
+        if self.process is None:
+            return
         try:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -59,6 +90,8 @@ class Zygote:
             with self.lock:  # a Dask worker may run several submissions at once
                 socket.send_fds(self.control, [b"f"], [child_end.fileno()])
                 reply = self.control.recv(8)
+        except OSError:
+            reply = b""
         finally:
             child_end.close()
         if len(reply) != 8:
@@ -67,27 +100,47 @@ class Zygote:
         return struct.unpack(">q", reply)[0], worker_end
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
 
-def _serve(control: socket.socket) -> None:  # never returns
+def _serve(door: socket.socket | None) -> None:  # never returns
+    from grader.sandbox.child import child_main, prepare_shell  # here: a zygote's starter needs none of it
+
     shell = prepare_shell()  # the warm part: numpy, IPython and a shell, imported before any fork
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, not by us
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 16, 1)
-        except OSError:
-            os._exit(0)
-        if not message or not fds:
-            os._exit(0)  # the worker has gone: so do we
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            child_main(socket.socket(fileno=fds[0]), shell)
-            os._exit(0)
-        os.close(fds[0])
-        control.sendall(struct.pack(">q", pid))
+    users: list[socket.socket] = []
+    while door is not None or users:
+        ready, _, _ = select.select([s for s in (door, *users) if s is not None], [], [])
+        for sock in ready:
+            try:
+                message, fds, _, _ = socket.recv_fds(sock, 16, 1)
+            except OSError:
+                message, fds = b"", []
+            if sock is door:
+                if message == b"c" and fds:
+                    users.append(socket.socket(fileno=fds[0]))
+                elif not message:  # every holder of the door closed it: no new users
+                    door.close()
+                    door = None
+                continue
+            if not message or not fds:  # that user has gone
+                users.remove(sock)
+                sock.close()
+                continue
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                child_main(socket.socket(fileno=fds[0]), shell)  # closes every other descriptor first
+                os._exit(0)
+            os.close(fds[0])
+            sock.sendall(struct.pack(">q", pid))
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from grader.grading.execute import ExecutionOutcome, SubmissionJob
-from grader.grading.pool import run_jobs
+from grader.grading.jobs import ExecutionOutcome, SubmissionJob
+from grader.grading.pool import run_early, run_jobs, start_workers
+from grader.sandbox.executors import ExecutorName
 
 
 def die_on_killer(job: SubmissionJob) -> ExecutionOutcome:
@@ -28,3 +29,29 @@ def test_a_dying_worker_fails_only_its_own_job_and_loses_nothing():
     assert "died while running this submission" in by_key["killer"].reason
     # the jobs in flight beside it are rerun alone and come back fine
     assert {k: o.status for k, o in by_key.items() if k != "killer"} == dict.fromkeys("abcdefg", "ok")
+
+
+def _unreadable(keys: str) -> list[SubmissionJob]:
+    """Jobs whose notebooks are not JSON: each run ends at once, invalid, in the worker."""
+    return [SubmissionJob(key=k, data=b"not json", params={}, slots={}, executor="kernel") for k in keys]
+
+
+def test_runs_started_while_the_batch_is_planned_are_taken_over_each_once():
+    jobs = _unreadable("abcdefgh")
+    start_workers(ExecutorName.KERNEL, 2)
+    for i, job in enumerate(jobs):
+        run_early(ExecutorName.KERNEL, i, job)  # two a worker start; the rest wait for run_jobs
+    results = list(run_jobs(jobs, workers=2))
+    assert sorted(i for i, _ in results) == list(range(len(jobs)))  # none lost, none twice
+    assert {jobs[i].key: o.status for i, o in results} == dict.fromkeys("abcdefgh", "invalid")
+    assert {jobs[i].key: o.key for i, o in results} == {k: k for k in "abcdefgh"}  # each outcome its own job's
+
+
+def test_a_batch_graded_in_part_does_not_take_over_runs_of_the_whole():
+    whole = _unreadable("abcd")
+    start_workers(ExecutorName.KERNEL, 2)
+    for i, job in enumerate(whole):
+        run_early(ExecutorName.KERNEL, i, job)
+    part = whole[2:]
+    results = list(run_jobs(part, workers=2, take_early=False))
+    assert sorted((i, o.key) for i, o in results) == [(0, "c"), (1, "d")]
