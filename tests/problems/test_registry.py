@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from grader.errors import FamilyError, ParamsError, SpaceError
 from grader.problems import get_family, load_family_file
-from grader.problems.registry import load_family_module
+from grader.problems.registry import families, load_family_module
 from tests.conftest import DOUBLE_FAMILY
 from tests.problems import fakes
 
@@ -155,3 +158,16 @@ def test_degenerate_draws_are_redrawn_and_a_space_of_nothing_else_is_an_error():
     assert all(p.sigma_q != p.sigma_p for p in drawn)  # q = p would make KL(q||p) 0
     with pytest.raises(SpaceError, match=r"no valid parameters in 500 draws with .* \(last: degenerate: q = p, so KL\(q‖p\) is 0\)"):
         kl.space({"mu_q": [0], "mu_p": [0], "sigma_q": [1], "sigma_p": [1]})
+
+
+def test_a_builtin_looked_up_alone_is_the_one_every_listing_gives():
+    assert get_family("conv_values") is families()["conv_values"]
+
+
+def test_looking_up_one_builtin_imports_no_other_family():
+    code = ("import sys; from grader.problems.registry import get_family; get_family('conv_values'); "
+            "print(sorted(m for m in sys.modules if m.startswith('grader.problems.') and m.count('.') == 2))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    others = set(families()) - {"conv_values"}
+    assert "grader.problems.conv_values" in loaded
+    assert not [name for name in others if f"grader.problems.{name}'" in loaded]
