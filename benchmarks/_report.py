@@ -118,8 +118,9 @@ def legend(runs: int) -> str:
             "steady: after the first; median s/nb: ours from the gradebook's `seconds` (in the worker: read, run,\n"
             "collect), nbgrader from its log timestamps (one student's start to the next's: all work); peak MB: "
             "PSS of the whole process tree, sampled every\n0.05 s. "
-            + (f"Healthy rows: each system's median run of the {runs} alternating ones (by wall; the lower middle "
-               "for an even count)." if runs > 1 else ""))
+            + ("" if runs == 1 else f"Healthy rows: each system's median run of its {runs} (by wall): their ratio is THE RATIO above."
+               if runs % 2 else f"Healthy rows: each system's median run of its {runs} (by wall; the lower middle, so their ratio\n"
+               "is not THE RATIO above, which takes the mean of the middle two)."))
 
 
 def memory_lines(runs: list[BatchRun]) -> list[str]:
