@@ -1,13 +1,18 @@
-"""Grading speed, side by side in one run: our fast path, our kernel path and nbgrader 0.9.6.
+"""Grading speed, side by side: our fast path, our kernel path and nbgrader 0.9.6.
 
-    .venv/bin/python benchmarks/grading.py [--n 40] [--skip-nbgrader] [--skip-kernel] [--keep]
+    .venv/bin/python benchmarks/grading.py [--n 40] [--runs 3] [--skip-nbgrader] [--skip-kernel]
+                                           [--cache benchmarks/out] [--keep]
+    .venv/bin/python benchmarks/grading.py --n 1000 --skip-nbgrader   # the kernel path is skipped above 200
 
 Builds a copy of the demo course with N students in a temporary folder, writes their submissions
 of cnn-fundamentals (a realistic mix, printed first), and grades two batches with each system:
-the healthy submissions alone, then all of them (hostile ones included). Each batch is one
-process tree, timed from start to exit and sampled for memory. nbgrader runs from its own
-virtual environment (made once under benchmarks/out/, about a minute) with the same per-cell
-time limit. Then it checks that the fast and kernel paths give identical result rows, that
+the healthy submissions alone, then all of them (hostile ones included). The healthy batch is
+graded ``--runs`` times by our fast path and nbgrader in turn (ours, nbgrader, ours, nbgrader, ...),
+each nbgrader run from the same fresh gradebook as ours; the ratio that counts is the median of
+nbgrader's walls over the median of ours. Everything else runs once. Each batch is one process
+tree, timed from start to exit and sampled for memory. nbgrader runs from its own virtual
+environment (made once under ``--cache``, about a minute) with the same per-cell time limit. Then it
+checks that our fast-path runs agree with each other and with the kernel path row for row, that
 nbgrader gives healthy notebooks the same points, and what a hung notebook costs each system.
 A timing is a measurement, never an assertion: only the equivalence checks set the exit code.
 """
@@ -22,7 +27,7 @@ import shutil
 import statistics
 import sys
 import tempfile
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,33 +43,18 @@ from benchmarks._course import (  # noqa: E402
     write_submissions,
 )
 from benchmarks._measure import busy, loadavg, run_measured  # noqa: E402
+from benchmarks._report import (  # noqa: E402
+    FOLDERS,
+    BatchRun,
+    alternation_lines,
+    hung_cost,
+    legend,
+    median_run,
+    memory_lines,
+    table,
+)
 
 HERE = Path(__file__).resolve().parent
-FOLDERS = {"healthy": "healthy submissions only", "submitted": "all submissions, hostile included"}
-
-
-@dataclass
-class BatchRun:
-    system: str
-    folder: str
-    wall: float
-    seconds: dict[str, float]                 # student -> seconds of that notebook
-    first: float | None = None                # process start -> first notebook done (ours) / started (nbgrader)
-    steady: float | None = None               # notebooks/s after the first one
-    peak_pss_mb: float | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return len(self.seconds)
-
-    @property
-    def rate(self) -> float:
-        return self.n / self.wall
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds.values())
 
 
 def results_of(db: Path) -> dict[str, tuple[str, float, list[tuple]]]:
@@ -82,30 +72,33 @@ def results_of(db: Path) -> dict[str, tuple[str, float, list[tuple]]]:
         book.close()
 
 
-def run_ours(course_root: Path, folder: str, executor: str, workers: int, work: Path) -> BatchRun:
-    name = f"{executor}-{folder}"
+def run_ours(course_root: Path, folder: str, executor: str, workers: int, work: Path, run: int | None = None) -> BatchRun:
+    name = f"{executor}-{folder}" + (f"-{run}" if run else "")
     out = work / f"{name}.json"
+    launched = time.time()  # the child's own clock starts after the interpreter's start-up: add it back
     usage = run_measured([sys.executable, str(HERE / "_ours.py"), str(course_root), str(course_root / folder),
                           executor, str(workers), str(out)], work / f"{name}.log")
     if usage.returncode not in (0, 1) or not out.exists():  # 1: some parts were wrong, as expected
         tail = "".join((work / f"{name}.log").read_text().splitlines(True)[-30:])
         raise SystemExit(f"{tail}\nour {executor} batch failed (exit {usage.returncode})")
     report = json.loads(out.read_text())
+    report["launch"] = report["started_at"] - launched
     for suffix in ("", "-wal", "-shm"):  # one gradebook per batch
         if (course_root / f"gradebook.db{suffix}").exists():
             os.replace(course_root / f"gradebook.db{suffix}", work / f"{name}.db{suffix}")
     done = sorted(t for _, t, _, _ in report["done"])
     seconds = {sid: s for sid, _, s, _ in report["done"]}
-    routes = {}
+    routes: dict[str, list[float]] = {}
     for _, _, s, route in report["done"]:
         routes.setdefault(route, []).append(s)
     system = "ours fast (fork+literal)" if executor == "fork" else "ours kernel"
     steady = (len(done) - 1) / (done[-1] - done[0]) if len(done) > 1 else None
-    return BatchRun(system, folder, usage.wall, seconds, done[0], steady, usage.peak_pss_mb,
+    return BatchRun(system, folder, usage.wall, seconds, report["launch"] + done[0], steady, usage.peak_pss_mb, run,
                     {"usage": usage, "report": report, "routes": routes, "db": work / f"{name}.db"})
 
 
-def run_nbgrader(args, subs, course, work: Path) -> dict[str, BatchRun]:
+def nbgrader_course(args, subs, course, work: Path):
+    """nbgrader's course with both folders written and the assignment generated (set-up, not timed)."""
     from benchmarks._nbgrader import NbgraderCourse, ensure_venv
     from grader.assignment import load_assignment
 
@@ -120,40 +113,30 @@ def run_nbgrader(args, subs, course, work: Path) -> dict[str, BatchRun]:
     written = {q.id: q.points for q in assignment.questions}
     nb_course = NbgraderCourse(work / "nbgrader", bin_dir, subs, points, args.cell_seconds)
     print(f"nbgrader generate_assignment: {nb_course.generate(subs[0], written):.1f} s (set-up, not timed below)")
-    runs = {}
     for folder in FOLDERS:
-        nb_course.write(subs, folder, keep=lambda s: folder == "submitted" or not s.hostile)
-        result = nb_course.autograde(folder)
-        durations = list(result["seconds"].values())  # in the order nbgrader ran them
-        steady = (len(durations) - 1) / sum(durations[1:]) if len(durations) > 1 else None
-        runs[folder] = BatchRun("nbgrader 0.9.6", folder, result["wall"], result["seconds"], result["first_started"],
-                                steady, None, result)
-    return runs
+        nb_course.write(subs, folder, keep=lambda s, folder=folder: folder == "submitted" or not s.hostile)
+    shutil.copy(nb_course.root / "gradebook.db", work / "nbgrader-generated.db")  # the state every batch starts from
+    return nb_course
 
 
-def table(runs: list[BatchRun], reference: dict[str, BatchRun]) -> str:
-    head = (f"{'batch':<10}{'system':<26}{'notebooks':>9}{'wall s':>9}{'nb/s':>8}{'to 1st s':>10}{'steady nb/s':>13}"
-            f"{'median s/nb':>13}{'peak MB':>9}{'x nbgrader':>12}{'steady x':>10}")
-    lines = [head, "-" * len(head)]
-    for r in runs:
-        ref = reference.get(r.folder)
-        ratio = f"{r.rate / ref.rate:.1f}x" if ref else "-"
-        steady = f"{r.steady / ref.steady:.1f}x" if ref and r.steady and ref.steady else "-"
-        lines.append(f"{r.folder:<10}{r.system:<26}{r.n:>9}{r.wall:>9.1f}{r.rate:>8.1f}{r.first or 0:>10.1f}"
-                     f"{r.steady or 0:>13.1f}{r.median:>13.3f}{(f'{r.peak_pss_mb:.0f}' if r.peak_pss_mb else '-'):>9}"
-                     f"{ratio:>12}{steady:>10}")
-    return "\n".join(lines)
+def run_nbgrader(nb_course, folder: str, work: Path, run: int | None = None) -> BatchRun:
+    shutil.copy(work / "nbgrader-generated.db", nb_course.root / "gradebook.db")  # fresh, as ours: no earlier grades
+    result = nb_course.autograde(folder)
+    durations = list(result["seconds"].values())  # in the order nbgrader ran them
+    steady = (len(durations) - 1) / sum(durations[1:]) if len(durations) > 1 else None
+    return BatchRun("nbgrader 0.9.6", folder, result["wall"], result["seconds"], result["first_started"],
+                    steady, None, run, result)
 
 
-def check_equivalence(fast: BatchRun, kernel: BatchRun, kinds: dict[str, str]) -> list[str]:
-    """Fast and kernel paths: identical status and rows for every submission."""
-    a, b = results_of(fast.extra["db"]), results_of(kernel.extra["db"])
+def check_equivalence(one: BatchRun, other: BatchRun, kinds: dict[str, str], names=("fast", "kernel")) -> list[str]:
+    """Two of our batches (the fast and kernel paths, two fast runs): identical status and rows for every submission."""
+    a, b = results_of(one.extra["db"]), results_of(other.extra["db"])
     problems = []
     for sid in sorted(set(a) | set(b)):
         if a.get(sid) != b.get(sid):
-            problems.append(f"{sid} ({kinds[sid]}): fast {a.get(sid)} != kernel {b.get(sid)}")
-    print(f"  {fast.folder}: {len(a) - len(problems)}/{len(a)} submissions with identical status and rows "
-          "(problem, part, score, verdict, mistake)")
+            problems.append(f"{sid} ({kinds[sid]}): {names[0]} {a.get(sid)} != {names[1]} {b.get(sid)}")
+    print(f"  {one.folder}, {names[0]} vs {names[1]}: {len(a) - len(problems)}/{len(a)} submissions with identical "
+          "status and rows (problem, part, score, verdict, mistake)")
     return problems
 
 
@@ -190,39 +173,20 @@ def compare_nbgrader(ours: BatchRun, theirs: BatchRun, kinds: dict[str, str]) ->
     return problems
 
 
-def hung_cost(runs: list[BatchRun], kinds: dict[str, str], limits: str) -> None:
-    print(f"\nWhat a hostile notebook costs ({limits}):")
-    for r in runs:
-        for sid, kind in sorted(kinds.items()):
-            if kind not in HOSTILE or sid not in r.seconds:
-                continue
-            line = f"  {r.system:<26}{kind:<15}{r.seconds[sid]:6.1f} s"
-            done = r.extra.get("report", {}).get("done")
-            if done:  # ours: how many others finished while it ran
-                end = next(t for s, t, _, _ in done if s == sid)
-                later = [t for s, t, _, _ in done if s != sid and t >= end - r.seconds[sid]]
-                others = sum(1 for t in later if t <= end)
-                line += (f"   {others} other notebooks finished meanwhile on the other worker(s)"
-                         + (" (all that were left)" if others == len(later) else ""))
-            else:
-                order = list(r.seconds)
-                line += f"   serial: the {len(order) - order.index(sid) - 1} notebooks after it waited"
-                if sid in r.extra.get("failed", ()):
-                    line += "; nbgrader recorded no grades at all (the run failed)"
-            print(line)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=40, help="students (default 40)")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs of the healthy batch (default 3)")
     parser.add_argument("--workers", type=int, default=0, help="our parallel runs (default: the machine's cores)")
     parser.add_argument("--cell-seconds", type=float, default=5, help="time limit per cell, both systems")
     parser.add_argument("--notebook-seconds", type=float, default=15, help="our time limit per notebook")
     parser.add_argument("--skip-nbgrader", action="store_true")
     parser.add_argument("--skip-kernel", action="store_true", help="(implied above 200 students)")
-    parser.add_argument("--cache", default=str(HERE / "out"), help="where nbgrader's venv is kept")
+    parser.add_argument("--cache", default=str(HERE / "out"), help="where nbgrader's venv is kept (made there if missing)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     from grader.grading.pool import default_workers
 
     workers = args.workers or default_workers()
@@ -232,43 +196,60 @@ def main() -> int:
           f"Python {platform.python_version()}; load average before: {loadavg()}")
     work = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
     try:
+        start = time.perf_counter()
         course = make_course(work / "course", args.n, args.cell_seconds, args.notebook_seconds)
         subs = build_submissions(course)
+        built = time.perf_counter() - start
         kinds = {s.student_id: s.kind for s in subs}
         print(f"\n{args.n} submissions of {ASSIGNMENT} (6 computed questions, 2 written):")
         print("\n".join(describe_mix(list(kinds.values()))))
         limits = f"cell limit {args.cell_seconds:g} s on both; ours also {args.notebook_seconds:g} s per notebook"
-        print(f"limits: {limits}; our workers: {workers}\n")
+        print(f"limits: {limits}; our workers: {workers}")
+        start = time.perf_counter()
         for folder in FOLDERS:
-            write_submissions(course, subs, folder, keep=lambda s: folder == "submitted" or not s.hostile)
-        executors = ["fork"] + ([] if args.skip_kernel or args.n > 200 else ["kernel"])
-        ours = {(e, f): run_ours(course.root, f, e, workers, work) for e in executors for f in FOLDERS}
-        for (_e, f), r in ours.items():
-            print(f"graded: {r.system:<26} {FOLDERS[f]:<34} {r.wall:6.1f} s")
-        theirs = {} if args.skip_nbgrader else run_nbgrader(args, subs, course, work)
-        for f, r in theirs.items():
-            print(f"graded: {r.system:<26} {FOLDERS[f]:<34} {r.wall:6.1f} s")
+            write_submissions(course, subs, folder, keep=lambda s, folder=folder: folder == "submitted" or not s.hostile)
+        print(f"set-up (not timed below): built the course and {len(subs)} submissions in {built:.1f} s, "
+              f"wrote both folders in {time.perf_counter() - start:.1f} s\n")
+        nb_course = None if args.skip_nbgrader else nbgrader_course(args, subs, course, work)
 
+        fast_runs: list[BatchRun] = []
+        their_runs: list[BatchRun] = []
+        for run in range(1, args.runs + 1):  # alternating, so a slow spell of the machine falls on both
+            fast_runs.append(run_ours(course.root, "healthy", "fork", workers, work, run))
+            print(f"graded: {fast_runs[-1].system:<26} {FOLDERS['healthy']:<34} {fast_runs[-1].wall:6.1f} s  (run {run})")
+            if nb_course:
+                their_runs.append(run_nbgrader(nb_course, "healthy", work, run))
+                print(f"graded: {their_runs[-1].system:<26} {FOLDERS['healthy']:<34} {their_runs[-1].wall:6.1f} s  (run {run})")
+        executors = ["fork"] + ([] if args.skip_kernel or args.n > 200 else ["kernel"])
+        ours = {("fork", "healthy"): median_run(fast_runs)}
+        for e, f in ((e, f) for e in executors for f in FOLDERS if (e, f) not in ours):
+            ours[(e, f)] = run_ours(course.root, f, e, workers, work)
+            print(f"graded: {ours[(e, f)].system:<26} {FOLDERS[f]:<34} {ours[(e, f)].wall:6.1f} s")
+        theirs = {"healthy": median_run(their_runs)} if their_runs else {}
+        if nb_course:
+            theirs["submitted"] = run_nbgrader(nb_course, "submitted", work)
+            print(f"graded: {theirs['submitted'].system:<26} {FOLDERS['submitted']:<34} {theirs['submitted'].wall:6.1f} s")
+
+        print("\n" + "\n".join(alternation_lines(fast_runs, their_runs)))
         runs = sorted([*ours.values(), *theirs.values()], key=lambda r: (list(FOLDERS).index(r.folder), r.system))
         print("\n" + table(runs, theirs))
-        fast = ours[("fork", "healthy")]
-        print("\nnb/s: notebooks / batch wall time (process start to exit, imports and pool start included); "
-              "to 1st: until the first notebook was done (ours) or started (nbgrader);\nsteady: after the first; "
-              "median s/nb: ours from the gradebook's `seconds` (in the worker: read, run, collect), nbgrader from "
-              "its log timestamps (one student's\nstart to the next's: all work); peak MB: PSS of the whole process "
-              "tree, sampled every 0.05 s.")
-        for r in (x for x in runs if "report" in x.extra):
+        print("\n" + legend(args.runs))
+        for r in (*fast_runs, *(x for x in runs if "report" in x.extra and x.run is None)):
             rep = r.extra["report"]
             planning = rep["batch_started"] - rep["imported"]
-            print(f"  {r.system}, {r.folder}: imports {rep['imported']:.1f} s, planning and collection {planning:.1f} s "
-                  f"(serial, before any run), first notebook done at {r.first:.1f} s")
-        for route, secs in sorted(fast.extra["routes"].items()):
-            print(f"  fast path, healthy batch, route {route:<8} {len(secs):5d} notebooks, median {statistics.median(secs):.3f} s")
+            print(f"  {r.system}, {r.folder}{f' #{r.run}' if r.run else ''}: interpreter start-up {rep['launch']:.2f} s, "
+                  f"imports {rep['imported']:.2f} s, planning and collection {planning:.2f} s (serial, before any run), "
+                  f"first result stored at {r.first:.2f} s")
+        for route, secs in sorted(ours[("fork", "healthy")].extra["routes"].items()):
+            print(f"  fast path, healthy batch (median run), route {route:<8} {len(secs):5d} notebooks, "
+                  f"median {statistics.median(secs):.3f} s")
 
         failures: list[str] = []
+        if len(fast_runs) > 1 or "kernel" in executors:
+            print("\nAgreement of our batches (identical results expected; hostile ones included: their outcome is set by the limits, not by timing):")
+        for later in fast_runs[1:]:
+            failures += check_equivalence(fast_runs[0], later, kinds, ("fast #1", f"fast #{later.run}"))
         if "kernel" in executors:
-            print("\nFast path vs kernel path (identical results expected; hostile ones included: their outcome is "
-                  "set by the limits, not by timing):")
             for f in FOLDERS:
                 failures += check_equivalence(ours[("fork", f)], ours[("kernel", f)], kinds)
         if theirs:
@@ -276,12 +257,7 @@ def main() -> int:
             failures += compare_nbgrader(ours[("fork", "submitted")], theirs["submitted"], kinds)
         hung_cost([r for r in runs if r.folder == "submitted"], kinds, limits)
 
-        print("\nMemory of each of our batches (process tree: grading process, forkserver, workers, zygotes, runs):")
-        for r in (x for x in runs if "usage" in x.extra):
-            u = r.extra["usage"]
-            print(f"  {r.system:<26}{r.folder:<10}{r.n:5d} notebooks: peak PSS {u.peak_pss_mb:6.0f} MB "
-                  f"(RSS summed {u.peak_rss_mb:6.0f} MB) over at most {u.peak_processes} processes; grading process "
-                  f"{r.extra['report']['self_peak_mb']:.0f} MB; largest single process {u.max_single_rss_mb:.0f} MB")
+        print("\n" + "\n".join(memory_lines([*fast_runs, *(r for r in runs if r.run is None)])))
         shared = busy_before or busy()
         print(f"\nload average after: {loadavg()}" + ("  (above 0.5 before or after: the machine was shared with other work)" if shared else ""))
         for failure in failures:
