@@ -100,6 +100,7 @@ class _Started:
     starting: threading.Thread
     workers: int
     early: dict[Future, int] = field(default_factory=dict)  # a run -> its job's place in the batch
+    going: set[Future] = field(default_factory=set)  # of those, the ones not done yet
 
 
 _STARTED: dict[ExecutorName, _Started] = {}
@@ -120,12 +121,16 @@ def start_workers(executor: ExecutorName, workers: int) -> None:
 
 def run_early(executor: ExecutorName, index: int, job: SubmissionJob) -> None:
     """Start ``job``, the ``index``-th of the batch being planned, in the workers :func:`start_workers`
-    started, if fewer than two a worker are started yet: the first runs go while the rest of the
-    batch is planned (most of the time to a first result is the grading process's own). The next
-    :func:`run_jobs` of the whole batch takes them over; nothing is recorded before it does."""
+    started, if fewer than two a worker are going: the workers run while the rest of the batch is
+    planned (most of the time to a first result was the grading process's own, and planning 1,000
+    students takes seconds). The next :func:`run_jobs` of the whole batch takes them over, and
+    starts the jobs not started here; nothing is recorded before it does."""
     started = _STARTED.get(ExecutorName(executor))
-    if started is not None and len(started.early) < 2 * started.workers:
-        started.early[started.pool.submit(_execute, job)] = index
+    if started is not None and len(started.going) < 2 * started.workers:
+        future = started.pool.submit(_execute, job)
+        started.early[future] = index
+        started.going.add(future)
+        future.add_done_callback(started.going.discard)
 
 
 def _execute(job: SubmissionJob) -> ExecutionOutcome:

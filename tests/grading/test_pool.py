@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+from grader.grading import pool
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.pool import run_early, run_jobs, start_workers
 from grader.sandbox.executors import ExecutorName
@@ -37,14 +38,22 @@ def _unreadable(keys: str) -> list[SubmissionJob]:
 
 
 def test_runs_started_while_the_batch_is_planned_are_taken_over_each_once():
-    jobs = _unreadable("abcdefgh")
+    jobs = _unreadable("abcdefghij")
     start_workers(ExecutorName.KERNEL, 2)
-    for i, job in enumerate(jobs):
+    for i, job in enumerate(jobs[:6]):
         run_early(ExecutorName.KERNEL, i, job)  # two a worker start; the rest wait for run_jobs
+    started = pool._STARTED[ExecutorName.KERNEL]
+    assert len(started.early) == 4
+    deadline = time.monotonic() + 60
+    while started.going and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for i, job in enumerate(jobs[6:], start=6):  # those done, a slower plan's next ones start too
+        run_early(ExecutorName.KERNEL, i, job)
+    assert len(started.early) == 8
     results = list(run_jobs(jobs, workers=2))
     assert sorted(i for i, _ in results) == list(range(len(jobs)))  # none lost, none twice
-    assert {jobs[i].key: o.status for i, o in results} == dict.fromkeys("abcdefgh", "invalid")
-    assert {jobs[i].key: o.key for i, o in results} == {k: k for k in "abcdefgh"}  # each outcome its own job's
+    assert {jobs[i].key: o.status for i, o in results} == dict.fromkeys("abcdefghij", "invalid")
+    assert {jobs[i].key: o.key for i, o in results} == {k: k for k in "abcdefghij"}  # each outcome its own job's
 
 
 def test_a_batch_graded_in_part_does_not_take_over_runs_of_the_whole():
