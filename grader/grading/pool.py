@@ -180,8 +180,14 @@ def run_jobs(jobs: Sequence[SubmissionJob], workers: int, task: Callable[[Submis
     try:
         while pending or early:
             pool = pool or _new_pool(executor, max(1, min(workers, len(pending))))
-            with pool:
+            last = False
+            try:
                 pending = yield from _cancelling(pool, _run(pool, task, jobs, pending, 2 * workers, suspects, early))
+                last = not pending and not suspects
+            finally:
+                # the last pool's workers leave while the caller records and reports (the interpreter waits
+                # for them at its exit); after a worker died, or when stopped early, they are waited for
+                pool.shutdown(wait=not last)
             pool, early = None, {}
         for i in suspects:
             again: list[int] = []
