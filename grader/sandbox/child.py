@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
-
 from grader.limits import Limits
 from grader.sandbox import transforms, wire
 from grader.sandbox.isolate import die_with_parent, isolate
@@ -111,7 +109,7 @@ def child_main(sock: socket.socket, shell: InteractiveShell) -> None:  # never r
         limits = Limits(**job["limits"])
         apply_limits(limits)
         _forget_grader()
-        _run_cells(shell, limits, nbformat.from_dict({"cells": job["cells"]}).cells, fd)
+        _run_cells(shell, limits, [(str(cell_id), str(source)) for cell_id, source in job["cells"]], fd)
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
         os._exit(70)
@@ -153,7 +151,7 @@ class _CellTimeout(KeyboardInterrupt):
     """Raised in the running cell at its time limit, as a kernel interrupt would."""
 
 
-def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) -> None:
+def _run_cells(shell: InteractiveShell, limits: Limits, cells: list[tuple[str, str]], fd: int) -> None:
     import builtins
 
     shell.user_ns.clear()
@@ -169,16 +167,14 @@ def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) ->
 
     signal.signal(signal.SIGALRM, on_alarm)
     spent = {"cells": 0.0, "collect": 0.0, "ready": _MONOTONIC()}  # seconds in student and collector cells; a time
-    for cell in cells:
-        if cell.cell_type != "code":
-            continue
-        collector = str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)
+    for cell_id, source in cells:
+        collector = cell_id.startswith(COLLECTOR_CELL_PREFIX)
         budget = out.budget
         if collector:
             out.budget = COLLECTOR_OUTPUT_CHARS  # apart from the notebook's: what a snapshot may print
         out.take()
         began = _MONOTONIC()
-        error = _run_cell(shell, cell.source, collector, limits.cell_seconds)
+        error = _run_cell(shell, source, collector, limits.cell_seconds)
         spent["collect" if collector else "cells"] += _MONOTONIC() - began
         printed = out.take()
         if collector:
@@ -190,7 +186,7 @@ def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) ->
             continue
         if error is not None:
             ename = "CellTimeout" if isinstance(error, _CellTimeout) else type(error).__name__
-            wire.send(fd, {"error": [str(cell.get("id", "")), ename[:200], str(error)[:500]]})
+            wire.send(fd, {"error": [cell_id, ename[:200], str(error)[:500]]})
     # after student code: the worker only shows these figures, it never acts on them
     wire.send(fd, {"done": True, "truncated": out.truncated, "spent": spent})
 
