@@ -40,7 +40,7 @@ from benchmarks._measure import loadavg  # noqa: E402
 AUTOGRADE = Path(sys.executable).with_name("autograde")
 PACKAGES = ("sqlalchemy", "numpy", "pydantic", "nbformat", "typer", "rich", "IPython", "sympy", "jinja2")
 AHEAD = ("rundir", "slot", "fork", "job", "cgroup", "network", "filesystem", "user", "warm")
-ON_PATH = ("read+prepare", "wait", "start", "cells", "collect", "report", "spare", "teardown", "parse")
+ON_PATH = ("read+prepare", "wait", "start", "cells", "collect", "report", "spare", "clear", "teardown", "parse")
 NOTES = {
     "read+prepare": "read the notebook, rebuild the instructor's, merge (worker)",
     "rundir": "make the run's folder (worker)",
@@ -58,6 +58,7 @@ NOTES = {
     "collect": "the collector cells (their shared definitions compiled once a run)",
     "report": "messages back to the worker",
     "spare": "fork and send the next run's child its sandbox (while this one runs)",
+    "clear": "the last run's teardown: reap its uid, remove its group and folder (while this one runs)",
     "teardown": "kill the child, read its group's usage, reap the uid, remove the group and folder",
     "parse": "parse the collected answers (worker)",
 }
