@@ -40,7 +40,7 @@ from benchmarks._measure import loadavg  # noqa: E402
 AUTOGRADE = Path(sys.executable).with_name("autograde")
 PACKAGES = ("sqlalchemy", "numpy", "pydantic", "nbformat", "typer", "rich", "IPython", "sympy", "jinja2")
 AHEAD = ("rundir", "slot", "fork", "job", "cgroup", "network", "filesystem", "user", "warm")
-ON_PATH = ("read+prepare", "wait", "start", "cells", "collect", "report", "spare", "teardown", "parse")
+ON_PATH = ("read+prepare", "wait", "start", "cells", "collect", "report", "spare", "clear", "teardown", "parse")
 NOTES = {
     "read+prepare": "read the notebook, rebuild the instructor's, merge (worker)",
     "rundir": "make the run's folder (worker)",
@@ -51,13 +51,14 @@ NOTES = {
     "network": "new network and IPC namespaces",
     "filesystem": "new mount namespace: tmpfs over hidden folders, binds, read-only root",
     "user": "chown the home, drop to the run's uid",
-    "warm": "a warm-up cell: the fork's first writes to the shell's pages (copy on write)",
+    "warm": "a warm-up cell: the fork's first writes to the shell's pages (copy on write); forget the grader's modules",
     "wait": "until a child is ready for the cells (the spare: ~0; else all of the above)",
-    "start": "send the cells; rlimits, forget the grader's modules, reset the shell",
-    "cells": "the student's cells (IPython)",
-    "collect": "the collector cells",
+    "start": "send the code cells (id, source); rlimits, reset the shell",
+    "cells": "the student's cells (IPython; a plain cell skips its token pass)",
+    "collect": "the collector cells (their shared definitions compiled once a run)",
     "report": "messages back to the worker",
     "spare": "fork and send the next run's child its sandbox (while this one runs)",
+    "clear": "the last run's teardown: reap its uid, remove its group and folder (while this one runs)",
     "teardown": "kill the child, read its group's usage, reap the uid, remove the group and folder",
     "parse": "parse the collected answers (worker)",
 }

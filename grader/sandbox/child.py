@@ -17,10 +17,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
-
 from grader.limits import Limits
-from grader.sandbox import wire
+from grader.sandbox import transforms, wire
 from grader.sandbox.isolate import die_with_parent, isolate
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS
 from grader.sandbox.limits import RunDir, apply_limits, clean_environment
@@ -43,6 +41,7 @@ def prepare_shell() -> InteractiveShell:
     config.InteractiveShell.xmode = "Plain"
     shell = InteractiveShell.instance(config=config)
     shell.ask_exit = lambda: None  # type: ignore[attr-defined]  # IPython sets it at run time; exit() does nothing, as in our kernels (see kernel.py: no race)
+    transforms.install(shell)  # plain cells skip IPython's tokenising (half of a cell's cost), same result
     # a first cell sets up what IPython makes lazily (its compiler, transformers, display hook):
     # once here rather than in every child (about 10 ms each); the namespace is reset in the child
     shell.run_cell("import math\n1", store_history=False, silent=True)
@@ -104,13 +103,13 @@ def child_main(sock: socket.socket, shell: InteractiveShell) -> None:  # never r
                         stamps=stamps)
         die_with_parent()  # the zygote: it leaves when its worker does
         _warm_up(shell)
+        _forget_grader()  # here rather than once the cells came: it does not depend on them (0.4 ms)
         stamps["warm"] = time.monotonic()
         wire.send(fd, {"sandbox": state, "stamps": stamps})  # ready: sent before any student code runs
         job = wire.receive(fd)  # the cells, once the worker has a notebook for this child
         limits = Limits(**job["limits"])
         apply_limits(limits)
-        _forget_grader()
-        _run_cells(shell, limits, nbformat.from_dict({"cells": job["cells"]}).cells, fd)
+        _run_cells(shell, limits, [(str(cell_id), str(source)) for cell_id, source in job["cells"]], fd)
         os._exit(0)
     except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
         os._exit(70)
@@ -152,7 +151,7 @@ class _CellTimeout(KeyboardInterrupt):
     """Raised in the running cell at its time limit, as a kernel interrupt would."""
 
 
-def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) -> None:
+def _run_cells(shell: InteractiveShell, limits: Limits, cells: list[tuple[str, str]], fd: int) -> None:
     import builtins
 
     shell.user_ns.clear()
@@ -168,16 +167,14 @@ def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) ->
 
     signal.signal(signal.SIGALRM, on_alarm)
     spent = {"cells": 0.0, "collect": 0.0, "ready": _MONOTONIC()}  # seconds in student and collector cells; a time
-    for cell in cells:
-        if cell.cell_type != "code":
-            continue
-        collector = str(cell.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)
+    for cell_id, source in cells:
+        collector = cell_id.startswith(COLLECTOR_CELL_PREFIX)
         budget = out.budget
         if collector:
             out.budget = COLLECTOR_OUTPUT_CHARS  # apart from the notebook's: what a snapshot may print
         out.take()
         began = _MONOTONIC()
-        error = _run_cell(shell, cell.source, collector, limits.cell_seconds)
+        error = _run_cell(shell, source, collector, limits.cell_seconds)
         spent["collect" if collector else "cells"] += _MONOTONIC() - began
         printed = out.take()
         if collector:
@@ -189,7 +186,7 @@ def _run_cells(shell: InteractiveShell, limits: Limits, cells: list, fd: int) ->
             continue
         if error is not None:
             ename = "CellTimeout" if isinstance(error, _CellTimeout) else type(error).__name__
-            wire.send(fd, {"error": [str(cell.get("id", "")), ename[:200], str(error)[:500]]})
+            wire.send(fd, {"error": [cell_id, ename[:200], str(error)[:500]]})
     # after student code: the worker only shows these figures, it never acts on them
     wire.send(fd, {"done": True, "truncated": out.truncated, "spent": spent})
 
@@ -217,7 +214,24 @@ def _run_collector(namespace: dict, source: str) -> BaseException | None:
     without IPython's cell machinery (input transformers, display hook), which cost about 5 ms a
     cell against 1 ms for a plain compile. A collector has no magic and displays nothing."""
     try:
-        _EXEC(_COMPILE(source, "<autograde collector>", "exec", dont_inherit=True), namespace)
+        for code in _collector_code(source):
+            _EXEC(code, namespace)
     except BaseException as exc:  # noqa: BLE001 - as a cell's error: its output simply holds no answers
         return exc
     return None
+
+
+_DEFINITIONS: dict[str, Any] = {}  # a collector's text but its last line -> its code: the same in every collector of a run
+
+
+def _collector_code(source: str) -> list[Any]:
+    """A collector's code as its definitions (compiled once per run: they are most of its text and
+    the same in each) and its last line, the call naming the problem's variables; run one after the
+    other they do what the whole does. A text that does not split so is compiled whole."""
+    head, _, call = source.rstrip("\n").rpartition("\n")
+    try:
+        if head not in _DEFINITIONS:
+            _DEFINITIONS[head] = _COMPILE(head, "<autograde collector>", "exec", dont_inherit=True)
+        return [_DEFINITIONS[head], _COMPILE(call, "<autograde collector>", "exec", dont_inherit=True)]
+    except SyntaxError:
+        return [_COMPILE(source, "<autograde collector>", "exec", dont_inherit=True)]

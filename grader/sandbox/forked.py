@@ -182,7 +182,7 @@ class ForkExecutor:
         stamps = {**child.stamps, "wait": waited, "send": time.monotonic()}
         try:
             try:
-                wire.write_all(child.sock.fileno(), wire.frame({"cells": job.notebook["cells"],
+                wire.write_all(child.sock.fileno(), wire.frame({"cells": _code_cells(job.notebook),
                                                                 "limits": dataclasses.asdict(job.limits)}))
                 deadline = time.monotonic() + job.limits.notebook_seconds
                 stamps["sent"] = time.monotonic()
@@ -210,6 +210,11 @@ class ForkExecutor:
         result.stages = stages(stamps, messages)
         result.seconds = time.perf_counter() - start
         return result
+
+
+def _code_cells(notebook: dict) -> list[tuple[str, str]]:
+    """What the child runs of a notebook: each code cell's id and source (the rest is not sent)."""
+    return [(str(cell.get("id", "")), cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
 
 
 _READY_SECONDS = 30.0  # a child's set-up is milliseconds; past this it is stuck, and replaced
