@@ -13,6 +13,7 @@ from grader.errors import SubmissionError
 from grader.grading.hide import sandbox_for
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.literal import read_literals
+from grader.limits import Limits
 from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
 from grader.notebook.read import read_notebook
@@ -21,7 +22,19 @@ from grader.outcomes import RunStatus
 from grader.sandbox.executors import EXECUTORS, ExecutorName, executor
 from grader.sandbox.job import RunJob, Sandbox
 
-__all__ = ["ExecutionOutcome", "SubmissionJob", "execute_submission"]
+__all__ = ["ExecutionOutcome", "SubmissionJob", "execute_submission", "prepare_runs", "run_sandbox"]
+
+
+def run_sandbox(given: Sandbox) -> Sandbox:
+    """What a run hides: what the client named, and this machine's own grader home and source too
+    (a cluster worker's)."""
+    local = sandbox_for(None)
+    return Sandbox(hide=tuple(dict.fromkeys(given.hide + local.hide)), keep=given.keep)
+
+
+def prepare_runs(name: ExecutorName, limits: Limits, sandbox: Sandbox) -> None:
+    """Warm this process's executor and get a run of a batch with these limits and folders ready."""
+    executor(name).prepare(limits, run_sandbox(sandbox))
 
 
 def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
@@ -42,10 +55,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     literal_ok = EXECUTORS[ExecutorName(job.executor)].reads_literals
     run = read_literals(prepared.notebook.cells, variables, prepared.marker) if literal_ok else None
     if run is None:
-        # hide what the client named, and this machine's own grader home and source too (a cluster worker's)
-        local = sandbox_for(None)
-        sandbox = Sandbox(hide=tuple(dict.fromkeys(job.sandbox.hide + local.hide)), keep=job.sandbox.keep)
-        run = executor(job.executor).run(RunJob(prepared.notebook, prepared.marker, job.limits, job.key, sandbox))
+        run = executor(job.executor).run(RunJob(prepared.notebook, prepared.marker, job.limits, job.key, run_sandbox(job.sandbox)))
     outcome.status, outcome.reason, outcome.executor = RunStatus(run.status), run.reason, run.executor
     outcome.errors, outcome.output_truncated, outcome.sandbox = run.errors, run.output_truncated, run.sandbox
     outcome.cpu_seconds, outcome.memory_peak_mb = run.cpu_seconds, run.memory_peak_mb

@@ -20,9 +20,11 @@ from multiprocessing import forkserver
 from typing import TYPE_CHECKING
 
 from grader.grading.hide import sandbox_for
+from grader.limits import Limits
 from grader.outcomes import RunStatus
 from grader.sandbox.executors import EXECUTORS, ExecutorName
 from grader.sandbox.executors import executor as live_executor
+from grader.sandbox.job import Sandbox
 
 if TYPE_CHECKING:  # imported by the workers' process server, and by run_jobs: not to start the server
     from grader.grading.jobs import ExecutionOutcome, SubmissionJob
@@ -66,14 +68,20 @@ def _start_zygote() -> None:
 _ZYGOTE: Zygote | None = None  # the fork executor's zygote this process started for its workers (start_server)
 
 
-def _warm(executor: ExecutorName, parent: int, zygote: tuple[socket.socket, int] | None) -> None:
+def _warm(executor: ExecutorName, parent: int, zygote: tuple[socket.socket, int] | None,
+          ready_for: tuple[Limits, Sandbox] | None) -> None:
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
     if zygote is not None:
         from grader.sandbox.forked import share_zygote
 
         share_zygote(*zygote)
     live_executor(executor)  # its zygote, say, starts now rather than with the first job
-    sandbox_for(None)  # what every run hides of this machine: looked for once a minute, now rather than in the first run
+    if ready_for is not None:  # the batch's first run starts in a ready child, as every later one does
+        from grader.grading.execute import prepare_runs
+
+        prepare_runs(executor, *ready_for)
+    else:
+        sandbox_for(None)  # what every run hides of this machine: looked for once a minute, now rather than in the first run
 
 
 def _exit_with(parent: int) -> None:
@@ -86,10 +94,10 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _new_pool(executor: ExecutorName, workers: int) -> ProcessPoolExecutor:
+def _new_pool(executor: ExecutorName, workers: int, ready_for: tuple[Limits, Sandbox] | None = None) -> ProcessPoolExecutor:
     shared = (_ZYGOTE.door, _ZYGOTE.pid) if executor is ExecutorName.FORK and _ZYGOTE is not None and _ZYGOTE.alive() else None
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(executor), initializer=_warm,
-                               initargs=(executor, os.getpid(), shared))
+                               initargs=(executor, os.getpid(), shared, ready_for))
 
 
 @dataclass
@@ -106,12 +114,13 @@ class _Started:
 _STARTED: dict[ExecutorName, _Started] = {}
 
 
-def start_workers(executor: ExecutorName, workers: int) -> None:
+def start_workers(executor: ExecutorName, workers: int, ready_for: tuple[Limits, Sandbox] | None = None) -> None:
     """Start a batch's workers now, in the background, while the caller plans the batch: the next
     :func:`run_jobs` for ``executor`` takes them over. The first worker waits for the process server
-    to import the grader: the caller does not. :func:`stop_workers` ends unused ones."""
+    to import the grader: the caller does not. Each gets a run with the batch's limits and folders
+    (``ready_for``) ready as it starts. :func:`stop_workers` ends unused ones."""
     stop_workers()
-    pool = _new_pool(executor, workers)
+    pool = _new_pool(executor, workers, ready_for)
     # each task still waiting when the next is submitted starts one more worker
     starting = threading.Thread(target=lambda: [pool.submit(int) for _ in range(workers)], daemon=True,
                                 name="autograde-start-workers")

@@ -16,6 +16,7 @@ from pathlib import Path
 from grader.config import Course
 from grader.gradebook import Gradebook
 from grader.grading.batch import Batch, Planned
+from grader.grading.hide import sandbox_for
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.lock import batch_lock
 from grader.grading.pool import default_workers, run_early, run_jobs, start_workers, stop_workers
@@ -63,12 +64,14 @@ def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None =
     batch (a bad configuration, an unreachable cluster, changed releases)."""
     executor = ExecutorName(executor)
     local = not (cluster or course.config.cluster) and workers != 0
+    sandbox = sandbox_for(course)
     if local:
-        start_workers(executor, workers or course.config.workers or default_workers())
+        start_workers(executor, workers or course.config.workers or default_workers(), (course.config.limits, sandbox))
     try:
         batch = Batch.open(course, assignment, executor=executor, regrade=regrade, gradebook=gradebook,
                            include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
                            workers=workers, cluster=cluster, students=students)
+        batch.sandbox = sandbox  # what the workers got ready for
         deadlines(course, batch.assignment)  # configuration errors surface here, as one line
         course.secret()
         if batch.address:

@@ -17,7 +17,8 @@ from functools import cache
 from multiprocessing import util
 from typing import Protocol
 
-from grader.sandbox.job import RunJob, RunResult
+from grader.limits import Limits
+from grader.sandbox.job import RunJob, RunResult, Sandbox
 
 __all__ = ["EXECUTORS", "Executor", "ExecutorName", "Registered", "describe", "executor"]
 
@@ -34,6 +35,9 @@ class Executor(Protocol):
 
     def warm_up(self) -> None:
         """Get ready before the first job (start a zygote, say); cheap to call again."""
+
+    def prepare(self, limits: Limits, sandbox: Sandbox) -> None:
+        """Get a run with these limits and folders ready ahead, if there is anything to get ready."""
 
     def run(self, job: RunJob) -> RunResult:
         """Run ``job.notebook``. Never raises for anything the student's code did."""

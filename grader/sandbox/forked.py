@@ -153,10 +153,15 @@ class ForkExecutor:
         child = self._prepare(*key)
         return child, _ready(child.sock.fileno(), time.monotonic() + _READY_SECONDS) or []
 
-    def _keep_spare(self, job: RunJob) -> None:
+    def prepare(self, limits: Limits, sandbox: Sandbox) -> None:
+        """Have a child ready for a run with these limits and folders: a pool worker's warm-up, so
+        that its first notebook, as every later one, starts in a ready child."""
+        self._keep_spare(limits, sandbox)
+
+    def _keep_spare(self, limits: Limits, sandbox: Sandbox) -> None:
         """Prepare the next run's child now, while this run goes; a failure only means no spare."""
         try:
-            child = self._prepare(job.limits, job.sandbox)
+            child = self._prepare(limits, sandbox)
         except Exception:  # noqa: BLE001 - no uid free, the zygote gone: the next run prepares its own, and says
             return
         with self._lock:
@@ -187,7 +192,7 @@ class ForkExecutor:
                 deadline = time.monotonic() + job.limits.notebook_seconds
                 stamps["sent"] = time.monotonic()
                 # while the child runs: the next run's child, and the last run's teardown
-                self._keep_spare(job)
+                self._keep_spare(job.limits, job.sandbox)
                 stamps["spare"] = time.monotonic()
                 self._clear_ended()
                 stamps["cleared"] = time.monotonic()

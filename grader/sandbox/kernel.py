@@ -28,8 +28,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader.limits import Limits
 from grader.sandbox.executors import ExecutorName
-from grader.sandbox.job import COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS, KERNEL_DIED, CellError, RunJob, RunResult
+from grader.sandbox.job import COLLECTOR_CELL_PREFIX, COLLECTOR_OUTPUT_CHARS, KERNEL_DIED, CellError, RunJob, RunResult, Sandbox
 from grader.sandbox.launch import LAYERS_FILE, LIMITS_ENV, SANDBOX_ENV
 from grader.sandbox.limits import clean_environment, make_rundir
 from grader.sandbox.uids import RunSlot, reap, run_slot
@@ -149,6 +150,9 @@ class KernelExecutor:
 
     def warm_up(self) -> None:
         _spec_manager()
+
+    def prepare(self, limits: Limits, sandbox: Sandbox) -> None:
+        pass  # a kernel is started for its job: nothing of it can be ready before
 
     def run(self, job: RunJob) -> RunResult:
         return run_in_kernel(job)
