@@ -112,6 +112,8 @@ class Zygote:
 def _serve(door: socket.socket | None) -> None:  # never returns
     from grader.sandbox.child import child_main, prepare_shell  # here: a zygote's starter needs none of it
 
+    os.nice(5)  # its children, the runs, yield to the grader's processes (a batch's planning, a server's requests)
+
     shell = prepare_shell()  # the warm part: numpy, IPython and a shell, imported before any fork
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, not by us
     users: list[socket.socket] = []
