@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # imported by the workers' process server, and by run_jobs: n
     from grader.grading.jobs import ExecutionOutcome, SubmissionJob
     from grader.sandbox.zygote import Zygote
 
-__all__ = ["default_workers", "run_jobs", "start_server", "start_workers", "stop_workers"]
+__all__ = ["default_workers", "run_early", "run_jobs", "start_server", "start_workers", "stop_workers"]
 
 
 def default_workers() -> int:
@@ -49,8 +49,9 @@ def start_server(executor: ExecutorName) -> None:
     """Start, now, without waiting for them: the process server the workers are forked from (it
     imports the grader) and, for the fork executor, the one zygote every worker forks its runs from
     (it imports numpy and IPython). The first thing a batch does, so that both start up on the
-    other core while the caller imports, opens the gradebook and plans: started by each worker,
-    the zygotes waited for the server, and the first result for both."""
+    other core while the caller imports, opens the gradebook and plans (each worker used to start
+    a zygote of its own once the server had imported the grader: the first result waited for one
+    after the other)."""
     executor = ExecutorName(executor)
     _context(executor)
     forkserver.ensure_running()
