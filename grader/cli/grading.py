@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,9 +101,12 @@ def grade(
     try:
         with batch_lock(c.config.gradebook, c.root, assignment, on_wait=lambda: err.print(waiting, highlight=False)):
             try:
-                batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor, workers=workers,
-                                   cluster=cluster, regrade=regrade, include_after_cutoff=include_after_cutoff,
-                                   accept_changes=accept_changes)
+                # planning 1,000 students takes seconds (their numbers recomputed); a terminal shows it is under way
+                with err.status(f"planning {assignment} (recomputing each student's numbers)") \
+                        if err.is_terminal else contextlib.nullcontext():
+                    batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor,
+                                       workers=workers, cluster=cluster, regrade=regrade,
+                                       include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
             except AutogradeError as exc:
                 book.close()
                 fail(str(exc))

@@ -82,3 +82,22 @@ def test_junitxml_gives_one_case_per_graded_part_with_its_points(make_course, tm
     wrong = cases[("s01.a1", "q1::dweight_dx")].find("failure")
     assert wrong is not None and wrong.get("message").startswith("q1/dweight_dx: 0 of ")
     assert cases[("s01.a1", "q1::weight")].find("failure") is None
+
+
+def test_a_terminal_is_told_the_batch_is_being_planned(make_course, monkeypatch):
+    """A long plan (1,000 students: seconds) shows a status line on a terminal, then the progress bar."""
+    import io
+
+    from rich.console import Console
+
+    from grader.cli import grading
+
+    subs = Submissions(make_course(students=("s01",), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", lambda nb: None)
+    screen = io.StringIO()
+    monkeypatch.setattr(grading, "err", Console(file=screen, force_terminal=True, width=120))
+    result = _grade(subs.course)
+    assert result.exit_code == 0, result.output
+    shown = screen.getvalue()
+    assert "planning a1 (recomputing each student's numbers)" in shown
+    assert shown.index("planning a1") < shown.index("grading a1")  # then the batch's progress bar
