@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -378,8 +380,19 @@ def _private_file(path: Path) -> None:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers (a report) never block the batch writing
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL: readers (a report) never block the batch writing. Switching a database to it takes its
+    # lock for a moment, and SQLite answers "locked" at once, without waiting, to a second process
+    # switching it then (two processes opening an old gradebook at once): that one tries again.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: a committed submission survives a crash of autograde
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

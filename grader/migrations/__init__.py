@@ -53,6 +53,10 @@ def upgrade(engine: sa.Engine, metadata: sa.MetaData) -> bool:
     (half the time of running every revision; a test checks both give the same tables)."""
     if current(engine) == HEAD:
         return False
+    with engine.connect() as conn:
+        empty = not sa.inspect(conn).get_table_names()
+    if not empty:  # imported before the write lock is taken, not while another process waits for it
+        from alembic import command
     migrating = _migration_engine(engine)
     try:
         with migrating.begin() as conn:
