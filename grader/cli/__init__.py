@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any
+
+from grader.sandbox import ONE_THREAD
 
 if TYPE_CHECKING:
     from grader.cli.common import App
@@ -38,6 +41,8 @@ def _registered(modules: set[str]) -> App:
 def main() -> Any:
     """``autograde``: the command's own module, or every one for help and for what is not a command."""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
+    for name, value in ONE_THREAD.items():  # before numpy is imported; the grader's arrays are small
+        os.environ.setdefault(name, value)
     try:
         return _registered({COMMANDS[command]} if command in COMMANDS else set(COMMANDS.values()))()
     finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.limits import Limits
+from grader.sandbox import ONE_THREAD
 
 __all__ = ["RunDir", "apply_limits", "clean_environment", "make_rundir"]
 
@@ -46,9 +47,7 @@ def clean_environment(workdir: Path) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **ONE_THREAD,
     })
     return env
 

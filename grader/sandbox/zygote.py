@@ -21,6 +21,8 @@ import subprocess
 import sys
 import threading
 
+from grader.sandbox import ONE_THREAD
+
 __all__ = ["Zygote"]
 
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL")
@@ -30,8 +32,7 @@ class Zygote:
     """``spawn()`` returns a new child's pid and the worker's end of its socket.
 
     ``Zygote()`` starts one; ``Zygote.through(door, pid)`` uses one another process started
-    (a batch starts one zygote for all its workers, while the workers' own process server is still
-    importing the grader). A zygote is reached through its *door*, a datagram socket (a message
+    (a batch starts one zygote for all its workers, before the workers themselves). A zygote is reached through its *door*, a datagram socket (a message
     through it is never mixed with another's): each user sends it one end of a socket of its own,
     over which it asks for children one at a time. The door has no name, so nothing can reach it but
     the processes it was handed to (no student run: their children close every descriptor).
@@ -42,7 +43,7 @@ class Zygote:
         self.process: subprocess.Popen | None = None
         if door is None:
             door, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+            env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ} | ONE_THREAD
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,20 @@ def test_a_worker_whose_shared_zygote_has_gone_starts_its_own(monkeypatch):
     finally:
         own.stop()
         door.close()
+
+
+def test_the_zygote_has_nothing_of_the_grader_s_environment_and_numpy_without_threads(monkeypatch):
+    monkeypatch.setenv("AUTOGRADE_SECRET", "not-for-students")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")  # the instructor's setting is not a run's
+    zygote = Zygote()
+    try:
+        assert _children(zygote, 1)  # it has imported numpy and IPython by the time it forks
+        raw = Path(f"/proc/{zygote.pid}/environ").read_text()
+        environ = dict(item.split("=", 1) for item in raw.split("\0") if item)
+        assert set(environ) <= {"PATH", "LANG", "LC_ALL", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+        assert environ["OPENBLAS_NUM_THREADS"] == environ["OMP_NUM_THREADS"] == "1"
+        # OpenBLAS started no thread pool (one spun ~0.1 s of CPU at import, and a run's sums
+        # could depend on the thread count, unlike the kernel route's single thread)
+        assert os.listdir(f"/proc/{zygote.pid}/task") == [str(zygote.pid)]
+    finally:
+        zygote.stop()
