@@ -81,19 +81,20 @@ def grade(
 ) -> None:
     """Run every latest submission in the sandbox, score it part by part, record it in the gradebook."""
     if not cluster:
-        # the workers' process server imports the grader (~0.5 s) while this process does (the
-        # gradebook, the course) and plans the batch; a course that sets a cluster leaves it idle
+        # the zygote imports numpy and IPython (~0.3 s) while this process imports the grader, opens
+        # the gradebook and plans the batch; a course that sets a cluster leaves it idle
         start_server(executor)
     from grader.gradebook import Gradebook
     from grader.grading.junit import write_junit
     from grader.grading.lock import batch_lock
-    from grader.grading.runner import grade_batch, open_batch
+    from grader.grading.runner import grade_batch, open_batch, start_local_workers
 
     display = _BatchDisplay()
     results: list[SubmissionResult] = []
     stopped = ""  # why the batch stopped early, if it did
     try:
         c = course_at(course)
+        start_local_workers(c, executor=executor, workers=workers, cluster=cluster)  # forked from here: no thread yet
         book = Gradebook(c.config.gradebook, c.root)
     except AutogradeError as exc:
         fail(str(exc))

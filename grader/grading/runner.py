@@ -19,14 +19,14 @@ from grader.grading.batch import Batch, Planned
 from grader.grading.hide import sandbox_for
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.lock import batch_lock
-from grader.grading.pool import default_workers, run_early, run_jobs, start_workers, stop_workers
+from grader.grading.pool import default_workers, run_early, run_jobs, start_workers, stop_workers, workers_started
 from grader.grading.score import PartRow, part_rows
 from grader.late import deadlines
 from grader.outcomes import RunStatus
 from grader.private import private_folder
 from grader.sandbox.executors import ExecutorName
 
-__all__ = ["SubmissionResult", "grade", "grade_batch", "open_batch"]
+__all__ = ["SubmissionResult", "grade", "grade_batch", "open_batch", "start_local_workers"]
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,8 @@ def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None =
     as the server's warm grading worker does). Raises ``AutogradeError`` for what stops the whole
     batch (a bad configuration, an unreachable cluster, changed releases)."""
     executor = ExecutorName(executor)
-    local = not (cluster or course.config.cluster) and workers != 0
+    local = start_local_workers(course, executor=executor, workers=workers, cluster=cluster)
     sandbox = sandbox_for(course)
-    if local:
-        start_workers(executor, workers or course.config.workers or default_workers(), (course.config.limits, sandbox))
     try:
         batch = Batch.open(course, assignment, executor=executor, regrade=regrade, gradebook=gradebook,
                            include_after_cutoff=include_after_cutoff, accept_changes=accept_changes,
@@ -83,6 +81,18 @@ def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None =
     except BaseException:
         stop_workers()
         raise
+
+
+def start_local_workers(course: Course, *, executor: ExecutorName = ExecutorName.FORK, workers: int | None = None,
+                        cluster: str | None = None) -> bool:
+    """Start the local workers of a batch of ``course`` (unless they are, or it runs on a cluster or
+    in this process): before any thread of this process, such as a terminal's status line, starts,
+    they are forked from it. Whether the batch runs on local workers."""
+    if cluster or course.config.cluster or workers == 0:
+        return False
+    if not workers_started(executor):
+        start_workers(executor, workers or course.config.workers or default_workers(), (course.config.limits, sandbox_for(course)))
+    return True
 
 
 def workers_for(batch: Batch) -> int:

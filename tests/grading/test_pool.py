@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from grader.grading import pool
@@ -64,3 +65,30 @@ def test_a_batch_graded_in_part_does_not_take_over_runs_of_the_whole():
     part = whole[2:]
     results = list(run_jobs(part, workers=2, take_early=False))
     assert sorted((i, o.key) for i, o in results) == [(0, "c"), (1, "d")]
+
+
+def parent_pid(job: SubmissionJob) -> ExecutionOutcome:
+    return ExecutionOutcome(key=job.key, status="ok", reason=str(os.getppid()))
+
+
+def _parents(workers: int) -> set[int]:
+    jobs = [SubmissionJob(key=str(i), data=b"", params={}, slots={}, executor="kernel") for i in range(4 * workers)]
+    start_workers(ExecutorName.KERNEL, workers)
+    return {int(outcome.reason) for _, outcome in run_jobs(jobs, workers=workers, task=parent_pid)}
+
+
+def test_workers_are_forked_from_a_process_without_threads_and_from_the_process_server_otherwise():
+    for thread in threading.enumerate():  # what earlier tests' pools left is on its way out
+        if thread is not threading.current_thread():
+            thread.join(timeout=10)
+    assert threading.active_count() == 1
+    assert _parents(2) == {os.getpid()}  # they share what this process imported: no server imports it again
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()  # a thread (a terminal's status line, a web server's) makes forking this process unsafe
+    try:
+        parents = _parents(2)
+    finally:
+        stop.set()
+        other.join()
+    assert len(parents) == 1 and os.getpid() not in parents  # the process server's children
