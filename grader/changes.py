@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -180,8 +180,15 @@ def scores_of(conn: sa.Connection, submission_id: int) -> dict[tuple[str, str], 
 
 
 def overrides_of(conn: sa.Connection, submission_id: int) -> dict[tuple[str, str], Override]:
-    query = sa.select(overrides).where(overrides.c.submission_id == submission_id)
-    return {(r.problem_id, r.part): Override(r.score, r.computed, r.reason, r.by, r.at) for r in conn.execute(query)}
+    return overrides_of_each(conn, [submission_id]).get(submission_id, {})
+
+
+def overrides_of_each(conn: sa.Connection, ids: Sequence[int]) -> dict[int, dict[tuple[str, str], Override]]:
+    """Submission id -> its overrides, for those of ``ids`` that have any, in one query."""
+    found: dict[int, dict[tuple[str, str], Override]] = {}
+    for r in conn.execute(sa.select(overrides).where(overrides.c.submission_id.in_(ids))):
+        found.setdefault(r.submission_id, {})[(r.problem_id, r.part)] = Override(r.score, r.computed, r.reason, r.by, r.at)
+    return found
 
 
 def carry_overrides(conn: sa.Connection, submission_id: int, rows: list[Any]) -> tuple[list[Any], dict[tuple[str, str], float]]:

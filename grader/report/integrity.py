@@ -255,7 +255,8 @@ def check_integrity(course: Course, assignment_name: str, *, threshold: float | 
     roster = [s.student_id for s in course.roster()]
     with opened(course) as book:
         graded = {s.student_id: s for s in book.submissions(assignment.name) if s.status == SubmissionStatus.GRADED and s.student_id in roster}
-        rows = {sid: book.part_rows(sub.id) for sid, sub in graded.items()}
+        parts = book.parts_of(sub.id for sub in graded.values())
+        rows = {sid: parts[sub.id] for sid, sub in graded.items()}
         graded_params = book.variant_params(assignment.name)
     roster_variants = {sid: variants(secret, course.config.course, assignment, sid) for sid in roster}
     when = {sid: (t.isoformat() if (t := submission_time(s.submitted_at)) else s.submitted_at) for sid, s in graded.items()}

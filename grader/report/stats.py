@@ -229,7 +229,7 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
 def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
     """The report's headline alone: counts and scores of every latest submission in the gradebook."""
     subs = book.submissions(assignment_name)
-    return _headline(subs, {s.id: book.part_rows(s.id) for s in subs}, roster)
+    return _headline(subs, book.parts_of(s.id for s in subs), roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:
@@ -359,7 +359,7 @@ def assignment_stats(book: Gradebook, assignment: Assignment, roster: Iterable[s
         min_n, min_spread: when a parameter's effect is flagged (see :mod:`grader.report.difficulty`).
     """
     subs = book.submissions(assignment.name)
-    results = {s.id: book.part_rows(s.id) for s in subs}
+    results = book.parts_of(s.id for s in subs)
     graded = [s for s in subs if s.status == SubmissionStatus.GRADED]
     params = book.variant_params(assignment.name)
     chosen = book.variant_alternatives(assignment.name)

@@ -180,3 +180,21 @@ def test_manual_import_and_a_regrade_that_changes_a_score_are_logged(graded, tmp
     assert {(c.student_id, c.problem_id, c.old) for c in regrades} == {("s01", "q1", 0.0)}
     assert all(c.new > 0 and c.reason == "graded again: the part scored differently" for c in regrades)
     assert log(graded, student_id="s01")[-1] == hand and log(graded, assignment="nope") == []
+
+
+def test_the_parts_of_many_submissions_at_once_are_each_one_s_with_its_overrides(graded, monkeypatch):
+    import grader.gradebook
+
+    wrong = next(key for key, row in rows_by_student(graded)["s02"][1].items() if row.verdict == Verdict.WRONG)
+    sub_id = override(graded, "s02", *wrong, 0.5, "partial credit for the method")
+    monkeypatch.setattr(grader.gradebook, "_CHUNK", 2)  # a class past one query's share: several queries
+    book = Gradebook(graded.config.gradebook, graded.root)
+    try:
+        ids = [s.id for s in book.submissions("a1")]
+        assert len(ids) > 2
+        together = book.parts_of([*ids, 10_000])  # an id with nothing recorded has no parts
+        assert together == {**{i: book.part_rows(i) for i in ids}, 10_000: []}
+        [held] = [r for r in together[sub_id] if (r.problem_id, r.part) == wrong]
+        assert (held.score, held.override) == (0.5, "partial credit for the method")
+    finally:
+        book.close()
