@@ -30,7 +30,7 @@ PROBLEMS = ("q1", "q2", "q3", "q4", "q5", "q6")
 # kind -> what the student did; the share is of the non-hostile submissions
 KINDS: dict[str, tuple[float, str]] = {
     "typed": (0.42, "healthy: typed every number (literal answers, read without running)"),
-    "typed-numpy": (0.16, "healthy: typed, tensors wrapped in np.array (runs: not literal)"),
+    "typed-numpy": (0.16, "healthy: typed, tensors wrapped in np.array (read as literals since 2026-12-05; ran before)"),
     "computed": (0.16, "healthy: the instructor's numpy solutions notebook (runs: helper functions, loops)"),
     "wrong-typed": (0.18, "partly wrong: a named mistake in two of six questions (literal)"),
     "wrong-computed": (0.08, "partly wrong: the numpy solutions with the output-size '+1' forgotten (runs)"),

@@ -83,7 +83,7 @@ def grade(
     if not cluster:
         # the zygote imports numpy and IPython (~0.3 s) while this process imports the grader, opens
         # the gradebook and plans the batch; a course that sets a cluster leaves it idle
-        start_server(executor)
+        start_server(executor, fork_workers=True)
     from grader.gradebook import Gradebook
     from grader.grading.junit import write_junit
     from grader.grading.lock import batch_lock
@@ -94,7 +94,8 @@ def grade(
     stopped = ""  # why the batch stopped early, if it did
     try:
         c = course_at(course)
-        start_local_workers(c, executor=executor, workers=workers, cluster=cluster)  # forked from here: no thread yet
+        # forked from this process: before its gradebook connection, the batch's lock and any thread
+        start_local_workers(c, executor=executor, workers=workers, cluster=cluster, fork=True)
         book = Gradebook(c.config.gradebook, c.root)
     except AutogradeError as exc:
         fail(str(exc))

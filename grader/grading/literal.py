@@ -122,7 +122,7 @@ def _dtype(node: ast.expr, scope: dict[str, Any]) -> Any:
         named = node.value
     elif isinstance(node, ast.Name) and node.id in _DTYPES:  # a builtin: no literal notebook can rebind one
         named = _DTYPES[node.id]
-    elif _numpy_attribute(node, scope):
+    elif isinstance(node, ast.Attribute) and _numpy_attribute(node, scope):
         named = vars(numpy).get(node.attr)  # not getattr: numpy's module __getattr__ imports and warns
         if not (isinstance(named, type) and issubclass(named, numpy.generic)):
             raise _NotRead

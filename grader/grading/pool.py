@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from grader.grading.hide import sandbox_for
 from grader.limits import Limits
 from grader.outcomes import RunStatus
-from grader.sandbox.executors import EXECUTORS, ExecutorName
+from grader.sandbox.executors import EXECUTORS, ExecutorName, live_executors
 from grader.sandbox.executors import executor as live_executor
 from grader.sandbox.job import Sandbox
 
@@ -54,19 +54,21 @@ def _context(executor: ExecutorName):
 
 
 def _can_fork() -> bool:
-    """Whether workers may be forked from this process itself: only while it has no other thread
-    (a thread's lock held at the fork stays held in the child for ever)."""
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    """Whether workers may be forked from this process itself: only while it has no other thread (a
+    thread's lock held at the fork stays held in the child for ever) and runs no submission itself
+    (a live executor's ready child, uid lock and zygote socket would be the workers' too)."""
+    return (threading.active_count() == 1 and not live_executors()
+            and "fork" in multiprocessing.get_all_start_methods())
 
 
-def start_server(executor: ExecutorName) -> None:
+def start_server(executor: ExecutorName, *, fork_workers: bool = False) -> None:
     """Start, now, without waiting for them: the one zygote every worker of the fork executor
-    forks its runs from (it imports numpy and IPython), and, unless the workers can be forked from
-    this process (:func:`start_workers`), the process server they are forked from (it imports the
-    grader). The first thing a batch does, so that both start up on the other core while the
-    caller imports, opens the gradebook and plans."""
+    forks its runs from (it imports numpy and IPython), and, unless the workers will be forked from
+    this process (``fork_workers``, see :func:`start_workers`), the process server they are forked
+    from (it imports the grader). The first thing a batch does, so that both start up on the other
+    core while the caller imports, opens the gradebook and plans."""
     executor = ExecutorName(executor)
-    if not _can_fork():
+    if not (fork_workers and _can_fork()):
         _context(executor)
         forkserver.ensure_running()
     if executor is ExecutorName.FORK and (_ZYGOTE is None or not _ZYGOTE.alive()):
@@ -132,16 +134,19 @@ class _Started:
 _STARTED: dict[ExecutorName, _Started] = {}
 
 
-def start_workers(executor: ExecutorName, workers: int, ready_for: tuple[Limits, Sandbox] | None = None) -> None:
+def start_workers(executor: ExecutorName, workers: int, ready_for: tuple[Limits, Sandbox] | None = None,
+                  *, fork: bool = False) -> None:
     """Start a batch's workers now, while the caller plans the batch: the next :func:`run_jobs` for
     ``executor`` takes them over. Each gets a run with the batch's limits and folders (``ready_for``)
     ready as it starts. :func:`stop_workers` ends unused ones.
 
-    While this process has no other thread, the workers are forked from it, now: they share what
-    it imported (a process server importing the grader again cost 0.3 s of CPU on a 40-notebook
-    batch's 2.1 s). Otherwise they come from the process server, started in the background."""
+    With ``fork`` (the caller holds no lock or database connection a child must not share: a copy
+    of a descriptor holds an ``flock``), and while this process has no other thread and runs no
+    submission itself, the workers are forked from it, now: they share what it imported (a process
+    server importing the grader again cost 0.3 s of a 40-notebook batch's 2.2 s of CPU). Otherwise
+    they come from the process server, started in the background."""
     stop_workers()
-    fork = _can_fork()
+    fork = fork and _can_fork()
     if fork:
         for module in _preload(executor):  # imported once, here, rather than in every worker
             importlib.import_module(module)

@@ -84,14 +84,15 @@ def open_batch(course: Course, assignment: str, *, gradebook: Gradebook | None =
 
 
 def start_local_workers(course: Course, *, executor: ExecutorName = ExecutorName.FORK, workers: int | None = None,
-                        cluster: str | None = None) -> bool:
+                        cluster: str | None = None, fork: bool = False) -> bool:
     """Start the local workers of a batch of ``course`` (unless they are, or it runs on a cluster or
-    in this process): before any thread of this process, such as a terminal's status line, starts,
-    they are forked from it. Whether the batch runs on local workers."""
+    in this process); ``fork``: from this process, if it can (see :func:`~grader.grading.pool.start_workers`),
+    before it opens the gradebook or takes the batch's lock. Whether the batch runs on local workers."""
     if cluster or course.config.cluster or workers == 0:
         return False
     if not workers_started(executor):
-        start_workers(executor, workers or course.config.workers or default_workers(), (course.config.limits, sandbox_for(course)))
+        start_workers(executor, workers or course.config.workers or default_workers(),
+                      (course.config.limits, sandbox_for(course)), fork=fork)
     return True
 
 

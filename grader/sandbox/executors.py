@@ -76,6 +76,11 @@ def executor(name: ExecutorName | str) -> Executor:
     return _executor(ExecutorName(name))  # one instance whether named by its enum or its string
 
 
+def live_executors() -> bool:
+    """Whether this process has an executor: a run's ready child, its uid's lock, a zygote's socket."""
+    return _executor.cache_info().currsize > 0
+
+
 @cache
 def _executor(name: ExecutorName) -> Executor:
     entry = EXECUTORS[name]

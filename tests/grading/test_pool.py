@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+
+import pytest
 
 from grader.grading import pool
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
@@ -73,16 +78,30 @@ def parent_pid(job: SubmissionJob) -> ExecutionOutcome:
 
 def _parents(workers: int) -> set[int]:
     jobs = [SubmissionJob(key=str(i), data=b"", params={}, slots={}, executor="kernel") for i in range(4 * workers)]
-    start_workers(ExecutorName.KERNEL, workers)
+    start_workers(ExecutorName.KERNEL, workers, fork=True)
     return {int(outcome.reason) for _, outcome in run_jobs(jobs, workers=workers, task=parent_pid)}
 
 
-def test_workers_are_forked_from_a_process_without_threads_and_from_the_process_server_otherwise():
-    for thread in threading.enumerate():  # what earlier tests' pools left is on its way out
-        if thread is not threading.current_thread():
-            thread.join(timeout=10)
-    assert threading.active_count() == 1
-    assert _parents(2) == {os.getpid()}  # they share what this process imported: no server imports it again
+# a process like `autograde grade`'s: no thread, no executor of its own; prints whether its workers are its children
+_FRESH = """
+import os, sys
+from tests.grading.test_pool import _parents
+if sys.argv[1] == "executor":
+    from grader.sandbox.executors import executor
+    executor("kernel")  # it runs submissions itself: a ready child, a uid lock
+print(_parents(2) == {os.getpid()})
+"""
+
+
+@pytest.mark.parametrize(("before", "forked"), [("nothing", True), ("executor", False)])
+def test_workers_are_forked_from_a_process_without_threads_or_runs_of_its_own(before, forked):
+    done = subprocess.run([sys.executable, "-c", _FRESH, before], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(forked)]  # forked, they share what it imported: no server imports it again
+
+
+def test_a_process_with_a_thread_has_its_workers_forked_by_the_process_server():
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()  # a thread (a terminal's status line, a web server's) makes forking this process unsafe
