@@ -264,26 +264,42 @@ def _cancelling(pool: ProcessPoolExecutor, runs: Generator[tuple[int, ExecutionO
 def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob], queue: list[int], depth: int,
          suspects: list[int], started: dict[Future, int] | None = None) -> Iterator[tuple[int, ExecutionOutcome]]:
     """Run ``queue`` in ``pool`` (besides the runs ``started`` already); on a broken pool, add the
-    jobs in flight to ``suspects`` and return the ones not yet started."""
+    jobs in flight to ``suspects`` and return the ones not yet started. A finished run's place goes
+    to the next job before its outcome is handed over: while the caller records the hundreds of
+    runs done while a batch was planned, the workers go on (they waited a second for it at 1,000)."""
     futures: dict[Future, int] = dict(started or {})
     queue = list(queue)
+    broken = False
+
+    def fill() -> bool:
+        going = sum(not f.done() for f in futures)  # runs done but not yet handed over take no worker
+        while queue and going < depth:
+            try:
+                futures[pool.submit(task, jobs[queue[0]])] = queue[0]
+            except BrokenProcessPool:  # its jobs in flight say so too: they are the suspects
+                return False
+            queue.pop(0)
+            going += 1
+        return True
+
     while queue or futures:
-        while queue and len(futures) < depth:
-            i = queue.pop(0)
-            futures[pool.submit(task, jobs[i])] = i
+        broken = not fill()
         done, _ = wait(futures, return_when=FIRST_COMPLETED)
-        broken = False
         for fut in done:
             i = futures.pop(fut)
             try:
-                yield i, fut.result()
+                outcome = fut.result()
             except BrokenProcessPool:
                 suspects.append(i)
                 broken = True
+                continue
             except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the batch
                 from grader.grading.jobs import ExecutionOutcome
 
-                yield i, ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED, reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
+                outcome = ExecutionOutcome(key=jobs[i].key, status=RunStatus.FAILED,
+                                           reason=f"grader error: {type(exc).__name__}: {exc}"[:500])
+            broken = broken or not fill()
+            yield i, outcome
         if broken:
             suspects.extend(futures.values())
             return queue
