@@ -30,7 +30,7 @@ from grader.changes import net, now
 from grader.errors import GradebookError
 from grader.lti import tables as lti_tables  # noqa: F401 - the LMS link's tables join the schema
 from grader.outcomes import DONE, ChangeKind, IdentityStatus, SubmissionStatus, Verdict
-from grader.private import FILE_MODE
+from grader.private import private_file
 from grader.service_tables import metadata  # holding the submission service's tables: one schema, one chain of revisions
 
 __all__ = ["Gradebook", "LateMark", "PartRecord", "SubmissionRecord", "database_url"]
@@ -161,7 +161,7 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
                 if self.engine.url.database:  # created private, never readable for a moment (SQLite's WAL
-                    _private_file(Path(self.engine.url.database))  # and shared-memory files copy its mode)
+                    private_file(Path(self.engine.url.database))  # and shared-memory files copy its mode)
             migrations.upgrade(self.engine, metadata)
             self._relative_paths()
         except SQLAlchemyError as exc:
@@ -311,15 +311,16 @@ class Gradebook:
         """The graded parts of one submission (in no particular order: see :func:`grader.report.records.ordered_rows`)."""
         return self.parts_of([submission_id])[submission_id]
 
-    def parts_of(self, ids: Iterable[int]) -> dict[int, list[PartRecord]]:
-        """:meth:`part_rows` of each submission of ``ids``, two queries a few hundred (not two each)."""
+    def parts_of(self, ids: Iterable[int], *, values: bool = True) -> dict[int, list[PartRecord]]:
+        """:meth:`part_rows` of each submission of ``ids``, two queries a few hundred (not two each);
+        without ``values``, no part's ``given`` or ``expected`` (reading them was half of a summary's time)."""
         found: dict[int, list[PartRecord]] = {i: [] for i in ids}
         wanted = list(found)
         with self.engine.connect() as conn:
             for chunk in (wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)):
                 held = changes.overrides_of_each(conn, chunk)
                 for r in conn.execute(sa.select(results).where(results.c.submission_id.in_(chunk))):
-                    row, key = _decode(r), (r.problem_id, r.part)
+                    row, key = _decode(r, values), (r.problem_id, r.part)
                     found[r.submission_id].append(replace(row, override=held[r.submission_id][key].reason)
                                                   if key in held.get(r.submission_id, {}) else row)
         return found
@@ -372,21 +373,11 @@ _FORGET = variants_table.delete().where((variants_table.c.assignment == sa.bindp
 _CHUNK = 500  # submission ids a query names: well within any supported database's limit on parameters
 
 
-def _decode(row: sa.Row) -> PartRecord:
+def _decode(row: sa.Row, values: bool = True) -> PartRecord:
     return PartRecord(problem_id=row.problem_id, part=row.part, score=row.score, max_score=row.max_score,
                       verdict=row.verdict, feedback=row.feedback, mistake=row.mistake, manual=bool(row.manual),
-                      given=None if row.given is None else json.loads(row.given),
-                      expected=None if row.expected is None else json.loads(row.expected))
-
-
-def _private_file(path: Path) -> None:
-    """The gradebook file, made 0600 (new, or one an older autograde made with the umask's mode)."""
-    if str(path) == ":memory:" or not path.parent.is_dir():
-        return
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    except FileExistsError:
-        os.chmod(path, FILE_MODE)
+                      given=None if row.given is None or not values else json.loads(row.given),
+                      expected=None if row.expected is None or not values else json.loads(row.expected))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

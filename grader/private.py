@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["FILE_MODE", "FOLDER_MODE", "make_private", "private_folder", "write_private"]
+__all__ = ["FILE_MODE", "FOLDER_MODE", "make_private", "private_file", "private_folder", "write_private"]
 
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
@@ -57,3 +57,13 @@ def make_private(root: Path) -> None:
             path = os.path.join(folder, name)
             if not os.path.islink(path):
                 os.chmod(path, FILE_MODE)
+
+
+def private_file(path: Path) -> None:
+    """A file (a gradebook) made 0600, new or one an older autograde made with the umask's mode."""
+    if str(path) == ":memory:" or not path.parent.is_dir():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)

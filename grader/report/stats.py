@@ -229,7 +229,7 @@ def _late(subs: list[SubmissionRecord], every: list[SubmissionRecord], assignmen
 def headline(book: Gradebook, assignment_name: str, roster: Iterable[str] | None = None) -> Headline:
     """The report's headline alone: counts and scores of every latest submission in the gradebook."""
     subs = book.submissions(assignment_name)
-    return _headline(subs, book.parts_of(s.id for s in subs), roster)
+    return _headline(subs, book.parts_of((s.id for s in subs), values=False), roster)
 
 
 def _part_order(problem: Problem | None, names: set[str], params: list[dict]) -> list[str]:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -196,5 +197,8 @@ def test_the_parts_of_many_submissions_at_once_are_each_one_s_with_its_overrides
         assert together == {**{i: book.part_rows(i) for i in ids}, 10_000: []}
         [held] = [r for r in together[sub_id] if (r.problem_id, r.part) == wrong]
         assert (held.score, held.override) == (0.5, "partial credit for the method")
+        assert any(r.expected is not None for rows in together.values() for r in rows)
+        light = book.parts_of(ids, values=False)  # a headline's needs: no answers read
+        assert light == {i: [replace(r, given=None, expected=None) for r in rows] for i, rows in together.items() if i in ids}
     finally:
         book.close()
