@@ -101,3 +101,38 @@ def test_a_terminal_is_told_the_batch_is_being_planned(make_course, monkeypatch)
     shown = screen.getvalue()
     assert "planning a1 (recomputing each student's numbers)" in shown
     assert shown.index("planning a1") < shown.index("grading a1")  # then the batch's progress bar
+
+
+_COMMAND = """
+import sys
+from grader.cli import main
+sys.argv = ["autograde", "grade", "a1", "--workers", "2", "--course", sys.argv[1]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("modules:", " ".join(sorted({m.partition(".")[0] for m in sys.modules})))
+"""
+
+
+def test_the_grading_process_imports_only_what_grading_needs(make_course):
+    """What its workers and runs need (nbformat, IPython), what a new gradebook needs no migration
+    for (Alembic) and what renders problem statements (Jinja2) stay out of the command's process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    subs = Submissions(make_course(students=("s01", "s02"), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", lambda nb: None)
+    subs.edited("s02", _one_third_right(subs, "s02"))
+    done = subprocess.run([sys.executable, "-c", _COMMAND, str(subs.course.root)], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.rpartition("modules:")[2].split())
+    assert {"grader", "sqlalchemy", "numpy", "pydantic"} <= loaded  # it did grade
+    assert not loaded & {"nbformat", "IPython", "alembic", "jinja2", "nbclient", "zmq"}
+    book = Gradebook(subs.course.config.gradebook, subs.course.root)
+    try:
+        assert {s.student_id: s.score for s in book.submissions("a1")}["s01"] > 0
+    finally:
+        book.close()
