@@ -1,9 +1,10 @@
 """Run many submissions in parallel and hand back each outcome as soon as it is ready.
 
-Local workers are processes, forked from the batch's own process while it has no other thread
-(they share what it imported), else from a process server (forkserver: a thread, such as a progress
-bar's, is never forked). A worker that dies takes only its own submission with it: that submission is
-rerun alone in a fresh worker, then recorded as failed.
+Local workers are processes. The grade command forks them from itself before it opens the
+gradebook or starts a thread (they share what it imported); otherwise they come from a process
+server (forkserver: a thread, such as a progress bar's, is never forked). A worker that dies takes
+only its own submission with it: that submission is rerun alone in a fresh worker, then recorded
+as failed.
 """
 
 from __future__ import annotations
