@@ -3,6 +3,7 @@ submission is graded once, by one of them, and each has one row, whichever run s
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -26,7 +27,8 @@ PROGRESS = re.compile(r"^\[\d+/\d+\] (s\d\d): ", re.MULTILINE)
 def _start(course, name: str) -> tuple[subprocess.Popen, object]:
     log = open(course.root / f"{name}.log", "w")  # noqa: SIM115 - a file, not a pipe: the workers inherit it
     process = subprocess.Popen([sys.executable, "-m", "grader", "grade", "a1", "--executor", "fork", "--workers", "1",
-                                "--course", str(course.root)], stdout=subprocess.DEVNULL, stderr=log)
+                                "--course", str(course.root)], stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=True)  # a group of its own, as a terminal's command has
     return process, log
 
 
@@ -59,7 +61,7 @@ def test_ctrl_c_while_waiting_for_another_batch_is_one_line_and_grades_nothing(s
         while "waiting: another autograde grade" not in (course.root / "waiting.log").read_text():
             assert process.poll() is None and time.monotonic() < deadline, (course.root / "waiting.log").read_text()
             time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C: to the command and its workers
         assert process.wait(timeout=60) == 130
         log.close()
     said = (course.root / "waiting.log").read_text()

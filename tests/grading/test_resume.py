@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -32,7 +33,8 @@ def _grade(course, *extra) -> subprocess.Popen:
     # stderr to a file: a pipe would also be held by the batch's workers
     log = open(course.root / "grade.log", "a")  # noqa: SIM115 - closed by _finish
     process = subprocess.Popen([sys.executable, "-m", "grader", "grade", "a1", "--executor", "fork", "--workers", "1",
-                                "--course", str(course.root), *extra], stdout=subprocess.DEVNULL, stderr=log)
+                                "--course", str(course.root), *extra], stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=True)  # a group of its own, as a terminal's command has
     process.log = log
     return process
 
@@ -87,10 +89,14 @@ def test_an_interrupted_batch_resumes_and_grades_nothing_twice(subs, stop):
     watch.close()
     tree = _descendants(first.pid)  # its workers, their zygotes and the runs in progress
     assert tree
-    first.send_signal(stop)
+    if stop == signal.SIGINT:
+        os.killpg(first.pid, stop)  # a terminal's Ctrl-C reaches the command and its workers
+    else:
+        first.send_signal(stop)  # a crash of the command alone
     _finish(first)
     if stop == signal.SIGINT:
-        assert "interrupted" in (subs.course.root / "grade.log").read_text()
+        said = (subs.course.root / "grade.log").read_text()
+        assert "interrupted" in said and "Traceback" not in said, said
     deadline = time.monotonic() + 10  # the workers notice within a second that their batch is gone
     while _alive(tree) and time.monotonic() < deadline:
         time.sleep(0.2)
