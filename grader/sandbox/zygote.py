@@ -32,11 +32,12 @@ class Zygote:
     """``spawn()`` returns a new child's pid and the worker's end of its socket.
 
     ``Zygote()`` starts one; ``Zygote.through(door, pid)`` uses one another process started
-    (a batch starts one zygote for all its workers, before the workers themselves). A zygote is reached through its *door*, a datagram socket (a message
-    through it is never mixed with another's): each user sends it one end of a socket of its own,
-    over which it asks for children one at a time. The door has no name, so nothing can reach it but
-    the processes it was handed to (no student run: their children close every descriptor).
-    The zygote leaves once the door and every user's socket are closed.
+    (a batch starts one zygote for all its workers, before the workers themselves). A zygote is
+    reached through its *door*, a datagram socket (a message through it is never mixed with
+    another's): each user sends it one end of a socket of its own, over which it asks for children
+    one at a time. The door has no name, so nothing can reach it but the processes it was handed to
+    (no student run: their children close every descriptor). The zygote leaves once the door and
+    every user's socket are closed.
     """
 
     def __init__(self, door: socket.socket | None = None, pid: int | None = None) -> None:
