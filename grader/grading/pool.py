@@ -276,9 +276,12 @@ def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob
     futures: dict[Future, int] = dict(started or {})
     queue = list(queue)
     broken = False
+    going = sum(not f.done() for f in futures)  # runs done but not yet handed over take no worker
 
     def fill() -> bool:
-        going = sum(not f.done() for f in futures)  # runs done but not yet handed over take no worker
+        # ``going`` is counted at each wait, not here: counting it for each outcome handed over
+        # walked every run a batch started while planned (the hundreds done meanwhile) each time
+        nonlocal going
         while queue and going < depth:
             try:
                 futures[pool.submit(task, jobs[queue[0]])] = queue[0]
@@ -290,7 +293,8 @@ def _run(pool: ProcessPoolExecutor, task: Callable, jobs: Sequence[SubmissionJob
 
     while queue or futures:
         broken = not fill()
-        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        done, not_done = wait(futures, return_when=FIRST_COMPLETED)
+        going = len(not_done)  # runs finishing from now on are counted at the next wait: a place is freed late, never early
         for fut in done:
             i = futures.pop(fut)
             try:
