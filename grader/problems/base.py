@@ -107,23 +107,41 @@ class FamilyParams(BaseModel):
 
 def _not_finite(data: Mapping) -> str | None:
     """``"field: must be a number, not NaN"`` for the first NaN or infinity anywhere in ``data``."""
-    stack: list[tuple[str, Any]] = [("", data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"{path or 'parameters'}: must be a number, not {show(value)}"
-        if isinstance(value, Mapping):
-            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-        elif isinstance(value, (list, tuple)):
-            stack.extend((f"{path}.{i}", v) for i, v in enumerate(value))
+    found = _not_finite_at(data)
+    if found is None:
+        return None
+    path, value = found
+    return f"{'.'.join(path) or 'parameters'}: must be a number, not {show(value)}"
+
+
+def _not_finite_at(value: Any) -> tuple[list[str], float] | None:
+    """Where the first NaN or infinity in ``value`` is (its path, built only when there is one: a
+    generated tensor holds hundreds of numbers, and every student's parameters are checked) and what."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else ([], value)
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if type(item) in _PLAIN and (type(item) is not float or math.isfinite(item)):
+            continue
+        if (found := _not_finite_at(item)) is not None:
+            found[0].insert(0, str(key))
+            return found
     return None
 
 
 _MISSING = object()
+_PLAIN = frozenset({int, float, str, bool, type(None)})  # JSON scalars, as read (not subclasses: numpy's float64 is a float)
 
 
 def _coerced(raw: Any, value: Any, path: str) -> str | None:
     """Where pydantic turned one JSON type into another (``true`` into 1, ``"2"`` into 2, 2.0 into 2)."""
+    if type(raw) is type(value) and type(raw) in _PLAIN:  # most of the walk: the numbers of a tensor
+        return None
     where = path or "parameters"
     if isinstance(raw, bool) and not isinstance(value, bool):
         return f"{where}: must be a number, not {show(raw)}"
@@ -141,6 +159,8 @@ def _coerced(raw: Any, value: Any, path: str) -> str | None:
                 return problem
     elif isinstance(raw, (list, tuple)) and isinstance(value, (list, tuple)) and len(raw) == len(value):
         for i, (item, child) in enumerate(zip(raw, value)):
+            if type(item) is type(child) and type(item) in _PLAIN:
+                continue
             if problem := _coerced(item, child, f"{path}.{i}"):
                 return problem
     return None

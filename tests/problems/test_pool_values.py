@@ -63,6 +63,10 @@ def test_the_worked_window_gives_the_answer():
     ({"input": [[1, 2]], "dims": 1, "kernel_size": 2, "dilation": 3, "padding": 1}, "dilation: a window's 2 taps, 3 apart, all miss the 2 input entries"),
     ({"input": [[[1, 2], [3]]]}, "input: is ragged"),
     ({"input": [[[1.5, float("nan")]]]}, "input.0.0.1: must be a number, not NaN"),
+    ({"input": [[[1.5, 2.0], [3.0, -float("inf")]]]}, "input.0.1.1: must be a number, not -Infinity"),
+    ({"kernel_size": 3.0}, "kernel_size: must be an integer, not 3.0"),  # JSON read strictly, as a course's config is
+    ({"ceil_mode": 1}, "ceil_mode: must be true or false, not 1"),
+    ({"stride": "2"}, 'stride: must be a number, not the text "2"'),
     ({"mode": "min"}, "mode:"),
     ({"stride": 0}, "stride:"),
 ])
