@@ -150,3 +150,28 @@ def test_the_feedback_page_says_the_notebook_was_someone_elses(course):
     grade(course, "a1", workers=1)
     page = (write_feedback(course, "a1").pages[0]).read_text()
     assert "Note: this notebook was released to s002, not to s008. It was graded with your own numbers." in page
+
+
+def test_the_stamp_comes_back_with_the_run_and_from_the_bytes_when_the_run_never_read_them(course):
+    """The run reads the stamp where it parses the notebook; a run that could not (a worker that
+    died, a file it found unreadable) brings none, and then the grading process reads the bytes."""
+    from dataclasses import replace
+
+    from grader.grading.batch import Batch
+    from grader.grading.execute import execute_submission
+    from grader.grading.jobs import ExecutionOutcome
+    from grader.outcomes import RunStatus
+
+    submit(course, "a1", release_path(course, "a1", "s002", worked=True), "s008", run=False, force=True)
+    batch = Batch.open(course, "a1", executor="fork").plan()
+    (planned,) = batch.planned
+    outcome = execute_submission(planned.job)
+    assert outcome.stamp == stamp(b"test-secret", "test-course", "a1", "s002")
+    batch.identify(planned, outcome)
+    assert (planned.identity.status, planned.identity.released_to) == (IdentityStatus.OTHER_STUDENT, "s002")
+
+    for status in (RunStatus.FAILED, RunStatus.INVALID):  # no reading from the run: the bytes decide
+        batch.identify(planned, ExecutionOutcome(key=planned.job.key, status=status))
+        assert planned.identity.released_to == "s002", status
+    batch.identify(planned, replace(outcome, stamp=None))  # the run read the notebook and found no stamp
+    assert planned.identity.status is IdentityStatus.UNSTAMPED

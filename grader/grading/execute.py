@@ -13,6 +13,7 @@ from grader.errors import SubmissionError
 from grader.grading.hide import sandbox_for
 from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.literal import read_literals
+from grader.identity import notebook_stamp
 from grader.limits import Limits
 from grader.notebook.build import grading_reference
 from grader.notebook.prepare import prepare
@@ -46,6 +47,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     except SubmissionError as exc:
         outcome.status, outcome.reason = RunStatus.INVALID, str(exc)
         return outcome
+    outcome.stamp = notebook_stamp(submitted.metadata)  # read here, where the notebook is parsed anyway
     instructor = grading_reference(job.params, job.slots, list(job.questions), job.alternatives)
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem

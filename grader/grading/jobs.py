@@ -54,3 +54,4 @@ class ExecutionOutcome:
     cpu_seconds: float | None = None     # the whole run's, counted by its control group
     memory_peak_mb: float | None = None
     stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds (benchmarks/breakdown.py)
+    stamp: str | None = None  # the release stamp in the notebook's metadata, as read: the grader checks it, never trusts it

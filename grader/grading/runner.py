@@ -111,6 +111,7 @@ def grade_batch(batch: Batch, planned: Sequence[Planned] | None = None) -> Itera
     try:
         for index, outcome in outcomes:
             p = chosen[index]
+            batch.identify(p, outcome)
             rows = part_rows(batch.assignment, p.variants, p.slots, outcome, batch.policy)
             batch.record(p, outcome, rows)
             yield SubmissionResult(p, outcome, rows)
