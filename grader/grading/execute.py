@@ -15,9 +15,9 @@ from grader.grading.jobs import ExecutionOutcome, SubmissionJob
 from grader.grading.literal import read_literals
 from grader.identity import notebook_stamp
 from grader.limits import Limits
-from grader.notebook.build import grading_reference
+from grader.notebook.cells import grading_reference
 from grader.notebook.prepare import prepare
-from grader.notebook.read import read_notebook
+from grader.notebook.read import read_notebook_data
 from grader.notebook.slots import parse_collected
 from grader.outcomes import RunStatus
 from grader.sandbox.executors import EXECUTORS, ExecutorName, executor
@@ -43,11 +43,11 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     start = time.perf_counter()
     outcome = ExecutionOutcome(key=job.key, executor=ExecutorName(job.executor).value)
     try:
-        submitted = read_notebook(job.data, name=job.key)
+        submitted = read_notebook_data(job.data, name=job.key)
     except SubmissionError as exc:
         outcome.status, outcome.reason = RunStatus.INVALID, str(exc)
         return outcome
-    outcome.stamp = notebook_stamp(submitted.metadata)  # read here, where the notebook is parsed anyway
+    outcome.stamp = notebook_stamp(submitted["metadata"])  # read here, where the notebook is parsed anyway
     instructor = grading_reference(job.params, job.slots, list(job.questions), job.alternatives)
     prepared = prepare(instructor, submitted, job.slots, list(job.questions))
     outcome.free_text, outcome.notes, outcome.cell_problem = prepared.free_text, prepared.notes, prepared.cell_problem
@@ -55,7 +55,7 @@ def execute_submission(job: SubmissionJob) -> ExecutionOutcome:
     prepared_at = time.perf_counter()
     variables = [s.variable for group in job.slots.values() for s in group]
     literal_ok = EXECUTORS[ExecutorName(job.executor)].reads_literals
-    run = read_literals(prepared.notebook.cells, variables, prepared.marker) if literal_ok else None
+    run = read_literals(prepared.notebook["cells"], variables, prepared.marker) if literal_ok else None
     if run is None:
         run = executor(job.executor).run(RunJob(prepared.notebook, prepared.marker, job.limits, job.key, run_sandbox(job.sandbox)))
     outcome.status, outcome.reason, outcome.executor = RunStatus(run.status), run.reason, run.executor

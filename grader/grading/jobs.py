@@ -1,8 +1,8 @@
 """What a submission's run is given and what it gives back: plain data, no secret.
 
 Apart from :mod:`grader.grading.execute`, which runs them, so that the grading process plans
-jobs and records outcomes without importing what only a run needs (nbformat and its JSON schema
-validator: a tenth of a second before a batch's first result).
+jobs and records outcomes without importing what only a run needs (the executors; the kernel
+route's nbformat, nbclient and zmq).
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ import warnings
 from typing import Any
 
 import numpy
-from nbformat import NotebookNode
 
 from grader.notebook.slots import collected_text
 from grader.sandbox.job import COLLECTOR_CELL_PREFIX, RunResult
@@ -135,15 +134,15 @@ def _dtype(node: ast.expr, scope: dict[str, Any]) -> Any:
     return named
 
 
-def read_literals(cells: list[NotebookNode], variables: list[str], marker: str) -> RunResult | None:
+def read_literals(cells: list[dict[str, Any]], variables: list[str], marker: str) -> RunResult | None:
     """The run's result without running, or ``None`` when the notebook is not literal-only or is past the budget."""
     start = time.perf_counter()
-    code = [c for c in cells if c.cell_type == "code" and not str(c.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)]
-    if sum(len(c.source) for c in code) > MAX_CHARS:
+    code = [c["source"] for c in cells if c["cell_type"] == "code" and not str(c.get("id", "")).startswith(COLLECTOR_CELL_PREFIX)]
+    if sum(len(source) for source in code) > MAX_CHARS:
         return None
     scope: dict[str, Any] = {}
-    for cell in code:
-        if not _bind(cell.source, scope) or time.perf_counter() - start > MAX_SECONDS:
+    for source in code:
+        if not _bind(source, scope) or time.perf_counter() - start > MAX_SECONDS:
             return None
     return RunResult(status="ok", collected=[collected_text(scope, variables, marker)], executor="literal",
                      seconds=time.perf_counter() - start)

@@ -43,8 +43,9 @@ def default_workers() -> int:
 
 
 def _preload(executor: ExecutorName) -> list[str]:
-    """What every worker imports (the kernel route's imports, zmq and nbclient, are heavy)."""
-    return ["grader.grading.execute", "grader.grading.pool", "nbformat", EXECUTORS[executor].module]
+    """What every worker imports (the kernel route's imports, zmq and nbclient, are heavy; the fork
+    route's runs need no nbformat, a worker's slowest import)."""
+    return ["grader.grading.execute", "grader.grading.pool", EXECUTORS[executor].module]
 
 
 def _context(executor: ExecutorName):
@@ -191,7 +192,7 @@ def run_early(executor: ExecutorName, index: int, job: SubmissionJob) -> None:
 
 def _execute(job: SubmissionJob) -> ExecutionOutcome:
     """``execute_submission`` in a worker, where it is preloaded: the grading process never imports
-    what a run needs (nbformat and its schema validator) to send it a job."""
+    what a run needs (the executors, the literal reader) to send it a job."""
     from grader.grading.execute import execute_submission
 
     return execute_submission(job)

@@ -21,16 +21,27 @@ from grader.assignment import Assignment, Pool, Problem, QuestionConfig
 from grader.checking import split_points
 from grader.config import Student
 from grader.identity import STAMP_KEY
-from grader.notebook.nbgrader import nbgrader_metadata
-from grader.notebook.slots import Slot, literal, slot_values, slots, stub_line
+from grader.notebook.cells import (
+    FREE_TEXT_STUB,
+    Cell,
+    answer_cell,
+    new_code_cell,
+    new_markdown_cell,
+    notebook,
+    params_cell,
+    question_cell,
+    tests_cell,
+)
+from grader.notebook.cells import graded as _graded
+from grader.notebook.slots import slot_values, slots
 from grader.private import FILE_MODE, FOLDER_MODE, private_folder
 from grader.variants import Variant
 
-__all__ = ["METADATA_KEY", "STEPS", "NotebookContext", "build", "grading_reference", "notebook_bytes", "write_notebook"]
+__all__ = ["FREE_TEXT_STUB", "METADATA_KEY", "STEPS", "NotebookContext", "answer_cell", "build", "new_code_cell", "notebook_bytes",
+           "params_cell", "write_notebook"]
 
 METADATA_KEY = "autograde"
 METADATA_VERSION = 1
-FREE_TEXT_STUB = "_Write your answer here._"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -55,27 +66,6 @@ class NotebookContext:
 
 
 Step = Callable[[NotebookContext], None]
-Cell = dict[str, Any]
-"""A cell as plain data, with nbformat's keys: :func:`build` makes the notebook of nodes."""
-
-
-# Cells as nbformat.v4's new_*_cell make them, as plain data: those validate every cell on its own
-# with jsonschema (a $ref, which the faster validator cannot follow), which was half the time of
-# generating a roster's notebooks; nbformat.writes validates each whole notebook instead.
-def new_markdown_cell(source: str, id: str, metadata: dict | None = None) -> dict[str, Any]:  # noqa: A002
-    return {"cell_type": "markdown", "id": id, "metadata": metadata or {}, "source": source}
-
-
-def new_code_cell(source: str, id: str, metadata: dict | None = None) -> dict[str, Any]:  # noqa: A002
-    return {"cell_type": "code", "execution_count": None, "id": id, "metadata": metadata or {}, "outputs": [],
-            "source": source}
-
-
-def _graded(new_cell: Callable[..., dict[str, Any]], source: str, gid: str, **flags: Any) -> dict[str, Any]:
-    """A cell whose id is its nbgrader grade id (every graded or locked cell of ours is one)."""
-    return new_cell(source, id=gid, metadata={"nbgrader": nbgrader_metadata(gid, **flags)})
-
-
 def problem_points(problem: Problem, variant: Variant) -> dict[str, float]:
     return split_points(problem.family.parts(variant.params), problem.config.points)
 
@@ -158,25 +148,6 @@ def _graded_cells(problem: Problem, variant: Variant, points: float, worked: boo
     return cells
 
 
-def params_cell(pid: str, params: dict, alternative: str | None = None) -> Cell:
-    # a pool's alternative comes first: validate reads the parameters from the cell's last statement
-    version = "" if alternative is None else f"{pid}_alternative = {alternative!r}  # your version of {pid}\n"
-    data = f"# Your numbers for {pid}, as data (read-only: restored before grading)\n{version}{pid}_params = {literal(params)}"
-    return _graded(new_code_cell, data, f"{pid}-params", locked=True)
-
-
-def answer_cell(pid: str, problem_slots: list[Slot], values: list | None = None) -> Cell:
-    lines = [f"# {pid}: your answer" + ("" if values is not None else " (replace each None / ... below)")]
-    for i, slot in enumerate(problem_slots):
-        lines.append(stub_line(slot, values[i] if values is not None else None, filled=values is not None))
-    return _graded(new_code_cell, "\n".join(lines), pid, solution=True)
-
-
-def tests_cell(pid: str, points: float) -> Cell:
-    note = f"# autograde grades {pid} outside this notebook: nothing to run here."
-    return _graded(new_code_cell, note, f"{pid}-tests", grade=True, locked=True, points=points)
-
-
 def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
     text = _heading(q.id, q.title or "Written answer", q.points) + "\n\n" + q.prompt.strip()
     ctx.cells.append(_graded(new_markdown_cell, text, f"{q.id}-statement", locked=True))
@@ -184,21 +155,7 @@ def _add_question(ctx: NotebookContext, q: QuestionConfig) -> None:
 
 
 def _question_cell(q: QuestionConfig) -> Cell:
-    return _graded(new_markdown_cell, FREE_TEXT_STUB, q.id, solution=True, grade=True, points=q.points)
-
-
-def grading_reference(params: dict[str, dict], problem_slots: dict[str, list[Slot]], questions: list[str],
-                      alternatives: dict[str, str] | None = None) -> NotebookNode:
-    """What grading restores and reads, from plain data alone (a worker needs no assignment file):
-    each problem's parameters (and a pool problem's alternative), answer cell and tests placeholder,
-    and the free-text answer cells."""
-    cells: list[Cell] = []
-    alternatives = alternatives or {}
-    for pid, values in params.items():
-        cells += [params_cell(pid, values, alternatives.get(pid)), answer_cell(pid, problem_slots[pid]), tests_cell(pid, 0.0)]
-    for qid in questions:
-        cells.append(_graded(new_markdown_cell, FREE_TEXT_STUB, qid, solution=True, grade=True, points=0.0))
-    return _notebook(cells, {})
+    return question_cell(q.id, q.points)
 
 
 def add_footer(ctx: NotebookContext) -> None:
@@ -249,8 +206,7 @@ def build(ctx: NotebookContext, steps: Sequence[Step] = STEPS) -> NotebookNode:
 def _notebook(cells: list[Cell], metadata: dict) -> NotebookNode:
     # nbformat.v4.new_notebook's, without validating it twice: notebook_bytes validates it as it
     # writes it (nbformat.writes)
-    return from_dict({"nbformat": nbformat.v4.nbformat, "nbformat_minor": nbformat.v4.nbformat_minor,
-                      "metadata": metadata, "cells": cells})
+    return from_dict(notebook(cells, metadata))
 
 
 def notebook_bytes(nb: NotebookNode) -> bytes:

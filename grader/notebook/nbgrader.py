@@ -7,9 +7,8 @@ reference), so it has no use for one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from nbformat import NotebookNode
 
 __all__ = ["SCHEMA_VERSION", "grade_id", "is_locked", "nbgrader_metadata"]
 
@@ -29,14 +28,15 @@ def nbgrader_metadata(grade_id: str, *, solution: bool = False, grade: bool = Fa
     return meta
 
 
-def grade_id(cell: NotebookNode) -> str | None:
+def grade_id(cell: Mapping[str, Any]) -> str | None:
+    """A cell's nbgrader grade id (a cell of nbformat's nodes or of plain data)."""
     meta = cell.get("metadata", {}).get("nbgrader")
     value = meta.get("grade_id") if isinstance(meta, dict) else None
     return value if isinstance(value, str) else None
 
 
-def is_locked(cell: NotebookNode) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
+def is_locked(cell: Mapping[str, Any]) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
     if meta.get("solution"):
         return False
     return bool(meta.get("grade") or meta.get("locked"))

@@ -13,14 +13,14 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import SubmissionError
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["MAX_CELLS", "MAX_CELL_CHARS", "read_notebook", "read_submission_bytes"]
+__all__ = ["MAX_CELLS", "MAX_CELL_CHARS", "read_notebook", "read_notebook_data", "read_submission_bytes"]
 
 MAX_CELLS = 2_000
 MAX_CELL_CHARS = 200_000
@@ -59,7 +59,14 @@ def digest(data: bytes) -> str:
 
 
 def read_notebook(data: bytes, name: str = "notebook") -> NotebookNode:
-    """Parse and normalise a notebook; a one-line ``SubmissionError`` when it is not one."""
+    """Parse and normalise a notebook into nbformat's nodes; a one-line ``SubmissionError`` when it is not one."""
+    from nbformat import from_dict  # here: the grading process reads submissions' bytes, never their cells
+
+    return from_dict(read_notebook_data(data, name))
+
+
+def read_notebook_data(data: bytes, name: str = "notebook") -> dict[str, Any]:
+    """:func:`read_notebook` as plain data (what a grading worker runs and reads: it never imports nbformat)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -76,9 +83,7 @@ def read_notebook(data: bytes, name: str = "notebook") -> NotebookNode:
         raise SubmissionError(f"{name}: {len(raw['cells'])} cells is more than the {MAX_CELLS} accepted")
     cells = [_cell(c, i) for i, c in enumerate(raw["cells"])]
     meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    from nbformat import from_dict  # here: the grading process reads submissions' bytes, never their cells
-
-    return from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": _plain_metadata(meta), "cells": cells})
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": _plain_metadata(meta), "cells": cells}
 
 
 def _cell(raw: object, index: int) -> dict:

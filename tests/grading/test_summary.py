@@ -139,3 +139,35 @@ def test_the_grading_process_imports_only_what_grading_needs(make_course):
         assert {s.student_id: s.score for s in book.submissions("a1")}["s01"] > 0
     finally:
         book.close()
+
+
+_WORKER = """
+import importlib, pickle, sys
+from grader.grading.pool import _preload
+for module in _preload("fork"):
+    importlib.import_module(module)
+from grader.grading.execute import execute_submission
+outcome = execute_submission(pickle.load(sys.stdin.buffer))  # a job this test made
+print("run:", outcome.executor, outcome.status, sorted(outcome.values))
+print("modules:", " ".join(sorted({m.partition(".")[0] for m in sys.modules})))
+"""
+
+
+def test_a_fork_route_worker_reads_prepares_and_reads_literals_without_nbformat(make_course):
+    """nbformat's schema validator was a worker's slowest import; the fork route's runs use plain data."""
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from grader.grading.batch import Batch
+
+    subs = Submissions(make_course(students=("s01",), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", _one_third_right(subs, "s01"))
+    (planned,) = Batch.open(subs.course, "a1", executor="fork").plan().planned
+    done = subprocess.run([sys.executable, "-c", _WORKER], input=pickle.dumps(planned.job), capture_output=True,
+                          timeout=300, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "run: literal ok ['q1_dweight_dx', 'q1_dweight_dy', 'q1_weight']" in out  # it did read the answers
+    assert "nbformat" not in out.rpartition("modules:")[2].split()

@@ -24,7 +24,7 @@ def setting(make_course):
 
 
 def _ids(prepared):
-    return [c.metadata.get("nbgrader", {}).get("grade_id", c.id) for c in prepared.notebook.cells]
+    return [c["metadata"].get("nbgrader", {}).get("grade_id", c["id"]) for c in prepared.notebook["cells"]]
 
 
 def test_an_untouched_notebook_runs_in_order_with_collectors(setting):
@@ -42,8 +42,8 @@ def test_edited_locked_cells_are_restored(setting):
         if cell.id in ("q1-params", "q1-statement"):
             cell.source = "q1_params = {'input_size': 3}  # easier!"
     prepared = prepare(nb, edited, slot_map, ["q3"])
-    restored = [c for c in prepared.notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q1-params"]
-    assert restored[0].source == next(c.source for c in nb.cells if c.id == "q1-params")
+    restored = [c for c in prepared.notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1-params"]
+    assert restored[0]["source"] == next(c.source for c in nb.cells if c.id == "q1-params")
 
 
 def test_deleted_params_cell_is_put_back_and_deleted_answers_are_noted(setting):
