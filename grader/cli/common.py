@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -37,6 +38,9 @@ def one_line_errors(function: Command) -> Command:
             return function(*args, **kwargs)
         except AutogradeError as exc:
             fail(str(exc))
+        finally:
+            if not gc.isenabled():  # a command that paused the collector (grade) and stopped early
+                gc.enable()
     return run  # type: ignore[return-value]
 
 

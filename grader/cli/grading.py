@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from grader.cli import pause_collection, resume_collection
 from grader.cli.common import CourseOption, app, course_at, err, fail, out, rel, score_text
 from grader.errors import AutogradeError
 from grader.grading.pool import start_server
@@ -88,6 +89,7 @@ def grade(
         # the zygote imports numpy and IPython (~0.3 s) while this process imports the grader, opens
         # the gradebook and plans the batch; a course that sets a cluster leaves it idle
         start_server(executor, fork_workers=True)
+    pause_collection()  # until the batch is planned: what it imports and plans lives until the end
     from grader.gradebook import Gradebook
     from grader.grading.junit import write_junit
     from grader.grading.lock import batch_lock
@@ -113,6 +115,7 @@ def grade(
                     batch = open_batch(c, assignment, gradebook=book, submissions=submissions, executor=executor,
                                        workers=workers, cluster=cluster, regrade=regrade,
                                        include_after_cutoff=include_after_cutoff, accept_changes=accept_changes)
+                resume_collection()  # recording and scoring each result makes garbage: collected as usual
             except AutogradeError as exc:
                 book.close()
                 fail(str(exc))

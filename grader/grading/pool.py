@@ -90,6 +90,7 @@ _ZYGOTE: Zygote | None = None  # the fork executor's zygote this process started
 
 def _warm(executor: ExecutorName, parent: int, zygote: tuple[socket.socket, int] | None,
           ready_for: tuple[Limits, Sandbox] | None) -> None:
+    gc.enable()  # forked from a grade command that paused its collector while it plans: a worker runs many jobs
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="autograde-parent-watch").start()
     # a terminal's Ctrl-C reaches the whole process group: the batch's process decides what stops
     # (it cancels what has not started); a run in flight still ends with its teardown, and an idle
@@ -159,11 +160,13 @@ def start_workers(executor: ExecutorName, workers: int, ready_for: tuple[Limits,
     pool = _new_pool(executor, workers, ready_for, fork=fork)
     starting = None
     if fork:
+        frozen = gc.get_freeze_count()
         gc.freeze()  # the workers' collections leave this process's objects (and their pages) alone
         try:
             pool.submit(int)  # a forking pool starts every worker at its first task, in this thread
         finally:
-            gc.unfreeze()
+            if not frozen:  # what the caller froze (the command's imports) stays frozen
+                gc.unfreeze()
     else:
         # each task still waiting when the next is submitted starts one more worker
         starting = threading.Thread(target=lambda: [pool.submit(int) for _ in range(workers)], daemon=True,

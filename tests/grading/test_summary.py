@@ -171,3 +171,41 @@ def test_a_fork_route_worker_reads_prepares_and_reads_literals_without_nbformat(
     out = done.stdout.decode()
     assert "run: literal ok ['q1_dweight_dx', 'q1_dweight_dy', 'q1_weight']" in out  # it did read the answers
     assert "nbformat" not in out.rpartition("modules:")[2].split()
+
+
+_COLLECTOR = """
+import gc, sys
+from grader.cli import main
+sys.argv = ["autograde", "grade", sys.argv[2], "--workers", "1", "--course", sys.argv[1]]
+try:
+    main()
+except SystemExit as exc:
+    print("exit:", exc.code)
+print("collector on:", gc.isenabled(), "frozen:", gc.get_freeze_count() > 0)
+"""
+
+
+def test_grade_turns_the_collector_back_on_however_it_ends(make_course):
+    """The command's process pauses Python's cyclic collector while it imports and plans, then freezes
+    what it made: a batch that ends, or one refused before its plan is done, leaves the collector on."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    subs = Submissions(make_course(students=("s01",), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", lambda nb: None)
+    for assignment, code in (("a1", 0), ("no-such-assignment", 2)):
+        done = subprocess.run([sys.executable, "-c", _COLLECTOR, str(subs.course.root), assignment], capture_output=True,
+                              text=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+        assert f"exit: {code}" in done.stdout, done.stderr
+        assert "collector on: True frozen: True" in done.stdout, done.stderr
+
+
+def test_grade_leaves_a_host_processs_collector_alone(make_course):
+    """Run inside another process (a test's CliRunner, a notebook), grade neither pauses nor freezes."""
+    import gc
+
+    subs = Submissions(make_course(students=("s01",), limits=LIMITS, assignment=THIRDS))
+    subs.edited("s01", lambda nb: None)
+    assert _grade(subs.course).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
