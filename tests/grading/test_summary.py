@@ -209,3 +209,21 @@ def test_grade_leaves_a_host_processs_collector_alone(make_course):
     subs.edited("s01", lambda nb: None)
     assert _grade(subs.course).exit_code == 0
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_progress_line_shows_a_reason_as_it_is(monkeypatch):
+    """A run's reason can quote what an exception said ("[/]" included): shown verbatim, never read as markup."""
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from grader.cli import grading
+
+    screen = io.StringIO()
+    monkeypatch.setattr(grading, "err", Console(file=screen, force_terminal=False, width=80))
+    reason = "grader error: KeyError: '[/] [bold]x' " + "long " * 30
+    outcome = SimpleNamespace(sandbox={}, status="failed", reason=reason)
+    result = SimpleNamespace(outcome=outcome, rows=[], student_id="s01", score=0.0, max_score=3.0)
+    grading._BatchDisplay().done(result, 1, 2)  # type: ignore[arg-type]
+    assert screen.getvalue() == f"[1/2] s01: 0/3 auto-graded (failed: {reason})\n"  # one line, unwrapped
