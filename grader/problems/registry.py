@@ -210,15 +210,25 @@ class Family:
     def _solved(self) -> dict[tuple[str, str], Any]:
         return {}
 
+    @cached_property
+    def _last(self) -> dict[str, tuple[FamilyParams, Any]]:
+        return {}
+
     def _remembered(self, kind: str, params: FamilyParams, compute: Callable[[], Any]) -> Any:
         """A pure function of the parameters, computed once per value of them: generation and grading
-        ask for the same solution many times. Keyed on the parameters' JSON, which is what they are."""
+        ask for the same solution many times. Keyed on the parameters' JSON, which is what they are;
+        the same parameters object asked again (planning, then scoring, one student's problem) is
+        known without writing its JSON, a tensor's numbers and all."""
+        last = self._last.get(kind)
+        if last is not None and last[0] is params:  # held here: its id cannot go to another object meanwhile
+            return last[1]
         key = (kind, params.model_dump_json())
         solved = self._solved
         if key not in solved:
             if len(solved) >= SOLVED_KEPT:
                 del solved[next(iter(solved))]  # the oldest: a batch goes student by student
             solved[key] = compute()
+        self._last[kind] = (params, solved[key])
         return solved[key]
 
     def _run(self, what: str, params: FamilyParams, function: Callable[[FamilyParams], Any]) -> Any:

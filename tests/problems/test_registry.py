@@ -171,3 +171,21 @@ def test_looking_up_one_builtin_imports_no_other_family():
     others = set(families()) - {"conv_values"}
     assert "grader.problems.conv_values" in loaded
     assert not [name for name in others if f"grader.problems.{name}'" in loaded]
+
+
+def test_a_solution_is_computed_once_per_value_of_the_parameters():
+    """Planning, generating and scoring ask for one student's solution several times: solve runs once,
+    for the same parameters object and for an equal one alike, and again for other values."""
+    calls = []
+
+    def counted(p):
+        calls.append(p.step)
+        return fakes.solve(p)
+
+    family = load_family_module(fakes.module(solve=counted))
+    p = family.params({"step": 3})
+    assert family.parts(p) == family.parts(p) == family.parts(family.params({"step": 3}))
+    assert calls == [3]
+    family.parts(family.params({"step": 4}))
+    family.parts(p)
+    assert calls == [3, 4]  # the earlier value is still known
