@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,13 @@ from grader.notebook.build import notebook_bytes
 from grader.variants import variants
 
 LIMITS = "cell_seconds = 3\nnotebook_seconds = 20\nmemory_mb = 1500\n"
+
+
+def as_at_a_terminal() -> None:
+    """A ``preexec_fn`` for a command the test stops with Ctrl-C: Ctrl-C does its default, as at a
+    terminal, even when the tests themselves were started in the background (``make test &``), which
+    makes every process they start ignore it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Submissions:

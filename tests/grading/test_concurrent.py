@@ -15,7 +15,7 @@ import pytest
 
 from grader.gradebook import Gradebook
 from grader.grading.lock import batch_lock
-from tests.grading.conftest import insert_after
+from tests.grading.conftest import as_at_a_terminal, insert_after
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -28,7 +28,7 @@ def _start(course, name: str) -> tuple[subprocess.Popen, object]:
     log = open(course.root / f"{name}.log", "w")  # noqa: SIM115 - a file, not a pipe: the workers inherit it
     process = subprocess.Popen([sys.executable, "-m", "grader", "grade", "a1", "--executor", "fork", "--workers", "1",
                                 "--course", str(course.root)], stdout=subprocess.DEVNULL, stderr=log,
-                               start_new_session=True)  # a group of its own, as a terminal's command has
+                               start_new_session=True, preexec_fn=as_at_a_terminal)  # a group of its own, as a terminal's command has
     return process, log
 
 

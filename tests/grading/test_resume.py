@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.gradebook import Gradebook
-from tests.grading.conftest import insert_after
+from tests.grading.conftest import as_at_a_terminal, insert_after
 
 pytestmark = pytest.mark.usefixtures("database")  # on SQLite and on PostgreSQL
 
@@ -34,7 +34,7 @@ def _grade(course, *extra) -> subprocess.Popen:
     log = open(course.root / "grade.log", "a")  # noqa: SIM115 - closed by _finish
     process = subprocess.Popen([sys.executable, "-m", "grader", "grade", "a1", "--executor", "fork", "--workers", "1",
                                 "--course", str(course.root), *extra], stdout=subprocess.DEVNULL, stderr=log,
-                               start_new_session=True)  # a group of its own, as a terminal's command has
+                               start_new_session=True, preexec_fn=as_at_a_terminal)  # a group of its own, as a terminal's command has
     process.log = log
     return process
 
