@@ -102,7 +102,7 @@ def nbgrader_course(args, subs, course, work: Path):
     from benchmarks._nbgrader import NbgraderCourse, ensure_venv
     from grader.assignment import load_assignment
 
-    bin_dir = ensure_venv(Path(args.cache))
+    bin_dir = ensure_venv(Path(args.cache).resolve())
     assignment = load_assignment(course, ASSIGNMENT)
     release = next(s.notebook for s in subs if s.kind not in ("computed", "wrong-computed"))
     points = {}  # per problem, from the release notebook's placeholder cells
