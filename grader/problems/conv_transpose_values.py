@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind, plain
-from grader.problems.base import Dims, Mistake, Part
+from grader.problems.base import Dims, Mistake, Part, remember_last
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import conv_transpose, conv_transpose_output_size
 
@@ -100,6 +100,7 @@ def generate(rng, space: Space) -> Params:
 ANSWER = "value"
 
 
+@remember_last  # degenerate() and then solve() ask for it
 def _output(p: Params, **changes) -> list:
     args = dict(x=p.input, weight=p.weight, bias=p.bias, stride=p.axes("stride"), padding=p.axes("padding"),
                 output_padding=p.axes("output_padding"), dilation=p.axes("dilation"), groups=p.groups)

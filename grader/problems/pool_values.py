@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from grader.problems._tensors import Step, StepOrZero, Tensor, TensorParams, degenerate_output, draw_tensor, output_kind, plain
-from grader.problems.base import Dims, Mistake, Part
+from grader.problems.base import Dims, Mistake, Part, remember_last
 from grader.problems.space import Draw, FamilySpace, Range
 from grader.solvers import SizeSteps, output_steps, pool
 from grader.solvers.pool import pool_divisors
@@ -106,6 +106,7 @@ def generate(rng, space: Space) -> Params:
 ANSWER = "value"
 
 
+@remember_last  # degenerate() and then solve() ask for it
 def _output(p: Params, **changes) -> list:
     args = dict(x=p.input, mode=p.mode, kernel=p.axes("kernel_size"), stride=p.strides(), padding=p.axes("padding"),
                 dilation=p.axes("dilation"), ceil_mode=p.ceil_mode, count_include_pad=p.count_include_pad)

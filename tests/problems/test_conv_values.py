@@ -78,3 +78,21 @@ def test_six_output_channels_and_long_axes_are_solved_and_flagged_only_as_big_fo
     assert answer.shape == (6, 2, 13) and answer[5].tolist() == [[4] * 13] * 2  # x[j] - x[j+1] + 5
     assert FAMILY.module.too_big_by_hand(params) == "the output has 6 channels (more than 4 to compute by hand)"
     assert FAMILY.module.too_big_by_hand(FAMILY.params({"input": X, "weight": W})) is None
+
+
+def test_the_output_is_computed_once_for_the_degenerate_check_and_the_solve(monkeypatch):
+    from grader.problems import conv_values
+
+    calls = []
+    real = conv_values.conv
+    monkeypatch.setattr(conv_values, "conv", lambda **kw: calls.append(kw) or real(**kw))
+    params = FAMILY.params({"input": X, "weight": W, "bias": [5]})
+    assert FAMILY.degenerate(params) is None
+    assert conv_values.solve(params)["output"].expected == [[[42, 52], [72, 82]]]
+    assert len(calls) == 1  # the same (frozen) parameters: remembered
+    # a mistake's changed arguments are never served from it, nor do they replace it
+    assert conv_values._output(params, bias=None) == [[[37, 47], [67, 77]]]
+    assert conv_values._output(params) == [[[42, 52], [72, 82]]] and len(calls) == 2
+    # equal parameters in another object: computed again (keyed on the object, not on its value)
+    assert conv_values._output(FAMILY.params({"input": X, "weight": W, "bias": [5]})) == [[[42, 52], [72, 82]]]
+    assert len(calls) == 3
