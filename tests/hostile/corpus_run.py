@@ -229,7 +229,7 @@ CASES = [
          Expect(), "no stdin (a cell error)"),
     Case("setsid_daemons", "daemons in new sessions that outlive the run", edited(reporting(
         lambda ctx, sid: DAEMONS.format(token=ctx.token))),
-         reports(contains=("daemons=started",)), "reap: every process of the run's uid is killed afterwards"),
+         reports(contains=("daemons=started",)), "`cgroup`: killed with the run's group afterwards (without one, by uid: `reap`)"),
     Case("kill_everything", "signals its parent, the grader, init, every process, then kill(-1)", edited(
         reporting(lambda ctx, sid: KILLS.format(grader=ctx.grader_pid)), after("q2", "import os\nos.kill(-1, 9)")),
          reports(refused=("kill_parent", "kill_grader", "kill_init"), contains=("killed_others=ok:0",)),

@@ -117,3 +117,41 @@ def test_concurrent_batches_never_share_a_uid(base):
         for h in holders:
             h.communicate()
     assert len(set(taken)) == 6 and set(taken) == set(range(base, base + 6))
+
+
+def _as_run(uid: int, join: tuple[str, ...] = ()) -> subprocess.Popen:
+    """A process under ``uid`` in a session of its own, in the run's group if ``join`` names its files."""
+    def become() -> None:
+        for procs in join:
+            with open(procs, "w") as handle:
+                handle.write(str(os.getpid()))
+        os.setsid()
+        os.setgid(uid)
+        os.setuid(uid)
+
+    return subprocess.Popen(["/bin/sleep", "600"], preexec_fn=become, stdin=subprocess.DEVNULL,  # noqa: PLW1509
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_releasing_a_run_kills_its_group_and_the_next_taker_of_its_uid_reaps_the_rest(base):
+    slot = uids.acquire(Limits())
+    if slot.cgroup is None:
+        slot.release()
+        pytest.skip(f"no control group here: {slot.cgroup_state}")
+    uid = slot.uid
+    inside = _as_run(uid, slot.cgroup.procs)  # a run's process (a daemon in a session of its own, say)
+    outside = _as_run(uid)  # under the uid but not in the group: only something outside the run starts one
+    try:
+        assert _alive(uid) and inside.pid in slot.cgroup.pids() and outside.pid not in slot.cgroup.pids()
+        slot.release()
+        assert inside.wait(timeout=5) == -9  # killed with its group
+        assert outside.poll() is None and _holding(uid)
+        again = uids.acquire(Limits())  # the uid's next run: the process left under it is killed first
+        try:
+            assert outside.wait(timeout=5) == -9 and again.uid in (uid, uid + 1)
+        finally:
+            again.release()
+    finally:
+        for process in (inside, outside):
+            process.kill()
+            process.wait()
