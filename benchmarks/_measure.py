@@ -64,8 +64,10 @@ class TreeUsage:
     samples: int = 0
 
 
-def run_measured(cmd: list[str], log: Path, interval: float = 0.05, **kw) -> TreeUsage:
-    """Run ``cmd`` (output to ``log``), sampling the memory of it and all its descendants."""
+def run_measured(cmd: list[str], log: Path, interval: float | None = 0.05, **kw) -> TreeUsage:
+    """Run ``cmd`` (output to ``log``), sampling the memory of it and all its descendants every
+    ``interval`` seconds (``None``: not at all; a batch of 1,000 took 0.5 s longer sampled, the
+    sampler using 1 s of CPU on two cores)."""
     usage = TreeUsage()
     with open(log, "w") as out:
         start = time.perf_counter()
@@ -87,11 +89,13 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.05, **kw) -> Tre
                 stop.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        if interval is not None:
+            sampler.start()
         _, status, rusage = os.wait4(proc.pid, 0)
         usage.wall = time.perf_counter() - start
         stop.set()
-        sampler.join()
+        if interval is not None:
+            sampler.join()
         proc.returncode = usage.returncode = os.waitstatus_to_exitcode(status)
     usage.max_single_rss_mb = rusage.ru_maxrss / 1024  # kB on Linux
     return usage

@@ -88,11 +88,11 @@ def alternation_lines(ours: list[BatchRun], theirs: list[BatchRun]) -> list[str]
                   "  (the median of the per-run ratios, in the last column, is shown for comparison; it is not the target's figure)"]
     else:
         lines.append(line)
-    peak = max(ours, key=lambda o: o.peak_pss_mb or 0)
     lines += [f"  notebooks/s of the healthy batch: {ours[0].n} / the median wall = {ours[0].n / wall:.1f} "
               "(process start to exit: imports, planning and pool start included; issue 19's target at 1,000: at least 100)",
-              f"  peak memory over these runs: {peak.peak_pss_mb or 0:.0f} MB PSS of the whole process tree (run {peak.run}); "
-              f"the grading process's own peak at most {max(o.extra['report']['self_peak_mb'] for o in ours):.0f} MB (its maximum RSS)",
+              f"  the grading process's own peak memory in these runs: at most "
+              f"{max(o.extra['report']['self_peak_mb'] for o in ours):.0f} MB (its maximum RSS); the whole process tree's: "
+              "see Memory below (a run of its own: sampling slows a batch)",
               "  1st stored: from our process's start (interpreter start-up included) to the first result "
               "committed to the gradebook (grade_batch yields a result after its transaction commits)"]
     return lines
@@ -117,7 +117,8 @@ def legend(runs: int) -> str:
             "to 1st: until the first result was stored (ours)\nor the first notebook started (nbgrader); "
             "steady: after the first; median s/nb: ours from the gradebook's `seconds` (in the worker: read, run,\n"
             "collect), nbgrader from its log timestamps (one student's start to the next's: all work); peak MB: "
-            "PSS of the whole process tree, sampled every\n0.05 s. "
+            "PSS of the whole process tree, sampled every\n0.05 s (the healthy row's in a run of its own, not timed: "
+            "the other rows of ours were sampled as they were timed, which slows them). "
             + ("" if runs == 1 else f"Healthy rows: each system's median run of its {runs} (by wall): their ratio is THE RATIO above."
                if runs % 2 else f"Healthy rows: each system's median run of its {runs} (by wall; the lower middle, so their ratio\n"
                "is not THE RATIO above, which takes the mean of the middle two)."))

@@ -1,6 +1,6 @@
 """The figure issue 19's target is read from (benchmarks/_report.py): alternating runs of the same
-batch, the ratio of the two systems' median walls, and the run the table shows. Pure arithmetic on
-given walls: nothing here times anything."""
+batch, the ratio of the two systems' median walls, and the run the table shows (pure arithmetic on
+given walls: nothing here times anything); and that the runs timed are not slowed by sampling memory."""
 
 import pytest
 
@@ -30,3 +30,17 @@ def _run(wall: float, run: int) -> BatchRun:
 def test_the_table_shows_a_run_that_happened_the_median_one():
     assert median_run([_run(3.0, 1), _run(1.0, 2), _run(2.0, 3)]).run == 3
     assert median_run([_run(4.0, 1), _run(1.0, 2), _run(3.0, 3), _run(2.0, 4)]).run == 4  # the lower middle
+
+
+def test_a_timed_run_is_not_sampled_for_memory(tmp_path):
+    import sys
+
+    from benchmarks._measure import run_measured
+
+    command = [sys.executable, "-c", "import time; time.sleep(0.2)"]
+    timed = run_measured(command, tmp_path / "timed.log", interval=None)
+    sampled = run_measured(command, tmp_path / "sampled.log", interval=0.02)
+    assert timed.returncode == sampled.returncode == 0
+    assert timed.samples == 0 and timed.peak_pss_mb == 0  # the batch had both cores to itself
+    assert sampled.samples >= 2 and sampled.peak_pss_mb > 0
+    assert timed.max_single_rss_mb > 0  # the process's own peak still comes from wait4, for free
