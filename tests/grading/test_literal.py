@@ -93,3 +93,22 @@ def test_reading_literals_equals_executing_them(executor, cells):
     assert run.status == "ok" and executed.keys() == literal.keys()
     for key in literal:  # nan != nan, so compare their text
         assert repr(executed[key]) == repr(literal[key]), key
+
+
+def test_a_notebook_with_a_statement_no_literal_cell_holds_goes_to_execution_unparsed(monkeypatch):
+    import ast
+
+    parse, parsed = ast.parse, []
+    monkeypatch.setattr(ast, "parse", lambda *args, **kwargs: parsed.append(args) or parse(*args, **kwargs))
+    helpers = "def conv_out(n, k, s=1):\n    return (n - k) // s + 1\n"
+    assert read_literals(_notebook([LITERAL_CELLS[0], helpers]).cells, NAMES, MARKER) is None
+    assert parsed == []  # the helper cell's def is seen before any cell is parsed
+    for keyword in ("for", "if", "while", "with", "class", "lambda", "return", "from", "print"):
+        cells = [LITERAL_CELLS[0], f"  {keyword} x"]  # indented or not, invalid or not: it never binds a literal
+        assert read_literals(_notebook(cells).cells, NAMES, MARKER) is None, keyword
+    assert parsed == []
+    # where a keyword is only text (a key, a word in a one-line string), the cell is read as before
+    read = read_literals(_notebook(["d = {'if': 1, 'for': 2}\ne = 'def f'"]).cells, NAMES, MARKER)
+    assert read is not None and parsed
+    # a string spanning lines with such a line in it runs instead (what it binds is the same either way)
+    assert read_literals(_notebook(['s = """\nfor the record\n"""']).cells, NAMES, MARKER) is None
