@@ -58,8 +58,8 @@ NOTES = {
     "collect": "the collector cells (their shared definitions compiled once a run)",
     "report": "messages back to the worker",
     "spare": "fork and send the next run's child its sandbox (while this one runs)",
-    "clear": "the last run's teardown: reap its uid, remove its group and folder (while this one runs)",
-    "teardown": "kill the child, read its group's usage, reap the uid, remove the group and folder",
+    "clear": "the last run's teardown: remove its group, what is left in it killed (by uid if none), and folder (while this one runs)",
+    "teardown": "kill the child and what is in its group, read the group's usage (the rest: the next run's clear)",
     "parse": "parse the collected answers (worker)",
 }
 
