@@ -20,8 +20,7 @@ from grader.problems.base import FamilyParams, all_zero
 from grader.problems.space import ValueSpace, draw_many
 
 __all__ = ["HAND_CHANNELS", "HAND_SIZE", "Finite", "MAX_ENTRIES", "MAX_ENTRY", "MAX_MACS", "Step", "StepOrZero", "Tensor",
-           "TensorParams", "check_axes", "degenerate_output", "draw_tensor", "output_kind", "plain",
-           "too_many_entries"]
+           "TensorParams", "check_axes", "degenerate_output", "draw_tensor", "output_kind", "plain", "too_many_entries"]
 
 # Bounds that protect the grader, not the student: PyTorch accepts more, but a variant must stay a
 # bounded JSON object whose answers a student can submit, solved (mistakes included) in milliseconds.
